@@ -1,0 +1,35 @@
+"""create_app(): the one place that wires the packages together."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app from settings (default: the KX_* environment)."""
+    from api import docs, errors, extensions, health, requests
+    from models.context import configure_logging
+
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    if settings.is_sqlite:
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        **docs.OPENAPI_CONFIG,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["kx.settings"] = settings
+    extensions.db.init_app(app, settings)
+    extensions.redis_store.init_app(app, settings)
+    extensions.api.init_app(app)
+    errors.register_error_handlers(app)
+    requests.register_request_id(app)
+    docs.register_assets(app)
+    extensions.api.register_blueprint(health.blp)
+    return app

@@ -1,0 +1,163 @@
+"""The `kuaixiang` command: a Flask CLI group over create_app with the operator commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+from sqlalchemy.engine import make_url
+
+from api import create_app
+from api.config import ConfigError, Settings, data_key_path, new_data_key
+from api.extensions import settings_of
+from models import migrate
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    return create_app()
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+def cli() -> None:
+    """政策快享 kuaixiang: serve, migrate, seed and operate the service."""
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+def main() -> None:
+    """Run the CLI; a configuration error ends it with one line naming the variable."""
+    try:
+        cli.main(prog_name="kuaixiang")
+    except ConfigError as exc:
+        click.secho(f"kuaixiang: configuration error: {exc}", err=True, fg="red")
+        sys.exit(2)
+
+
+def check_dependencies(settings: Settings) -> None:
+    """Connect to the database (and Redis, when configured) or raise ConfigError."""
+    from models.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - reported as one line naming the variable
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise ConfigError("KX_DATABASE_URL", f"cannot connect to {shown}: {_reason(exc)}") from None
+    finally:
+        engine.dispose()
+    if settings.redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise ConfigError(
+                "KX_REDIS_URL", f"cannot connect to {settings.redis_url}: {_reason(exc)}"
+            ) from None
+
+
+def _reason(exc: Exception) -> str:
+    inner = getattr(exc, "orig", None) or exc
+    return (str(inner).splitlines() or [type(inner).__name__])[0][:200]
+
+
+@cli.command("gen-key")
+def gen_key_command() -> None:
+    """Print a new random KX_DATA_KEY."""
+    click.echo(new_data_key())
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Apply, inspect and write schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database up to REVISION (default: the newest)."""
+    settings = settings_of(current_app)
+    check_dependencies(settings)
+    migrate.upgrade(settings.database_url, revision)
+    click.echo(f"database at revision {revision}: {_shown(settings.database_url)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the database down to REVISION ('base' empties it)."""
+    settings = settings_of(current_app)
+    migrate.downgrade(settings.database_url, revision)
+    click.echo(f"database at revision {revision}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the database's revision and the newest one."""
+    database = current_app.extensions["kx.db"]
+    current = migrate.current_revision(database.engine)
+    click.echo(f"current: {current or '(empty database)'}\nhead:    {migrate.head_revision()}")
+
+
+@db_group.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrated database differ."""
+    differences = migrate.drift(current_app.extensions["kx.db"].engine)
+    for difference in differences:
+        click.echo(f"drift: {difference}")
+    if differences:
+        sys.exit(1)
+    click.echo("models and migrations agree")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (review it before committing)."""
+    migrate.revision(settings_of(current_app).database_url, message)
+
+
+@cli.command("run")
+@click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
+def run_command(no_demo: bool) -> None:
+    """Serve the API with the embedded defaults: migrate, seed demo data, emulator, scheduler."""
+    from api.serve import serve_embedded
+
+    settings = _settings_with_dev_key()
+    check_dependencies(settings)
+    serve_embedded(settings, load_demo=not no_demo)
+
+
+def _settings_with_dev_key() -> Settings:
+    """Read settings; with no KX_DATA_KEY, write a development key into the instance folder."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        if exc.variable != "KX_DATA_KEY" or "not set" not in str(exc):
+            raise
+    probe = Settings.from_env({**os.environ, "KX_DATA_KEY": new_data_key()})
+    path = data_key_path(probe.instance_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_data_key() + "\n")
+    path.chmod(0o600)
+    click.secho(
+        f"生成了开发用数据密钥 {path} (development only; set KX_DATA_KEY in production)",
+        fg="yellow",
+    )
+    return Settings.from_env()
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,260 @@
+"""Settings from KX_* environment variables, each with an embedded default.
+
+Every variable is listed in VARIABLES (name, default, meaning); the README's table is checked
+against it by a test, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# (variable, default shown to people, meaning)
+VARIABLES: list[tuple[str, str, str]] = [
+    (
+        "KX_INSTANCE_DIR",
+        "./instance",
+        "folder for the SQLite file, the development data key, uploads",
+    ),
+    (
+        "KX_DATABASE_URL",
+        "sqlite:///instance/kuaixiang.db",
+        "SQLAlchemy URL; `mysql+pymysql://user:pass@host:3306/db` for MariaDB/MySQL",
+    ),
+    (
+        "KX_REDIS_URL",
+        "(unset: in-process)",
+        "Redis for token storage, rate limits and locks shared by all processes",
+    ),
+    ("KX_REDIS_PREFIX", "kx", "prefix of every Redis key this service writes"),
+    ("KX_SECRET_KEY", "(random per process)", "signs tokens; set it in production"),
+    (
+        "KX_DATA_KEY",
+        "(instance/data.key, written by `kuaixiang run`)",
+        "32-byte key, base64: encrypts 身份证号 and phone numbers at rest",
+    ),
+    ("KX_WECHAT_APPID", "wx0000000000000000", "mini-program AppID"),
+    ("KX_WECHAT_SECRET", "emulator-secret", "mini-program AppSecret"),
+    (
+        "KX_WECHAT_API_BASE",
+        "http://127.0.0.1:5001",
+        "WeChat API base; `https://api.weixin.qq.com` in production",
+    ),
+    (
+        "KX_WECHAT_EMULATOR",
+        "1 (on)",
+        "`kuaixiang run` starts the built-in WeChat emulator on KX_WECHAT_API_BASE's port",
+    ),
+    ("KX_WECHAT_TIMEOUT", "5", "seconds to wait for WeChat (connect and read)"),
+    ("KX_WECHAT_TOKEN", "kuaixiang", "message-push Token (消息推送)"),
+    (
+        "KX_WECHAT_AES_KEY",
+        "(a fixed development key)",
+        "message-push EncodingAESKey, 43 characters",
+    ),
+    ("KX_MINIPROGRAM_STATE", "formal", "miniprogram_state of pushes: formal, trial or developer"),
+    (
+        "KX_SCHEDULER",
+        "inprocess",
+        "`inprocess` runs jobs inside `kuaixiang run`; `off` leaves them to `kuaixiang scheduler`",
+    ),
+    ("KX_HOST", "127.0.0.1", "address `kuaixiang run` listens on"),
+    ("KX_PORT", "5000", "port `kuaixiang run` listens on"),
+    ("KX_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    (
+        "KX_TEST_MYSQL_URL",
+        "mysql+pymysql://root@127.0.0.1:3306/test",
+        "tests only: the MariaDB server the suite creates its own database on",
+    ),
+    (
+        "KX_TEST_REDIS_URL",
+        "redis://127.0.0.1:6379/15",
+        "tests only: the Redis database the suite uses",
+    ),
+]
+
+DEV_AES_KEY = "kuaixiangDevelopmentEncodingAesKey000000000"  # 43 chars, development only
+MINIPROGRAM_STATES = ("formal", "trial", "developer")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration; build it with Settings.from_env()."""
+
+    instance_dir: Path
+    database_url: str
+    data_key: bytes = field(repr=False)
+    secret_key: str = field(repr=False)
+    redis_url: str | None = None
+    redis_prefix: str = "kx"
+    wechat_appid: str = "wx0000000000000000"
+    wechat_secret: str = field(default="emulator-secret", repr=False)
+    wechat_api_base: str = "http://127.0.0.1:5001"
+    wechat_emulator: bool = True
+    wechat_timeout: float = 5.0
+    wechat_token: str = field(default="kuaixiang", repr=False)
+    wechat_aes_key: str = field(default=DEV_AES_KEY, repr=False)
+    miniprogram_state: str = "formal"
+    scheduler: str = "inprocess"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some settings changed (used by tests and the CLI)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read KX_* variables, apply embedded defaults and validate each value."""
+        env = os.environ if environ is None else environ
+        instance_dir = Path(env.get("KX_INSTANCE_DIR") or PROJECT_DIR / "instance").resolve()
+        database_url = env.get("KX_DATABASE_URL") or f"sqlite:///{instance_dir / 'kuaixiang.db'}"
+        _check_database_url(database_url)
+        redis_url = env.get("KX_REDIS_URL") or None
+        if redis_url:
+            _check_redis_url(redis_url)
+        return cls(
+            instance_dir=instance_dir,
+            database_url=database_url,
+            data_key=_read_data_key(env, instance_dir),
+            secret_key=env.get("KX_SECRET_KEY") or secrets.token_urlsafe(32),
+            redis_url=redis_url,
+            redis_prefix=env.get("KX_REDIS_PREFIX") or "kx",
+            wechat_appid=env.get("KX_WECHAT_APPID") or "wx0000000000000000",
+            wechat_secret=env.get("KX_WECHAT_SECRET") or "emulator-secret",
+            wechat_api_base=_check_http_url(
+                "KX_WECHAT_API_BASE", env.get("KX_WECHAT_API_BASE") or "http://127.0.0.1:5001"
+            ),
+            wechat_emulator=_flag("KX_WECHAT_EMULATOR", env.get("KX_WECHAT_EMULATOR", "1")),
+            wechat_timeout=_positive_float("KX_WECHAT_TIMEOUT", env.get("KX_WECHAT_TIMEOUT", "5")),
+            wechat_token=env.get("KX_WECHAT_TOKEN") or "kuaixiang",
+            wechat_aes_key=_aes_key(env.get("KX_WECHAT_AES_KEY") or DEV_AES_KEY),
+            miniprogram_state=_choice(
+                "KX_MINIPROGRAM_STATE",
+                env.get("KX_MINIPROGRAM_STATE", "formal"),
+                MINIPROGRAM_STATES,
+            ),
+            scheduler=_choice(
+                "KX_SCHEDULER", env.get("KX_SCHEDULER", "inprocess"), ("inprocess", "off")
+            ),
+            host=env.get("KX_HOST") or "127.0.0.1",
+            port=int(_positive_float("KX_PORT", env.get("KX_PORT", "5000"))),
+            log_level=_choice(
+                "KX_LOG_LEVEL",
+                env.get("KX_LOG_LEVEL", "INFO").upper(),
+                ("DEBUG", "INFO", "WARNING", "ERROR"),
+            ),
+        )
+
+
+def data_key_path(instance_dir: Path) -> Path:
+    """Return where the development data key is kept."""
+    return instance_dir / "data.key"
+
+
+def new_data_key() -> str:
+    """Return a fresh 32-byte key in the form KX_DATA_KEY expects."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def parse_data_key(text: str, variable: str = "KX_DATA_KEY") -> bytes:
+    """Decode a base64 32-byte key or raise ConfigError naming the variable."""
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode() + b"=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ConfigError(
+            variable, "must be 32 random bytes in base64 (make one with `kuaixiang gen-key`)"
+        )
+    return raw
+
+
+def _read_data_key(env: Mapping[str, str], instance_dir: Path) -> bytes:
+    if env.get("KX_DATA_KEY"):
+        return parse_data_key(env["KX_DATA_KEY"])
+    path = data_key_path(instance_dir)
+    if path.exists():
+        return parse_data_key(path.read_text(), f"KX_DATA_KEY (read from {path})")
+    raise ConfigError(
+        "KX_DATA_KEY",
+        f"not set and {path} does not exist (`kuaixiang run` writes a development key there; "
+        "in production set KX_DATA_KEY)",
+    )
+
+
+def _check_database_url(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError("KX_DATABASE_URL", f"not a database URL ({exc})") from None
+    if parsed.get_backend_name() not in ("sqlite", "mysql", "mariadb"):
+        raise ConfigError("KX_DATABASE_URL", "only sqlite and mysql/mariadb URLs are supported")
+
+
+def _check_redis_url(url: str) -> None:
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError("KX_REDIS_URL", "must start with redis://, rediss:// or unix://")
+
+
+def _check_http_url(variable: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(variable, "must be an http(s) URL such as https://api.weixin.qq.com")
+    return url.rstrip("/")
+
+
+def _flag(variable: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(variable, "must be 1 or 0")
+
+
+def _positive_float(variable: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number <= 0:
+        raise ConfigError(variable, "must be a positive number")
+    return number
+
+
+def _choice(variable: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(variable, f"must be one of {', '.join(allowed)}")
+    return value
+
+
+def _aes_key(value: str) -> str:
+    if len(value) != 43:
+        raise ConfigError("KX_WECHAT_AES_KEY", "must be the 43-character EncodingAESKey")
+    return value

@@ -1,0 +1,79 @@
+"""Extensions, unbound until create_app; clients are built in init_app and kept on app.extensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from flask import Flask, current_app, g
+from flask_smorest import Api as SmorestApi
+from sqlalchemy.orm import Session
+
+from api.config import Settings
+from api.errors import http_error_response
+from models.db import Database
+from models.pii import Vault
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api answering every HTTP error in our one shape."""
+
+    def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
+        """Use api.errors for every HTTPException, including 404 and 405."""
+        return http_error_response(error)
+
+
+class DatabaseExtension:
+    """The database of the current app, and one session per request or app context."""
+
+    def init_app(self, app: Flask, settings: Settings) -> None:
+        """Build the engine and session factory for this app."""
+        database = Database(settings.database_url, vault=Vault(settings.data_key))
+        app.extensions["kx.db"] = database
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def database(self) -> Database:
+        """Return the current app's Database."""
+        return current_app.extensions["kx.db"]
+
+    @property
+    def session(self) -> Session:
+        """Return this app context's session, opening it on first use."""
+        if "kx_session" not in g:
+            g.kx_session = self.database.sessionmaker()
+        return g.kx_session
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("kx_session", None)
+        if session is not None:
+            session.close()
+
+
+class RedisExtension:
+    """The Redis client, or None when KX_REDIS_URL is unset (embedded default)."""
+
+    def init_app(self, app: Flask, settings: Settings) -> None:
+        """Connect lazily; redis-py opens a connection on the first command."""
+        client = None
+        if settings.redis_url:
+            client = redis.Redis.from_url(
+                settings.redis_url, socket_timeout=5, socket_connect_timeout=3
+            )
+        app.extensions["kx.redis"] = client
+
+    @property
+    def client(self) -> Any:
+        """Return the redis.Redis client or None."""
+        return current_app.extensions["kx.redis"]
+
+
+api = Api()
+db = DatabaseExtension()
+redis_store = RedisExtension()
+
+
+def settings_of(app: Flask | None = None) -> Settings:
+    """Return the Settings the app was created with."""
+    return (app or current_app).extensions["kx.settings"]

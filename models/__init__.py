@@ -1,0 +1,73 @@
+"""Tables and the session; no business decisions live here."""
+
+from models.base import Base
+from models.claim import ActorKind, Claim, ClaimEvent, ClaimStatus, Grant, GrantStatus
+from models.db import Database, vault_of
+from models.matching import ChangeEvent, ChangeKind, Match, MatchStatus, Verdict
+from models.notify import (
+    DeliveryAttempt,
+    MessageStatus,
+    OutboxMessage,
+    QuotaKind,
+    SubscriptionQuota,
+)
+from models.ops import AuditEntry, JobRun, JobStatus
+from models.org import Department, Role, StaffKind, StaffRole, StaffUser
+from models.policy import (
+    CATEGORIES,
+    ItemMode,
+    Policy,
+    PolicyCategory,
+    PolicyItem,
+    PolicyItemVersion,
+    PolicyStatus,
+    SubjectKind,
+    VersionStatus,
+)
+from models.subject import CHUNK_SIZE, ProfileChunk, Subject
+from models.wechat import Relation, SubjectBinding, WeChatUser
+
+__all__ = [
+    "CATEGORIES",
+    "CHUNK_SIZE",
+    "ActorKind",
+    "AuditEntry",
+    "Base",
+    "ChangeEvent",
+    "ChangeKind",
+    "Claim",
+    "ClaimEvent",
+    "ClaimStatus",
+    "Database",
+    "DeliveryAttempt",
+    "Department",
+    "Grant",
+    "GrantStatus",
+    "ItemMode",
+    "JobRun",
+    "JobStatus",
+    "Match",
+    "MatchStatus",
+    "MessageStatus",
+    "OutboxMessage",
+    "Policy",
+    "PolicyCategory",
+    "PolicyItem",
+    "PolicyItemVersion",
+    "PolicyStatus",
+    "ProfileChunk",
+    "QuotaKind",
+    "Relation",
+    "Role",
+    "StaffKind",
+    "StaffRole",
+    "StaffUser",
+    "Subject",
+    "SubjectBinding",
+    "SubjectKind",
+    "SubscriptionQuota",
+    "Verdict",
+    "VersionStatus",
+    "WeChatUser",
+    "vault_of",
+]

@@ -1,0 +1,86 @@
+"""Engine and session factory for SQLite and MariaDB/MySQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.pii import Vault
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """One engine and its session factory; sessions carry the personal-data vault."""
+
+    def __init__(self, url: str, *, vault: Vault | None = None, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.vault = vault
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"vault": vault})
+
+    @property
+    def dialect(self) -> str:
+        """Return 'sqlite' or 'mysql'."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a session that is closed (and rolled back if uncommitted) afterwards."""
+        with self.sessionmaker() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Run a trivial query; raises when the database does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def vault_of(session: Session) -> Vault:
+    """Return the vault the session was made with."""
+    vault = session.info.get("vault")
+    if vault is None:
+        raise RuntimeError("this session has no vault; build Database(url, vault=Vault(key))")
+    return vault
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine with the settings each backend needs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if parsed.get_backend_name() in ("mysql", "mariadb"):
+        query = dict(parsed.query)
+        query.setdefault("charset", "utf8mb4")
+        parsed = parsed.set(query=query)
+    return create_engine(
+        parsed, echo=echo, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20
+    )
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+    # SAVEPOINT and SELECT inside a transaction behave as on MariaDB.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,63 @@
+"""Subjects (persons and enterprises), their profile facts, and the columnar fact snapshot.
+
+See docs/profile-storage.md for why facts live in a JSON document per subject *and* in
+per-fact column chunks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Hash32, IdMixin, Sealed
+from models.clock import utcnow
+
+# LONGBLOB on MariaDB: a chunk of 65,536 eight-byte values is 512 KiB, past BLOB's 64 KiB.
+Blob = LargeBinary(length=2**32 - 1)
+
+CHUNK_SIZE = 65_536
+
+
+class Subject(IdMixin, Base):
+    """A person or an enterprise, with its profile (一人一档 / 一企一档) as typed facts."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (Index("ix_subjects_kind_district_code", "kind", "district_code"),)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    # Keyed hash of the 身份证号 (persons) or 统一社会信用代码 (enterprises): exact look-up
+    # without storing a person's number in clear.
+    identity_hash: Mapped[bytes] = mapped_column(Hash32, unique=True)
+    id_number_enc: Mapped[bytes | None] = mapped_column(Sealed)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone_enc: Mapped[bytes | None] = mapped_column(Sealed)
+    district_code: Mapped[str | None] = mapped_column(String(12))
+    facts: Mapped[dict] = mapped_column(default=dict)
+    facts_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Change sequence of the last profile change (change_events.id); the column snapshot
+    # patches chunks with the subjects whose seq is newer than the chunk's.
+    profile_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    source: Mapped[str] = mapped_column(String(40), default="data_platform")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProfileChunk(IdMixin, Base):
+    """One fact's values for up to CHUNK_SIZE subjects of one kind, as packed arrays."""
+
+    __tablename__ = "profile_chunks"
+    __table_args__ = (UniqueConstraint("kind", "fact", "chunk_no"),)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    fact: Mapped[str] = mapped_column(String(64))
+    # Subjects with chunk_no * CHUNK_SIZE <= id < (chunk_no + 1) * CHUNK_SIZE.
+    chunk_no: Mapped[int] = mapped_column(Integer)
+    encoding: Mapped[str] = mapped_column(String(32))
+    values: Mapped[bytes] = mapped_column(Blob)
+    present: Mapped[bytes] = mapped_column(Blob)
+    # Built from every profile change up to and including this change sequence.
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)

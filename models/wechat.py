@@ -1,0 +1,55 @@
+"""WeChat users and the subjects they may act for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigId, Hash32, IdMixin, Sealed
+from models.clock import utcnow
+
+
+class Relation(StrEnum):
+    """Why a WeChat user may act for a subject."""
+
+    SELF = "self"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    AGENT = "agent"
+
+
+class WeChatUser(IdMixin, Base):
+    """A mini-program user, known by openid; the session_key never leaves the server."""
+
+    __tablename__ = "wechat_users"
+    __table_args__ = (UniqueConstraint("appid", "openid"),)
+
+    appid: Mapped[str] = mapped_column(String(32))
+    openid: Mapped[str] = mapped_column(String(64))
+    unionid: Mapped[str | None] = mapped_column(String(64))
+    session_key_enc: Mapped[bytes | None] = mapped_column(Sealed)
+    phone_enc: Mapped[bytes | None] = mapped_column(Sealed)
+    phone_hash: Mapped[bytes | None] = mapped_column(Hash32, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class SubjectBinding(IdMixin, Base):
+    """A WeChat user's right to act for a subject: as itself, its legal representative or agent."""
+
+    __tablename__ = "subject_bindings"
+    __table_args__ = (UniqueConstraint("wechat_user_id", "subject_id"),)
+
+    wechat_user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("wechat_users.id", ondelete="CASCADE")
+    )
+    subject_id: Mapped[int] = mapped_column(BigId, ForeignKey("subjects.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    verified_by: Mapped[str] = mapped_column(String(40))
+    verified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Use cases: keyword-only functions with an explicit session; they own the transaction."""

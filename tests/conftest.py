@@ -1,0 +1,135 @@
+"""Fixtures: app, client, session, runner, the WeChat emulator, on each storage backend.
+
+Every test that asks for `settings`, `app`, `client`, `database` or `session` runs twice:
+[sqlite] on a migrated SQLite file with in-process stores, and [mariadb] on MariaDB with Redis.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
+
+from api import create_app
+from api.config import Settings
+from models.db import Database
+from tests import backends
+
+TEST_DATA_KEY = base64.urlsafe_b64decode(b"a2F4aWFuZy10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE=")
+_outcomes: Counter[tuple[str, str]] = Counter()
+_skip_reason: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", params=["sqlite", "mariadb"])
+def storage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The storage backend, set up once per run: a migrated SQLite template or MariaDB database."""
+    if request.param == "sqlite":
+        store = backends.create_sqlite_storage(tmp_path_factory.mktemp("sqlite-template"))
+    else:
+        reason = backends.server_unavailable_reason()
+        if reason:
+            _skip_reason["mariadb"] = reason
+            pytest.skip(f"MariaDB/Redis variant skipped: {reason}")
+        store = backends.create_mariadb_storage()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def settings(storage, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Settings for one test: its own database state, Redis prefix and instance folder."""
+    url = storage.fresh_url(tmp_path)
+    prefix = f"kxtest:{backends.RUN_ID}:{abs(hash(request.node.nodeid)) % 10**10}"
+    emulator = request.getfixturevalue("wx") if "wx" in request.fixturenames else None
+    values = {
+        "instance_dir": tmp_path,
+        "database_url": url,
+        "data_key": TEST_DATA_KEY,
+        "secret_key": "test-secret-key",
+        "redis_url": storage.redis_url,
+        "redis_prefix": prefix,
+        "scheduler": "off",
+        "log_level": "INFO",
+    }
+    if emulator is not None:
+        values.update(
+            wechat_api_base=emulator.url,
+            wechat_appid=emulator.appid,
+            wechat_secret=emulator.secret,
+            wechat_timeout=2.0,
+        )
+    yield Settings(**values)
+    storage.clean()
+    if storage.redis_url:
+        client = redis.Redis.from_url(storage.redis_url)
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """The Flask app for one test."""
+    flask_app = create_app(settings)
+    flask_app.testing = True
+    yield flask_app
+    flask_app.extensions["kx.db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner bound to the app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def database(app: Flask) -> Database:
+    """The app's Database (engine, session factory, vault)."""
+    return app.extensions["kx.db"]
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session on the test's database, closed afterwards."""
+    with database.session() as db_session:
+        yield db_session
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    """Count outcomes per backend for the summary."""
+    outcome = yield
+    report = outcome.get_result()
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("storage") if callspec else None
+    if backend and (report.when == "call" or (report.when == "setup" and report.skipped)):
+        _outcomes[(backend, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Say plainly which storage variants ran and which were skipped, and why."""
+    write = terminalreporter.write_line
+    terminalreporter.section("kuaixiang storage backends")
+    for backend, label in (("sqlite", "SQLite (embedded)"), ("mariadb", "MariaDB + Redis")):
+        counts = {k[1]: v for k, v in _outcomes.items() if k[0] == backend}
+        if not counts:
+            write(f"{label}: no storage tests selected")
+            continue
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        write(f"{label}: {summary}")
+        if backend in _skip_reason:
+            write(f"  SKIPPED because {_skip_reason[backend]}")

@@ -1,0 +1,74 @@
+"""The cross-cutting HTTP behaviour: probes, error shape, request ids, OpenAPI."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from models.db import make_engine
+
+ERROR_KEYS = {"code", "status", "message", "errors"}
+
+
+def test_healthz_answers_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+
+
+def test_readyz_checks_database_and_redis(client: FlaskClient, settings) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"]["database"] == "ok"
+    expected_redis = "ok" if settings.redis_url else "not configured"
+    assert response.json["checks"]["redis"] == expected_redis
+
+
+def test_readyz_names_the_database_when_it_is_gone(app, client: FlaskClient) -> None:
+    database = app.extensions["kx.db"]
+    database.engine.dispose()
+    database.engine = make_engine("mysql+pymysql://nobody@127.0.0.1:1/none")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert set(response.json) == ERROR_KEYS
+    assert "database" in response.json["errors"]
+    assert "database" in response.json["message"]
+
+
+def test_unknown_url_gets_the_error_shape_in_chinese(client: FlaskClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert set(response.json) == ERROR_KEYS
+    assert response.json["message"] == "未找到请求的内容"
+
+
+def test_wrong_method_gets_405_in_the_error_shape(client: FlaskClient) -> None:
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert set(response.json) == ERROR_KEYS
+    assert "GET" in response.headers["Allow"]
+
+
+def test_every_response_carries_a_request_id(client: FlaskClient) -> None:
+    first = client.get("/healthz").headers["X-Request-ID"]
+    second = client.get("/nope").headers["X-Request-ID"]
+    assert first and second and first != second
+
+
+def test_a_sane_incoming_request_id_is_kept(client: FlaskClient) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": "gateway-12345678"})
+    assert response.headers["X-Request-ID"] == "gateway-12345678"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "<script>" + "a" * 100})
+    assert hostile.headers["X-Request-ID"].isalnum()
+
+
+def test_openapi_document_is_openapi_3(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    assert "/healthz" in document["paths"] and "/readyz" in document["paths"]
+
+
+def test_docs_page_loads_assets_from_this_server(client: FlaskClient) -> None:
+    page = client.get("/docs").get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
