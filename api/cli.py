@@ -73,7 +73,7 @@ def _reason(exc: Exception) -> str:
     return (str(inner).splitlines() or [type(inner).__name__])[0][:200]
 
 
-@cli.command("gen-key")
+@cli.command("gen-key", with_appcontext=False)
 def gen_key_command() -> None:
     """Print a new random KX_DATA_KEY."""
     click.echo(new_data_key())
@@ -129,7 +129,7 @@ def db_revision(message: str) -> None:
     migrate.revision(settings_of(current_app).database_url, message)
 
 
-@cli.command("run")
+@cli.command("run", with_appcontext=False)
 @click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
 def run_command(no_demo: bool) -> None:
     """Serve the API with the embedded defaults: migrate, seed demo data, emulator, scheduler."""

@@ -1,4 +1,4 @@
-"""Extensions, unbound until create_app; clients are built in init_app and kept on app.extensions."""
+"""Extensions, unbound until create_app; clients are built in init_app, kept on app.extensions."""
 
 from __future__ import annotations
 

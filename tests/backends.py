@@ -1,4 +1,4 @@
-"""The storage backends the suite runs on: embedded (SQLite, no Redis) and servers (MariaDB + Redis).
+"""The storage backends of the suite: embedded (SQLite, no Redis) and servers (MariaDB + Redis).
 
 The server variant runs when both answer; otherwise every test of that variant is skipped with
 the reason, and the run's summary says so.

@@ -1,0 +1,71 @@
+"""`kuaixiang run`: the embedded default in one process, for development and demos."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+import click
+from werkzeug.serving import run_simple
+
+from api import create_app
+from api.config import Settings
+from models import migrate
+
+log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
+    """Migrate, seed demo data into an empty database, start emulator and scheduler, serve."""
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    app = create_app(settings)
+    database = app.extensions["kx.db"]
+    if load_demo:
+        _seed_if_empty(database)
+    emulator = _start_emulator(settings)
+    scheduler = None
+    if settings.scheduler == "inprocess":
+        from jobs.scheduler import build_scheduler
+
+        scheduler = build_scheduler(database)
+        scheduler.start()
+    base = f"http://{settings.host}:{settings.port}"
+    click.secho(f"政策快享 serving {base}  (API docs {base}/docs, Ctrl-C to stop)", fg="green")
+    try:
+        run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if emulator is not None:
+            emulator.stop()
+        database.dispose()
+
+
+def _seed_if_empty(database) -> None:  # type: ignore[no-untyped-def]
+    from services.demo.seed import is_empty, seed_demo
+
+    with database.session() as session:
+        if not is_empty(session):
+            return
+        counts = seed_demo(session=session)
+    click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _start_emulator(settings: Settings):  # type: ignore[no-untyped-def]
+    """Start the WeChat emulator when it is on and the API base points at this machine."""
+    parts = urlsplit(settings.wechat_api_base)
+    if not settings.wechat_emulator or parts.hostname not in LOOPBACK:
+        return None
+    from notify.emulator import EmulatorServer
+
+    emulator = EmulatorServer(
+        host=parts.hostname,
+        port=parts.port or 80,
+        appid=settings.wechat_appid,
+        secret=settings.wechat_secret,
+    )
+    emulator.start()
+    click.echo(f"WeChat emulator at {emulator.url} (appid {settings.wechat_appid})")
+    return emulator

@@ -1,0 +1,1 @@
+"""When work runs: APScheduler wiring and one thin function per job."""

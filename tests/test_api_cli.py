@@ -1,0 +1,81 @@
+"""The `kuaixiang` command as an operator uses it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from api.config import new_data_key
+from models import migrate
+from models.db import make_engine
+
+BIN = Path(sys.executable).parent
+KUAIXIANG = str(BIN / "kuaixiang")
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KX_")}
+    environment.update({"KX_INSTANCE_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        args, env=environment, capture_output=True, text=True, timeout=120, cwd=PROJECT
+    )
+
+
+def test_db_upgrade_creates_the_schema_in_an_empty_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = run(
+        [KUAIXIANG, "db", "upgrade"], tmp_path, KX_DATABASE_URL=url, KX_DATA_KEY=new_data_key()
+    )
+    assert done.returncode == 0, done.stderr
+    engine = make_engine(url)
+    assert "subjects" in inspect(engine).get_table_names()
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
+    check = run(
+        [KUAIXIANG, "db", "check"], tmp_path, KX_DATABASE_URL=url, KX_DATA_KEY=new_data_key()
+    )
+    assert check.returncode == 0 and "agree" in check.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"KX_DATABASE_URL": "mysql+pymysql://root@127.0.0.1:1/none"}, "KX_DATABASE_URL"),
+        ({"KX_DATA_KEY": "not-a-key"}, "KX_DATA_KEY"),
+        ({"KX_REDIS_URL": "redis://127.0.0.1:1/0"}, "KX_REDIS_URL"),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["run"]])
+def test_bad_configuration_stops_with_one_line(
+    tmp_path: Path, env: dict[str, str], variable: str, command: list[str]
+) -> None:
+    values = {"KX_DATA_KEY": new_data_key(), **env}
+    done = run([KUAIXIANG, *command], tmp_path, **values)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert variable in lines[0] and "Traceback" not in done.stderr
+
+
+def test_wsgi_refuses_to_start_on_bad_configuration(tmp_path: Path) -> None:
+    done = run(
+        [sys.executable, "-c", "import wsgi"],
+        tmp_path,
+        KX_DATA_KEY=new_data_key(),
+        KX_DATABASE_URL="mysql+pymysql://root@127.0.0.1:1/none",
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "KX_DATABASE_URL" in done.stderr
+
+
+def test_gen_key_prints_a_usable_key(tmp_path: Path) -> None:
+    done = run([KUAIXIANG, "gen-key"], tmp_path)
+    key = done.stdout.strip()
+    upgrade = run([KUAIXIANG, "db", "current"], tmp_path, KX_DATA_KEY=key)
+    assert upgrade.returncode == 0, upgrade.stderr

@@ -1,0 +1,68 @@
+"""Settings come from KX_* variables; bad values name the variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from api.config import VARIABLES, ConfigError, Settings, new_data_key
+
+KEY = new_data_key()
+
+
+def settings_from(tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env({"KX_INSTANCE_DIR": str(tmp_path), "KX_DATA_KEY": KEY, **env})
+
+
+def test_embedded_defaults(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'kuaixiang.db'}"
+    assert settings.redis_url is None
+    assert settings.scheduler == "inprocess"
+    assert settings.wechat_emulator is True
+    assert len(settings.data_key) == 32
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("KX_DATA_KEY", "too-short"),
+        ("KX_DATABASE_URL", "postgres://x/y"),
+        ("KX_DATABASE_URL", "not a url"),
+        ("KX_REDIS_URL", "http://127.0.0.1:6379"),
+        ("KX_WECHAT_API_BASE", "api.weixin.qq.com"),
+        ("KX_WECHAT_TIMEOUT", "-1"),
+        ("KX_MINIPROGRAM_STATE", "production"),
+        ("KX_SCHEDULER", "sometimes"),
+        ("KX_WECHAT_AES_KEY", "short"),
+    ],
+)
+def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from(tmp_path, **{variable: value})
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(variable)
+
+
+def test_missing_data_key_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="KX_DATA_KEY"):
+        Settings.from_env({"KX_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_data_key_file_in_instance_folder_is_used(tmp_path: Path) -> None:
+    (tmp_path / "data.key").write_text(KEY + "\n")
+    settings = Settings.from_env({"KX_INSTANCE_DIR": str(tmp_path)})
+    assert len(settings.data_key) == 32
+
+
+def test_readme_lists_every_variable_with_its_default() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rows = {
+        m.group(1): m.group(2) for m in re.finditer(r"^\| `(KX_\w+)` \| ([^|]*) \|", readme, re.M)
+    }
+    for name, default, _meaning in VARIABLES:
+        assert name in rows, f"{name} missing from the README's configuration table"
+        assert default in rows[name], f"{name}: README default differs from api/config.py"
+    assert set(rows) == {name for name, _, _ in VARIABLES}

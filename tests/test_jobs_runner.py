@@ -1,0 +1,62 @@
+"""Jobs are recorded: start, end, outcome, counts and the error when they fail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from jobs.registry import all_jobs
+from jobs.runner import run_job
+from jobs.scheduler import build_scheduler
+from models import JobRun, JobStatus
+from models.clock import frozen
+from services import housekeeping
+
+
+def test_a_successful_run_is_recorded_with_its_counts(database) -> None:
+    run = run_job(database, "count", lambda session: {"things": 3}, trigger="manual")
+    assert run.status == JobStatus.SUCCEEDED
+    assert run.counts == {"things": 3}
+    assert run.finished_at is not None and run.finished_at >= run.started_at
+
+
+def test_a_failing_run_is_recorded_and_does_not_raise(database) -> None:
+    def broken(session):  # type: ignore[no-untyped-def]
+        raise RuntimeError("数据平台无响应")
+
+    run = run_job(database, "broken", broken, trigger="manual")
+    assert run.status == JobStatus.FAILED
+    assert "数据平台无响应" in (run.error or "")
+    with database.session() as session:
+        stored = session.get(JobRun, run.id)
+        assert stored is not None and stored.status == JobStatus.FAILED
+
+
+def test_housekeeping_deletes_only_old_runs(database) -> None:
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    with frozen(long_ago):
+        run_job(database, "old", lambda session: {}, trigger="manual")
+    run_job(database, "new", lambda session: {}, trigger="manual")
+    with database.session() as session:
+        assert housekeeping.purge_job_runs(session=session, keep_days=90) == {"job_runs_deleted": 1}
+        names = session.scalars(select(JobRun.job)).all()
+    assert names == ["new"]
+
+
+def test_scheduler_has_every_job_once_and_never_overlaps(database) -> None:
+    scheduler = build_scheduler(database)
+    jobs = scheduler.get_jobs()
+    assert sorted(job.id for job in jobs) == sorted(job.name for job in all_jobs())
+    for job in jobs:
+        assert job.max_instances == 1 and job.coalesce is True
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(database) -> None:
+    moment = datetime(2026, 11, 27, 9, 0, tzinfo=UTC) + timedelta(microseconds=123)
+    with frozen(moment):
+        run = run_job(database, "tz", lambda session: {}, trigger="manual")
+    with database.session() as session:
+        stored = session.get(JobRun, run.id)
+        assert stored is not None and stored.started_at == moment
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 1

@@ -1,0 +1,66 @@
+"""Migrations build the schema the models describe, on SQLite and on MariaDB."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+
+from models import Base, migrate
+from models.db import make_engine
+from tests import backends
+
+
+def test_models_and_migrations_do_not_drift(database) -> None:
+    assert migrate.drift(database.engine) == []
+
+
+def test_database_is_at_the_newest_revision(database) -> None:
+    assert migrate.current_revision(database.engine) == migrate.head_revision()
+
+
+def test_every_model_table_exists_after_upgrade(database) -> None:
+    tables = set(inspect(database.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_drift_is_detected_when_a_column_is_missing(database) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE audit_log DROP COLUMN ip"))
+    differences = migrate.drift(database.engine)
+    assert any("ip" in str(difference) for difference in differences)
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_sqlite_file(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    migrate.upgrade(url)
+    migrate.downgrade(url, "base")
+    engine = make_engine(url)
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    migrate.upgrade(url)
+    assert migrate.drift(engine) == []
+    engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_mariadb_database() -> None:
+    reason = backends.server_unavailable_reason()
+    if reason:
+        pytest.skip(f"MariaDB variant skipped: {reason}")
+    name = f"kxmig_{uuid.uuid4().hex[:8]}"
+    server = make_engine(backends.MYSQL_URL)
+    with server.begin() as connection:
+        connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    url = make_url(backends.MYSQL_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        migrate.downgrade(url, "base")
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        assert migrate.drift(engine) == []
+        engine.dispose()
+    finally:
+        with server.begin() as connection:
+            connection.execute(text(f"DROP DATABASE `{name}`"))
+        server.dispose()

@@ -1,0 +1,15 @@
+"""Entry point for gunicorn: `gunicorn wsgi:app`."""
+
+import sys
+
+from api import create_app
+from api.cli import check_dependencies
+from api.config import ConfigError, Settings
+
+try:
+    _settings = Settings.from_env()
+    check_dependencies(_settings)
+    app = create_app(_settings)
+except ConfigError as exc:
+    sys.stderr.write(f"kuaixiang: configuration error: {exc}\n")
+    sys.exit(2)
