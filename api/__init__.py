@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["kx.settings"] = settings
     extensions.db.init_app(app, settings)
     extensions.redis_store.init_app(app, settings)
+    extensions.wechat.init_app(app, settings)
     extensions.api.init_app(app)
     errors.register_error_handlers(app)
     requests.register_request_id(app)

@@ -13,6 +13,7 @@ from api.config import Settings
 from api.errors import http_error_response
 from models.db import Database
 from models.pii import Vault
+from notify.wechat import WeChatGateway
 
 
 class Api(SmorestApi):
@@ -69,9 +70,31 @@ class RedisExtension:
         return current_app.extensions["kx.redis"]
 
 
+class WeChatExtension:
+    """The WeChat gateway (notify.wechat), sharing its token through Redis when configured."""
+
+    def init_app(self, app: Flask, settings: Settings) -> None:
+        """Build the gateway; no network I/O happens until the first call."""
+        app.extensions["kx.wechat"] = WeChatGateway(
+            appid=settings.wechat_appid,
+            secret=settings.wechat_secret,
+            api_base=settings.wechat_api_base,
+            timeout=settings.wechat_timeout,
+            redis=app.extensions["kx.redis"],
+            redis_prefix=settings.redis_prefix,
+            miniprogram_state=settings.miniprogram_state,
+        )
+
+    @property
+    def gateway(self) -> WeChatGateway:
+        """Return the current app's notify.wechat.WeChatGateway."""
+        return current_app.extensions["kx.wechat"]
+
+
 api = Api()
 db = DatabaseExtension()
 redis_store = RedisExtension()
+wechat = WeChatExtension()
 
 
 def settings_of(app: Flask | None = None) -> Settings:

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from api import create_app
 from api.config import Settings
 from models.db import Database
+from notify.emulator import EmulatorServer
 from tests import backends
 
 TEST_DATA_KEY = base64.urlsafe_b64decode(b"a2F4aWFuZy10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE=")
@@ -42,6 +43,21 @@ def storage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         store = backends.create_mariadb_storage()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def wx_server() -> Iterator[EmulatorServer]:
+    """The WeChat emulator on a free port, started once per run."""
+    server = EmulatorServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wx(wx_server: EmulatorServer) -> EmulatorServer:
+    """The WeChat emulator, reset for this test (tokens, codes, quotas, faults, logs, clock)."""
+    wx_server.reset()
+    return wx_server
 
 
 @pytest.fixture

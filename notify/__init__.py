@@ -1,0 +1,1 @@
+"""Notifications: outbox, message building, the WeChat seam, dispatcher and emulator."""
