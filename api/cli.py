@@ -129,6 +129,20 @@ def db_revision(message: str) -> None:
     migrate.revision(settings_of(current_app).database_url, message)
 
 
+@cli.command("seed-demo")
+@click.option("--persons", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--enterprises", default=300, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=20261127, show_default=True, help="Same seed, same people.")
+def seed_demo_command(persons: int, enterprises: int, seed: int) -> None:
+    """Load demo departments, policies and synthetic subjects; skip what is already there."""
+    from api.extensions import db
+    from services.demo.seed import seed_demo
+
+    counts = seed_demo(session=db.session, persons=persons, enterprises=enterprises, seed=seed)
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")
+
+
 @cli.command("run", with_appcontext=False)
 @click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
 def run_command(no_demo: bool) -> None:
