@@ -68,6 +68,19 @@ def check_dependencies(settings: Settings) -> None:
             ) from None
 
 
+def require_migrated() -> None:
+    """Stop with one line when the database is not at the newest migration."""
+    settings = settings_of(current_app)
+    check_dependencies(settings)
+    current = migrate.current_revision(current_app.extensions["kx.db"].engine)
+    if current != migrate.head_revision():
+        raise ConfigError(
+            "KX_DATABASE_URL",
+            f"database is at revision {current or '(none)'}, not the newest; "
+            "run `kuaixiang db upgrade` first",
+        )
+
+
 def _reason(exc: Exception) -> str:
     inner = getattr(exc, "orig", None) or exc
     return (str(inner).splitlines() or [type(inner).__name__])[0][:200]
@@ -138,6 +151,7 @@ def seed_demo_command(persons: int, enterprises: int, seed: int) -> None:
     from api.extensions import db
     from services.demo.seed import seed_demo
 
+    require_migrated()
     counts = seed_demo(session=db.session, persons=persons, enterprises=enterprises, seed=seed)
     for name, count in counts.items():
         click.echo(f"{name}: {count}")

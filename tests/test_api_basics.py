@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from openapi_spec_validator import validate
 
 from models.db import make_engine
 
@@ -61,9 +62,10 @@ def test_a_sane_incoming_request_id_is_kept(client: FlaskClient) -> None:
     assert hostile.headers["X-Request-ID"].isalnum()
 
 
-def test_openapi_document_is_openapi_3(client: FlaskClient) -> None:
+def test_openapi_document_is_valid_openapi_3(client: FlaskClient) -> None:
     document = client.get("/openapi.json").json
     assert document["openapi"].startswith("3.")
+    validate(document)  # raises with the offending path when the document is not valid
     assert "/healthz" in document["paths"] and "/readyz" in document["paths"]
 
 

@@ -79,3 +79,10 @@ def test_gen_key_prints_a_usable_key(tmp_path: Path) -> None:
     key = done.stdout.strip()
     upgrade = run([KUAIXIANG, "db", "current"], tmp_path, KX_DATA_KEY=key)
     assert upgrade.returncode == 0, upgrade.stderr
+
+
+def test_seed_demo_on_an_unmigrated_database_says_to_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    done = run([KUAIXIANG, "seed-demo"], tmp_path, KX_DATABASE_URL=url, KX_DATA_KEY=new_data_key())
+    assert done.returncode == 2
+    assert "kuaixiang db upgrade" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints one figure a line as `name: value`."""
