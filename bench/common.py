@@ -24,28 +24,27 @@ BENCH_KEY = bytes(range(32))
 @contextmanager
 def scratch_database(kind: str, mysql_url: str = MYSQL_URL) -> Iterator[Database]:
     """Yield a migrated, empty database of `kind` (sqlite or mysql), removed afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            migrate.upgrade(url)
-            database = Database(url, vault=Vault(BENCH_KEY))
-            try:
-                yield database
-            finally:
-                database.dispose()
-        return
-    name = f"kxbench_{uuid.uuid4().hex[:8]}"
-    server = make_engine(mysql_url)
-    with server.begin() as connection:
-        connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-    url = make_url(mysql_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with _scratch_url(kind, mysql_url) as url:
         migrate.upgrade(url)
         database = Database(url, vault=Vault(BENCH_KEY))
         try:
             yield database
         finally:
             database.dispose()
+
+
+@contextmanager
+def _scratch_url(kind: str, mysql_url: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    name = f"kxbench_{uuid.uuid4().hex[:8]}"
+    server = make_engine(mysql_url)
+    with server.begin() as connection:
+        connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    try:
+        yield make_url(mysql_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with server.begin() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
