@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 
 from flask import Flask, Response, g, request
@@ -10,6 +12,7 @@ from flask import Flask, Response, g, request
 from models.context import request_id
 
 HEADER = "X-Request-ID"
+access_log = logging.getLogger("kuaixiang.access")
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -22,11 +25,16 @@ def register_request_id(app: Flask) -> None:
         rid = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
         g.request_id = rid
         g.request_id_token = request_id.set(rid)
+        g.request_started = time.perf_counter()
 
     @app.after_request
     def echo_request_id(response: Response) -> Response:
         if "request_id" in g:
             response.headers[HEADER] = g.request_id
+            elapsed_ms = (time.perf_counter() - g.request_started) * 1000
+            access_log.info(
+                "%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms
+            )
         return response
 
     @app.teardown_request

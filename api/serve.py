@@ -6,7 +6,7 @@ import logging
 from urllib.parse import urlsplit
 
 import click
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from api import create_app
 from api.config import Settings
@@ -14,6 +14,13 @@ from models import migrate
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Leave access logging to api.requests, whose lines carry the request id."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Write nothing: the app already logged this request."""
 
 
 def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
@@ -34,7 +41,14 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
     base = f"http://{settings.host}:{settings.port}"
     click.secho(f"政策快享 serving {base}  (API docs {base}/docs, Ctrl-C to stop)", fg="green")
     try:
-        run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False)
+        run_simple(
+            settings.host,
+            settings.port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            request_handler=QuietRequestHandler,
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -11,17 +11,24 @@ request_id: ContextVar[str] = ContextVar("request_id", default="-")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s rid=%(request_id)s %(message)s"
 
 
-class RequestIdFilter(logging.Filter):
-    """Put the current request or job id on each record."""
+def _install_record_factory() -> None:
+    """Stamp every log record, whoever handles it, with the current request or job id."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_kuaixiang", False):
+        return
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Attach request_id; never drop a record."""
+    def factory(*args, **kwargs) -> logging.LogRecord:  # type: ignore[no-untyped-def]
+        record = previous(*args, **kwargs)
         record.request_id = request_id.get()
-        return True
+        return record
+
+    factory._kuaixiang = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def configure_logging(level: str = "INFO") -> None:
     """Send our logs to stderr, each line with its request id; safe to call twice."""
+    _install_record_factory()
     root = logging.getLogger()
     for handler in root.handlers:
         if getattr(handler, "_kuaixiang", False):
@@ -29,7 +36,6 @@ def configure_logging(level: str = "INFO") -> None:
             return
     handler = logging.StreamHandler(sys.stderr)
     handler._kuaixiang = True  # type: ignore[attr-defined]
-    handler.addFilter(RequestIdFilter())
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)

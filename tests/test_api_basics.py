@@ -74,3 +74,12 @@ def test_docs_page_loads_assets_from_this_server(client: FlaskClient) -> None:
     assert "/docs/assets/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_log_lines_written_while_serving_carry_the_request_id(client: FlaskClient, caplog) -> None:
+    caplog.set_level("INFO", logger="kuaixiang.access")
+    response = client.get("/healthz", headers={"X-Request-ID": "trace-abcdef12"})
+    assert response.status_code == 200
+    lines = [r for r in caplog.records if r.name == "kuaixiang.access"]
+    assert lines and all(r.request_id == "trace-abcdef12" for r in lines)
+    assert "GET /healthz 200" in lines[-1].getMessage()
