@@ -153,6 +153,8 @@ class PolicyItemVersion(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT)
     rule: Mapped[dict] = mapped_column(default=dict)
     amount: Mapped[dict] = mapped_column(default=dict)
+    # Numbers the rule and amount use, each with dated values (docs/rules.md, "Params").
+    params: Mapped[dict] = mapped_column(default=dict)
     materials: Mapped[list] = mapped_column(default=list)
     cases: Mapped[list] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(String(500), default="")
