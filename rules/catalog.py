@@ -1,0 +1,282 @@
+"""The facts catalog: every fact a rule may use, declared once per subject kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from rules.codes import DIVISIONS, INDUSTRIES
+
+
+class FactType(StrEnum):
+    """How a fact's value is stored and compared."""
+
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    MONEY = "money"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    ENUM = "enum"
+    TAGS = "tags"
+    CODE = "code"
+
+
+NUMERIC = (FactType.INTEGER, FactType.DECIMAL, FactType.MONEY)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One named, typed attribute of a person or an enterprise."""
+
+    name: str
+    label: str
+    kind: str
+    type: FactType
+    unit: str = ""
+    source: str = "data_platform"
+    sensitive: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    ordered: bool = False
+    derived_from: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    code_labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def derived(self) -> bool:
+        """Tell whether the fact is computed from others as of the evaluation date."""
+        return bool(self.derived_from)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Return the allowed values of an enumeration or tag set, in order."""
+        return tuple(value for value, _ in self.choices)
+
+    def rank(self, value: str) -> int:
+        """Return the position of an enumeration value (ordered enums compare by it)."""
+        return self.values.index(value)
+
+    def label_of(self, value: object) -> str:
+        """Return the Chinese label of an enumeration, tag or code value."""
+        if self.type in (FactType.ENUM, FactType.TAGS):
+            return dict(self.choices).get(str(value), str(value))
+        if self.type is FactType.CODE:
+            return code_label(self.code_labels, str(value))
+        return str(value)
+
+
+def code_label(table: dict[str, str], code: str) -> str:
+    """Return the label of a code, or of its longest known prefix with the code beside it."""
+    if code in table:
+        return table[code]
+    for length in range(len(code) - 1, 0, -1):
+        if code[:length] in table:
+            return f"{table[code[:length]]}（{code}）"
+    return code
+
+
+def _person(name: str, label: str, type_: FactType, **extra: object) -> Fact:
+    return Fact(name=name, label=label, kind="person", type=type_, **extra)  # type: ignore[arg-type]
+
+
+def _enterprise(name: str, label: str, type_: FactType, **extra: object) -> Fact:
+    return Fact(name=name, label=label, kind="enterprise", type=type_, **extra)  # type: ignore[arg-type]
+
+
+AREAS = (("gaoxin", "高新区"), ("jingkai", "经开区"), ("dujia", "度假区"), ("none", "不在园区"))
+
+PERSON_FACTS = (
+    _person("hukou_district", "户籍", FactType.CODE, code_labels=DIVISIONS),
+    _person("residence_district", "居住地", FactType.CODE, code_labels=DIVISIONS),
+    _person("area", "所在园区", FactType.ENUM, choices=AREAS),
+    _person("birth_date", "出生日期", FactType.DATE, sensitive=True),
+    _person(
+        "age",
+        "年龄",
+        FactType.INTEGER,
+        unit="周岁",
+        source="derived",
+        derived_from=("birth_date",),
+        minimum=0,
+        maximum=150,
+    ),
+    _person("gender", "性别", FactType.ENUM, choices=(("male", "男"), ("female", "女"))),
+    _person(
+        "employment_status",
+        "就业状态",
+        FactType.ENUM,
+        choices=(
+            ("employed", "在职"),
+            ("unemployed", "失业"),
+            ("retired", "退休"),
+            ("student", "在校学生"),
+            ("self_employed", "个体经营"),
+            ("flexible", "灵活就业"),
+        ),
+    ),
+    _person(
+        "education",
+        "学历",
+        FactType.ENUM,
+        ordered=True,
+        choices=(
+            ("primary", "小学"),
+            ("junior", "初中"),
+            ("senior", "高中"),
+            ("vocational", "中专/技校"),
+            ("college", "大专"),
+            ("bachelor", "本科"),
+            ("master", "硕士研究生"),
+            ("doctor", "博士研究生"),
+        ),
+    ),
+    _person("graduation_year", "毕业年份", FactType.INTEGER, unit="年", minimum=1950, maximum=2100),
+    _person(
+        "years_since_graduation",
+        "毕业年限",
+        FactType.INTEGER,
+        unit="年",
+        source="derived",
+        derived_from=("graduation_year",),
+    ),
+    _person(
+        "disability_level",
+        "残疾等级",
+        FactType.INTEGER,
+        unit="级",
+        sensitive=True,
+        minimum=1,
+        maximum=4,
+    ),
+    _person(
+        "disability_type",
+        "残疾类别",
+        FactType.ENUM,
+        sensitive=True,
+        choices=(
+            ("visual", "视力残疾"),
+            ("hearing", "听力残疾"),
+            ("speech", "言语残疾"),
+            ("physical", "肢体残疾"),
+            ("intellectual", "智力残疾"),
+            ("mental", "精神残疾"),
+            ("multiple", "多重残疾"),
+        ),
+    ),
+    _person(
+        "assistance_tags",
+        "救助身份",
+        FactType.TAGS,
+        sensitive=True,
+        choices=(
+            ("dibao", "低保对象"),
+            ("tekun", "特困人员"),
+            ("low_income", "低收入人口"),
+            ("orphan", "孤儿"),
+        ),
+    ),
+    _person("household_size", "家庭人口", FactType.INTEGER, unit="人", minimum=1, maximum=30),
+    _person("household_income_fen", "家庭年收入", FactType.MONEY, sensitive=True, minimum=0),
+    _person(
+        "per_capita_income_fen",
+        "家庭人均年收入",
+        FactType.MONEY,
+        sensitive=True,
+        source="derived",
+        derived_from=("household_income_fen", "household_size"),
+    ),
+    _person("social_insurance_since", "参保起始日期", FactType.DATE),
+    _person(
+        "social_insurance_months",
+        "参保月数",
+        FactType.INTEGER,
+        unit="个月",
+        source="derived",
+        derived_from=("social_insurance_since",),
+    ),
+    _person(
+        "unemployment_insurance_months",
+        "失业保险缴费月数",
+        FactType.INTEGER,
+        unit="个月",
+        minimum=0,
+    ),
+    _person("veteran", "退役军人", FactType.BOOLEAN),
+    _person(
+        "skill_certificate",
+        "职业技能等级",
+        FactType.ENUM,
+        ordered=True,
+        choices=(
+            ("junior", "初级工"),
+            ("intermediate", "中级工"),
+            ("senior", "高级工"),
+            ("technician", "技师"),
+            ("senior_technician", "高级技师"),
+        ),
+    ),
+    _person("skill_certificate_date", "技能证书取得日期", FactType.DATE),
+    _person("business_registered_on", "创业登记日期", FactType.DATE),
+    _person("first_home_purchase_date", "首套住房购买日期", FactType.DATE),
+    _person("owns_home_in_city", "在本市有住房", FactType.BOOLEAN),
+)
+
+ENTERPRISE_FACTS = (
+    _enterprise("registered_district", "注册地", FactType.CODE, code_labels=DIVISIONS),
+    _enterprise("area", "所在园区", FactType.ENUM, choices=AREAS),
+    _enterprise("industry_code", "所属行业", FactType.CODE, code_labels=INDUSTRIES),
+    _enterprise("founded_on", "成立日期", FactType.DATE),
+    _enterprise(
+        "years_since_founding",
+        "成立年限",
+        FactType.INTEGER,
+        unit="年",
+        source="derived",
+        derived_from=("founded_on",),
+    ),
+    _enterprise("employees", "从业人数", FactType.INTEGER, unit="人", minimum=0),
+    _enterprise("revenue_fen", "上年营业收入", FactType.MONEY, minimum=0),
+    _enterprise("tax_paid_fen", "上年纳税额", FactType.MONEY, minimum=0),
+    _enterprise("unemployment_insurance_paid_fen", "上年失业保险缴费额", FactType.MONEY, minimum=0),
+    _enterprise("layoff_rate", "上年裁员率", FactType.DECIMAL, unit="%", minimum=0, maximum=100),
+    _enterprise(
+        "rd_ratio", "研发投入占营业收入比例", FactType.DECIMAL, unit="%", minimum=0, maximum=100
+    ),
+    _enterprise(
+        "new_graduate_hires", "本年新招用高校毕业生", FactType.INTEGER, unit="人", minimum=0
+    ),
+    _enterprise(
+        "enterprise_tags",
+        "企业资质",
+        FactType.TAGS,
+        choices=(
+            ("high_tech", "高新技术企业"),
+            ("specialized", "专精特新中小企业"),
+            ("little_giant", "专精特新“小巨人”企业"),
+            ("tech_sme", "科技型中小企业"),
+            ("small_micro", "小微企业"),
+            ("above_scale", "规模以上企业"),
+        ),
+    ),
+)
+
+CATALOG: dict[str, dict[str, Fact]] = {
+    "person": {fact.name: fact for fact in PERSON_FACTS},
+    "enterprise": {fact.name: fact for fact in ENTERPRISE_FACTS},
+}
+SUBJECT_KINDS = tuple(CATALOG)
+
+
+def facts_of(kind: str) -> dict[str, Fact]:
+    """Return the facts of a subject kind by name."""
+    return CATALOG[kind]
+
+
+def find_fact(kind: str, name: str) -> Fact | None:
+    """Return a fact of the kind, or None when there is no such fact."""
+    return CATALOG.get(kind, {}).get(name)
+
+
+def stored_facts(kind: str) -> list[Fact]:
+    """Return the facts a profile stores (not derived), in catalog order."""
+    return [fact for fact in CATALOG[kind].values() if not fact.derived]

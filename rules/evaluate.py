@@ -1,0 +1,216 @@
+"""Three-valued evaluation of a rule on one profile: fast, or with an explanation tree."""
+
+from __future__ import annotations
+
+import calendar
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from rules.catalog import Fact, FactType
+from rules.language import Condition, Group, Node, normalize
+from rules.params import Params
+from rules.profile import Profile
+from rules.wording import actual, group_wording, requirement
+
+FAIL, PASS, UNKNOWN = 0, 1, 2
+STATUS = {PASS: "pass", FAIL: "fail", UNKNOWN: "unknown"}
+_COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "before": operator.lt,
+    "after": operator.gt,
+}
+
+Check = Callable[[Profile], int]
+
+
+def bind(node: Node | None, params: Params, as_of: date) -> Node | None:
+    """Return the tree with every parameter replaced by its value on as_of."""
+    if node is None:
+        return None
+    if isinstance(node, Group):
+        return replace(node, children=tuple(bind(child, params, as_of) for child in node.children))
+    if not node.has_refs:
+        return node
+    resolved = params.resolve(node.value, as_of)
+    return replace(node, value=normalize(node.fact, node.op, _listed(resolved)), has_refs=False)
+
+
+def _listed(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def window_start(as_of: date, unit: str, count: int) -> date:
+    """Return the day before which a date is outside 'within the last count units'."""
+    if unit == "days":
+        return as_of - timedelta(days=count)
+    months = count * (12 if unit == "years" else 1)
+    year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+    day = min(as_of.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+def key_of(fact: Fact) -> Callable[[Any], Any]:
+    """Return how values of a fact are ordered (ordered enums by their rank)."""
+    return fact.rank if fact.type is FactType.ENUM else (lambda value: value)
+
+
+def compile_condition(condition: Condition, as_of: date) -> Check:
+    """Return a function profile -> PASS/FAIL/UNKNOWN for one bound condition."""
+    name, op = condition.fact.name, condition.op
+    if op == "exists":
+        return lambda p: FAIL if p.get(name) is None else PASS
+    if op == "missing":
+        return lambda p: PASS if p.get(name) is None else FAIL
+    key = key_of(condition.fact)
+    if condition.other is not None:
+        other, compare = condition.other.name, _COMPARE[op]
+
+        def two(p: Profile) -> int:
+            left, right = p.get(name), p.get(other)
+            if left is None or right is None:
+                return UNKNOWN
+            return PASS if compare(key(left), key(right)) else FAIL
+
+        return two
+    test = _value_test(condition, as_of, key)
+
+    def one(p: Profile) -> int:
+        current = p.get(name)
+        if current is None:
+            return UNKNOWN
+        return PASS if test(current) else FAIL
+
+    return one
+
+
+def _value_test(
+    condition: Condition, as_of: date, key: Callable[[Any], Any]
+) -> Callable[[Any], bool]:
+    op, value = condition.op, condition.value
+    if op == "between":
+        low, high = key(value[0]), key(value[1])
+        return lambda v: low <= key(v) <= high
+    if op == "within_last":
+        start = window_start(as_of, *value)
+        return lambda v: start < v <= as_of
+    if op in ("in", "not_in"):
+        if condition.fact.type is FactType.CODE:
+            prefixes = tuple(value)
+            hit = lambda v: v.startswith(prefixes)  # noqa: E731
+        else:
+            hit = value.__contains__
+        return hit if op == "in" else (lambda v: not hit(v))
+    if op == "has_any":
+        return lambda v: not v.isdisjoint(value)
+    if op == "has_all":
+        return lambda v: value <= v
+    if op == "has_none":
+        return lambda v: v.isdisjoint(value)
+    compare, bound = _COMPARE[op], key(value)
+    return lambda v: compare(key(v), bound)
+
+
+def compile_node(node: Node, as_of: date) -> Check:
+    """Return a fast evaluator of a bound tree (no explanation)."""
+    if isinstance(node, Condition):
+        return compile_condition(node, as_of)
+    checks = [compile_node(child, as_of) for child in node.children]
+    if node.op == "not":
+        inner = checks[0]
+        return lambda p: (PASS, FAIL, UNKNOWN)[inner(p)]  # FAIL->PASS, PASS->FAIL
+    decisive = FAIL if node.op == "all" else PASS
+    otherwise = PASS if node.op == "all" else FAIL
+
+    def group(p: Profile) -> int:
+        result = otherwise
+        for check in checks:
+            outcome = check(p)
+            if outcome == decisive:
+                return decisive
+            if outcome == UNKNOWN:
+                result = UNKNOWN
+        return result
+
+    return group
+
+
+@dataclass
+class Explained:
+    """One node's outcome: its status, what it asks, the value it used, and why."""
+
+    status: int
+    text: str
+    actual: str | None = None
+    fact: str | None = None
+    sensitive: bool = False
+    op: str = ""
+    children: list[Explained] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the tree as JSON-ready dicts."""
+        out: dict[str, Any] = {"status": STATUS[self.status], "text": self.text}
+        if self.fact is not None:
+            out.update(fact=self.fact, actual=self.actual)
+        if self.children:
+            out["op"] = self.op
+            out["children"] = [child.to_dict() for child in self.children]
+        if self.missing:
+            out["missing"] = self.missing
+        return out
+
+
+def explain(node: Node, profile: Profile, as_of: date) -> Explained:
+    """Evaluate a bound tree and say, for every node, what happened."""
+    if isinstance(node, Condition):
+        status = compile_condition(node, as_of)(profile)
+        value = profile.get(node.fact.name)
+        missing = _missing_inputs(node, profile) if status == UNKNOWN else []
+        return Explained(
+            status,
+            requirement(node, node.value),
+            actual(node.fact, value),
+            fact=node.fact.name,
+            sensitive=node.fact.sensitive,
+            op=node.op,
+            missing=missing,
+        )
+    children = [explain(child, profile, as_of) for child in node.children]
+    status = _combine(node.op, [child.status for child in children])
+    missing: list[str] = []
+    if status == UNKNOWN:
+        for child in children:
+            if child.status == UNKNOWN:
+                missing.extend(name for name in child.missing if name not in missing)
+    text = group_wording(node, [child.text for child in children])
+    return Explained(status, text, op=node.op, children=children, missing=missing)
+
+
+def _combine(op: str, statuses: list[int]) -> int:
+    if op == "not":
+        return (PASS, FAIL, UNKNOWN)[statuses[0]]
+    decisive = FAIL if op == "all" else PASS
+    if decisive in statuses:
+        return decisive
+    return UNKNOWN if UNKNOWN in statuses else (PASS if op == "all" else FAIL)
+
+
+def _missing_inputs(condition: Condition, profile: Profile) -> list[str]:
+    """Return the stored facts whose absence leaves a condition undecided."""
+    names = []
+    for fact in (condition.fact, condition.other):
+        if fact is None or profile.get(fact.name) is not None:
+            continue
+        inputs = fact.derived_from or (fact.name,)
+        names.extend(name for name in inputs if profile.get(name) is None)
+        if fact.derived and not any(profile.get(name) is None for name in inputs):
+            names.append(fact.name)  # inputs present but unusable, e.g. household_size 0
+    return names or [condition.fact.name]

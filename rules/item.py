@@ -1,0 +1,200 @@
+"""An item's rule, amount and params, validated once and evaluated as of any date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from rules.amounts import AmountResult, Formula, bind_amount, evaluate_amount, parse_amount
+from rules.catalog import SUBJECT_KINDS, facts_of
+from rules.errors import RuleError, RuleInvalid
+from rules.evaluate import PASS, UNKNOWN, Check, Explained, bind, compile_node, explain
+from rules.language import Condition, Group, Node, Parser, normalize
+from rules.params import ParamMissing, Params, parse_params
+from rules.profile import Profile
+from rules.summary import summarize
+
+VERDICTS = {PASS: "eligible", 0: "ineligible", UNKNOWN: "unknown"}
+
+
+@dataclass
+class Evaluation:
+    """One subject's standing on one item as of a date."""
+
+    verdict: str
+    missing: list[str]
+    summary: str
+    explanation: Explained | None
+    amount: AmountResult | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the evaluation as JSON-ready values."""
+        return {
+            "verdict": self.verdict,
+            "missing": self.missing,
+            "summary": self.summary,
+            "explanation": None if self.explanation is None else self.explanation.to_dict(),
+            "amount": None if self.amount is None else self.amount.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The rule and amount with parameter values of one date range, ready to run."""
+
+    rule: Node | None
+    check: Check | None
+    amount: Formula | None
+
+
+class ItemRules:
+    """A compiled item: validated rule, amount formula and dated params."""
+
+    def __init__(
+        self, kind: str, rule: Node | None, amount: Formula | None, params: Params
+    ) -> None:
+        self.kind = kind
+        self.rule = rule
+        self.amount = amount
+        self.params = params
+        self.facts = facts_of(kind)
+        self._windows = _uses_window(rule)
+        self._cache: dict[tuple, Bound] = {}
+
+    def at(self, as_of: date) -> Bound:
+        """Return the rule and amount bound to the parameters in force on as_of (cached)."""
+        # A bound tree depends on which parameter values are in force, and on the day itself
+        # only when a condition counts back from it (within_last).
+        key = (self.params.epoch(as_of), as_of if self._windows else None)
+        bound = self._cache.get(key)
+        if bound is None:
+            rule = bind(self.rule, self.params, as_of)
+            check = None if rule is None else compile_node(rule, as_of)
+            bound = Bound(rule, check, bind_amount(self.amount, self.params, as_of))
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = bound
+        return bound
+
+    def verdict(self, facts: Mapping[str, Any], as_of: date) -> str:
+        """Return eligible / ineligible / unknown only: the fast path, no explanation."""
+        bound = self.at(as_of)
+        if bound.check is None:
+            return "eligible"
+        return VERDICTS[bound.check(Profile(self.kind, facts, as_of))]
+
+    def evaluate(
+        self,
+        facts: Mapping[str, Any],
+        as_of: date,
+        *,
+        explain: bool = True,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Evaluation:
+        """Evaluate one subject as of a date; overrides are "what if" facts."""
+        bound = self.at(as_of)
+        profile = Profile(self.kind, facts, as_of, overrides)
+        tree: Explained | None = None
+        if bound.rule is None:
+            status, summary = PASS, summarize(None, self.facts)
+        else:
+            if explain:
+                tree = _explain(bound.rule, profile, as_of)
+                status = tree.status
+            else:
+                status = bound.check(profile)  # type: ignore[misc]
+                if status == UNKNOWN:  # the missing facts come from the explanation
+                    tree = _explain(bound.rule, profile, as_of)
+            summary = summarize(tree, self.facts) if tree is not None else ""
+        missing = tree.missing if tree is not None and status == UNKNOWN else []
+        amount = None
+        if bound.amount is not None and status in (PASS, UNKNOWN):
+            amount = evaluate_amount(bound.amount, profile)
+        return Evaluation(
+            VERDICTS[status], list(missing), summary, tree if explain else None, amount
+        )
+
+
+def _explain(rule: Node, profile: Profile, as_of: date) -> Explained:
+    return explain(rule, profile, as_of)
+
+
+def _uses_window(node: Node | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, Group):
+        return any(_uses_window(child) for child in node.children)
+    return node.op == "within_last"
+
+
+def compile_item(
+    *,
+    subject_kind: str,
+    rule: Any,
+    amount: Any = None,
+    params: Any = None,
+    check_dates: tuple[date, ...] = (),
+) -> ItemRules:
+    """Validate and compile an item, or raise RuleInvalid with every problem found."""
+    errors: list[RuleError] = []
+    if subject_kind not in SUBJECT_KINDS:
+        raise RuleInvalid([RuleError("$subject_type", "申请主体应为 person 或 enterprise")])
+    parsed_params = parse_params(params, errors)
+    parser = Parser(subject_kind, parsed_params, errors)
+    tree = parser.parse(rule)
+    formula = parse_amount(amount, subject_kind, parsed_params, errors)
+    if not errors:
+        _check_param_values(tree, parser.param_uses, parsed_params, errors)
+    item = ItemRules(subject_kind, tree, formula, parsed_params)
+    if not errors:
+        for day in check_dates:
+            try:
+                item.at(day)
+            except ParamMissing as exc:
+                errors.append(RuleError(f"$params.{exc.name}", str(exc)))
+    if errors:
+        raise RuleInvalid(errors)
+    return item
+
+
+def validate_item(
+    *, subject_kind: str, rule: Any, amount: Any = None, params: Any = None
+) -> list[RuleError]:
+    """Return the problems of an item (empty when it is valid)."""
+    try:
+        compile_item(subject_kind=subject_kind, rule=rule, amount=amount, params=params)
+    except RuleInvalid as exc:
+        return exc.errors
+    return []
+
+
+def _check_param_values(
+    tree: Node | None, uses: list[tuple[str, str]], params: Params, errors: list[RuleError]
+) -> None:
+    """Check that every dated value of a parameter fits each condition that uses it."""
+    conditions = {c.path: c for c in _conditions(tree)}
+    for name, path in uses:
+        condition = conditions[path]
+        for index, entry in enumerate(params.by_name[name].entries):
+            chosen = Params(
+                {**params.by_name, name: replace(params.by_name[name], entries=(entry,))}
+            )
+            try:
+                value = chosen.resolve(condition.value, entry.start)
+                normalize(
+                    condition.fact, condition.op, list(value) if isinstance(value, tuple) else value
+                )
+            except ParamMissing:
+                continue
+            except ValueError as exc:
+                errors.append(RuleError(f"$params.{name}.values[{index}].value", str(exc)))
+
+
+def _conditions(node: Node | None) -> list[Condition]:
+    if node is None:
+        return []
+    if isinstance(node, Condition):
+        return [node]
+    return [c for child in node.children for c in _conditions(child)]

@@ -1,0 +1,317 @@
+"""The rule language: JSON in, a validated tree of groups and conditions out (docs/rules.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rules.catalog import CATALOG, NUMERIC, Fact, FactType, find_fact
+from rules.errors import RuleError
+from rules.params import Params, Ref, is_ref
+from rules.values import coerce, parse_date
+
+MAX_DEPTH = 8
+MAX_CONDITIONS = 200
+KIND_NAMES = {"person": "个人", "enterprise": "企业"}
+
+COMPARE = ("==", "!=", "<", "<=", ">", ">=")
+ORDERING = ("<", "<=", ">", ">=", "between")
+PRESENCE = ("exists", "missing")
+TAG_OPS = ("has_any", "has_all", "has_none")
+OPS: dict[FactType, tuple[str, ...]] = {
+    FactType.INTEGER: (*COMPARE, "between", "in", "not_in"),
+    FactType.DECIMAL: (*COMPARE, "between"),
+    FactType.MONEY: (*COMPARE, "between"),
+    FactType.BOOLEAN: ("==", "!="),
+    FactType.DATE: (*COMPARE, "between", "before", "after", "within_last"),
+    FactType.ENUM: ("==", "!=", "in", "not_in"),
+    FactType.TAGS: TAG_OPS,
+    FactType.CODE: ("==", "!=", "in", "not_in"),
+}
+WINDOW_UNITS = ("days", "months", "years")
+
+
+def allowed_ops(fact: Fact) -> tuple[str, ...]:
+    """Return the operators a fact's type allows (ordered enums also compare)."""
+    ops = OPS[fact.type]
+    if fact.type is FactType.ENUM and fact.ordered:
+        ops = (*ops, "<", "<=", ">", ">=", "between")
+    return (*ops, *PRESENCE)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test of one fact: against a value, against another fact, or of its presence."""
+
+    path: str
+    fact: Fact
+    op: str
+    value: Any = None
+    other: Fact | None = None
+    label: str | None = None
+    has_refs: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """all / any / not over child nodes."""
+
+    path: str
+    op: str
+    children: tuple[Node, ...]
+    label: str | None = None
+
+
+Node = Condition | Group
+
+
+def normalize(fact: Fact, op: str, raw: Any) -> Any:
+    """Return the comparison value of a condition in its evaluated form, or raise ValueError."""
+    if op in ("in", "not_in", *TAG_OPS):
+        if not isinstance(raw, list | tuple) or not raw:
+            raise ValueError(f"运算「{op}」需要一个非空列表")
+        if fact.type is FactType.TAGS:
+            return coerce(fact, list(raw))
+        items = [coerce(fact, item) for item in raw]
+        return tuple(items) if fact.type is FactType.CODE else frozenset(items)
+    if op == "between":
+        if not isinstance(raw, list | tuple) or len(raw) != 2:
+            raise ValueError("between 需要 [下限, 上限] 两个值")
+        low, high = (_scalar(fact, item) for item in raw)
+        if _order(fact, low) > _order(fact, high):
+            raise ValueError("between 的下限不能大于上限")
+        return (low, high)
+    if op == "within_last":
+        if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in WINDOW_UNITS:
+            raise ValueError('within_last 需要 {"days"|"months"|"years": N}')
+        unit, count = next(iter(raw.items()))
+        if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
+            raise ValueError("within_last 的时长应为正整数")
+        return (unit, count)
+    if op in ("before", "after"):
+        return parse_date(raw)
+    return _scalar(fact, raw)
+
+
+def _scalar(fact: Fact, raw: Any) -> Any:
+    if fact.type is FactType.DATE:
+        return parse_date(raw)
+    if fact.type is FactType.TAGS:
+        raise ValueError("标签类指标请用 has_any / has_all / has_none")
+    return coerce(fact, raw)
+
+
+def _order(fact: Fact, value: Any) -> Any:
+    return fact.rank(value) if fact.type is FactType.ENUM else value
+
+
+class Parser:
+    """Reads one rule for one subject kind, collecting every problem it finds."""
+
+    def __init__(self, kind: str, params: Params, errors: list[RuleError]) -> None:
+        self.kind = kind
+        self.params = params
+        self.errors = errors
+        self.conditions = 0
+        self.param_uses: list[tuple[str, str]] = []  # (param name, path of the condition)
+
+    def parse(self, doc: Any) -> Node | None:
+        """Return the rule's tree; None for the empty rule (everyone of the kind qualifies)."""
+        if doc in (None, {}):
+            return None
+        node = self.node(doc, "$", 1)
+        if self.conditions > MAX_CONDITIONS:
+            self.fail("$", f"规则条件过多（{self.conditions} 个，最多 {MAX_CONDITIONS} 个）")
+        return node
+
+    def fail(self, path: str, message: str) -> None:
+        """Record one problem."""
+        self.errors.append(RuleError(path, message))
+
+    def node(self, doc: Any, path: str, depth: int) -> Node | None:
+        """Parse a group or a condition."""
+        if depth > MAX_DEPTH:
+            self.fail(path, f"规则嵌套过深（最多 {MAX_DEPTH} 层）")
+            return None
+        if not isinstance(doc, dict):
+            self.fail(path, "规则的每一部分都应是对象（all / any / not 或一个条件）")
+            return None
+        label = doc.get("label")
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            self.fail(f"{path}.label", "label 应为非空的中文说明")
+            label = None
+        groups = [key for key in ("all", "any", "not") if key in doc]
+        if len(groups) > 1:
+            self.fail(path, "一个节点只能是 all、any、not 之一")
+            return None
+        if groups:
+            return self.group(doc, groups[0], path, depth, label)
+        if "fact" in doc:
+            return self.condition(doc, path, label)
+        self.fail(path, "缺少 all / any / not 或 fact")
+        return None
+
+    def group(self, doc: dict, op: str, path: str, depth: int, label: str | None) -> Group | None:
+        """Parse all / any / not."""
+        self._unknown_keys(doc, {op, "label"}, path)
+        if op == "not":
+            child = self.node(doc["not"], f"{path}.not", depth + 1)
+            return None if child is None else Group(path, op, (child,), label)
+        items = doc[op]
+        if not isinstance(items, list) or not items:
+            self.fail(f"{path}.{op}", f"条件组 {op} 不能为空")
+            return None
+        children = [self.node(item, f"{path}.{op}[{i}]", depth + 1) for i, item in enumerate(items)]
+        parsed = tuple(child for child in children if child is not None)
+        if op == "all":
+            self.check_bounds(parsed, path)
+        return Group(path, op, parsed, label) if len(parsed) == len(children) else None
+
+    def condition(self, doc: dict, path: str, label: str | None) -> Condition | None:
+        """Parse one condition."""
+        self.conditions += 1
+        self._unknown_keys(doc, {"fact", "op", "value", "other", "label"}, path)
+        fact = self._fact(doc["fact"], f"{path}.fact")
+        op = doc.get("op")
+        if fact is None:
+            return None
+        if op not in allowed_ops(fact):
+            shown = "、".join(allowed_ops(fact))
+            self.fail(f"{path}.op", f"指标「{fact.label}」不支持运算「{op}」，可用：{shown}")
+            return None
+        if op in PRESENCE:
+            if "value" in doc or "other" in doc:
+                self.fail(path, f"运算「{op}」不需要 value 或 other")
+            return Condition(path, fact, op, label=label)
+        if "other" in doc:
+            return self._two_facts(doc, path, fact, op, label)
+        if "value" not in doc:
+            self.fail(path, "缺少 value（或用 other 与另一指标比较）")
+            return None
+        return self._with_value(doc["value"], path, fact, op, label)
+
+    def _with_value(
+        self, raw: Any, path: str, fact: Fact, op: str, label: str | None
+    ) -> Condition | None:
+        refs = self._refs(raw, path, fact, op)
+        if refs is None:
+            return None
+        if refs:
+            return Condition(path, fact, op, value=_with_refs(raw), label=label, has_refs=True)
+        try:
+            return Condition(path, fact, op, value=normalize(fact, op, raw), label=label)
+        except ValueError as exc:
+            self.fail(f"{path}.value", str(exc))
+            return None
+
+    def _refs(self, raw: Any, path: str, fact: Fact, op: str) -> list[str] | None:
+        names = []
+        candidates = raw if isinstance(raw, list) and op in ("between",) else [raw]
+        for candidate in candidates:
+            if is_ref(candidate):
+                names.append(candidate["param"])
+        for name in names:
+            if name not in self.params:
+                self.fail(f"{path}.value", f"未定义的参数「{name}」")
+                return None
+            self.param_uses.append((name, path))
+        return names
+
+    def _two_facts(
+        self, doc: dict, path: str, fact: Fact, op: str, label: str | None
+    ) -> Condition | None:
+        other = self._fact(doc["other"], f"{path}.other")
+        if other is None:
+            return None
+        if "value" in doc:
+            self.fail(path, "value 与 other 只能写一个")
+        if op not in COMPARE or other.type is not fact.type or other.choices != fact.choices:
+            self.fail(
+                f"{path}.other", f"「{fact.label}」与「{other.label}」类型不同，不能用「{op}」比较"
+            )
+            return None
+        if op not in ("==", "!=") and (fact.type not in (*NUMERIC, FactType.DATE)):
+            self.fail(f"{path}.op", f"「{fact.label}」不能比较大小")
+            return None
+        return Condition(path, fact, op, other=other, label=label)
+
+    def _fact(self, name: Any, path: str) -> Fact | None:
+        fact = find_fact(self.kind, name) if isinstance(name, str) else None
+        if fact is not None:
+            return fact
+        for kind, facts in CATALOG.items():
+            if kind != self.kind and isinstance(name, str) and name in facts:
+                self.fail(
+                    path,
+                    f"指标「{facts[name].label}」适用于{KIND_NAMES[kind]}，"
+                    f"本事项面向{KIND_NAMES[self.kind]}",
+                )
+                return None
+        self.fail(path, f"未知的指标「{name}」")
+        return None
+
+    def _unknown_keys(self, doc: dict, allowed: set[str], path: str) -> None:
+        unknown = sorted(set(doc) - allowed)
+        if unknown:
+            self.fail(path, f"不认识的字段：{'、'.join(unknown)}")
+
+    def check_bounds(self, children: tuple[Node, ...], path: str) -> None:
+        """Refuse an all-group whose literal bounds on one fact cannot all hold."""
+        bounds: dict[str, list[tuple[Any, bool, Any, bool, str]]] = {}
+        for child in children:
+            if not isinstance(child, Condition) or child.has_refs or child.other is not None:
+                continue
+            fact = child.fact
+            if fact.type not in (*NUMERIC, FactType.DATE) and not fact.ordered:
+                continue
+            bound = _bound(child)
+            if bound is not None:
+                bounds.setdefault(fact.name, []).append(bound)
+        for name, items in bounds.items():
+            low = max(((b[0], not b[1]) for b in items if b[0] is not None), default=None)
+            high = min(((b[2], b[3]) for b in items if b[2] is not None), default=None)
+            if low is None or high is None:
+                continue
+            if low[0] > high[0] or (low[0] == high[0] and (low[1] or not high[1])):
+                fact = next(
+                    c.fact for c in children if isinstance(c, Condition) and c.fact.name == name
+                )
+                shown = " 且 ".join(b[4] for b in items)
+                self.fail(path, f"「{fact.label}」的条件互相矛盾：{shown}")
+
+
+def _bound(condition: Condition) -> tuple[Any, bool, Any, bool, str] | None:
+    """Return (low, low_included, high, high_included, wording) of an ordering condition."""
+    fact, op, value = condition.fact, condition.op, condition.value
+    if op == "between":
+        low, high = (_order(fact, v) for v in value)
+        return (low, True, high, True, f"在 {_plain(value[0])}–{_plain(value[1])} 之间")
+    if op in ("before", "after"):
+        op = "<" if op == "before" else ">"
+    if op not in ("==", "<", "<=", ">", ">="):
+        return None
+    v = _order(fact, value)
+    shown = f"{SYMBOLS[op]} {_plain(value)}"
+    return {
+        "==": (v, True, v, True, shown),
+        "<": (None, True, v, False, shown),
+        "<=": (None, True, v, True, shown),
+        ">": (v, False, None, True, shown),
+        ">=": (v, True, None, True, shown),
+    }[op]
+
+
+SYMBOLS = {"==": "=", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
+
+def _plain(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _with_refs(raw: Any) -> Any:
+    if is_ref(raw):
+        return Ref(raw["param"])
+    if isinstance(raw, list):
+        return tuple(_with_refs(item) for item in raw)
+    return raw

@@ -1,0 +1,73 @@
+"""Turning stored and written values into typed ones, per fact type; Chinese errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from rules.catalog import Fact, FactType
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CODE = re.compile(r"^[0-9A-Z]{1,12}$")
+
+
+def parse_date(raw: object) -> date:
+    """Read a "YYYY-MM-DD" string (or a date) or raise ValueError in Chinese."""
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str) and _DATE.match(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ValueError(f"「{raw}」不是有效日期，应写作 YYYY-MM-DD")
+
+
+def coerce(fact: Fact, raw: Any) -> Any:
+    """Return the typed value of `raw` for `fact`, or raise ValueError with a Chinese message."""
+    kind = fact.type
+    if kind is FactType.INTEGER or kind is FactType.MONEY:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            noun = "整数（单位：分）" if kind is FactType.MONEY else "整数"
+            raise ValueError(f"「{fact.label}」的取值应为{noun}，收到 {raw!r}")
+        value: Any = raw
+    elif kind is FactType.DECIMAL:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ValueError(f"「{fact.label}」的取值应为数字，收到 {raw!r}")
+        value = float(raw)
+    elif kind is FactType.BOOLEAN:
+        if not isinstance(raw, bool):
+            raise ValueError(f"「{fact.label}」的取值应为 true 或 false，收到 {raw!r}")
+        return raw
+    elif kind is FactType.DATE:
+        try:
+            return parse_date(raw)
+        except ValueError as exc:
+            raise ValueError(f"「{fact.label}」：{exc}") from None
+    elif kind is FactType.ENUM:
+        return _choice(fact, raw)
+    elif kind is FactType.TAGS:
+        if not isinstance(raw, list | tuple | set | frozenset):
+            raise ValueError(f"「{fact.label}」的取值应为列表，收到 {raw!r}")
+        return frozenset(_choice(fact, item) for item in raw)
+    else:
+        if not isinstance(raw, str) or not _CODE.match(raw):
+            raise ValueError(f"「{fact.label}」的取值应为编码（数字或大写字母），收到 {raw!r}")
+        return raw
+    _check_range(fact, value)
+    return value
+
+
+def _choice(fact: Fact, raw: Any) -> str:
+    if not isinstance(raw, str) or raw not in fact.values:
+        allowed = "、".join(f"{value}（{label}）" for value, label in fact.choices)
+        raise ValueError(f"「{raw}」不是「{fact.label}」的可选值，可选：{allowed}")
+    return raw
+
+
+def _check_range(fact: Fact, value: float) -> None:
+    if fact.minimum is not None and value < fact.minimum:
+        raise ValueError(f"「{fact.label}」不能小于 {fact.minimum:g}，收到 {value}")
+    if fact.maximum is not None and value > fact.maximum:
+        raise ValueError(f"「{fact.label}」不能大于 {fact.maximum:g}，收到 {value}")
