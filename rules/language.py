@@ -176,6 +176,10 @@ class Parser:
         op = doc.get("op")
         if fact is None:
             return None
+        if op is None:
+            shown = "、".join(allowed_ops(fact))
+            self.fail(f"{path}.op", f"缺少运算 op，「{fact.label}」可用：{shown}")
+            return None
         if op not in allowed_ops(fact):
             shown = "、".join(allowed_ops(fact))
             self.fail(f"{path}.op", f"指标「{fact.label}」不支持运算「{op}」，可用：{shown}")

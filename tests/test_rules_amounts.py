@@ -1,0 +1,190 @@
+"""The policy calculator: formulas, rounding, periods, traces, and standards that change by date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rules import RuleInvalid, compile_item, validate_item
+from rules.amounts import round_half_up
+
+TODAY = date(2026, 11, 27)
+
+
+def amount(doc, facts, kind="person", rule=None, params=None, as_of=TODAY):  # type: ignore[no-untyped-def]
+    item = compile_item(subject_kind=kind, rule=rule or {}, amount=doc, params=params)
+    return item.evaluate(facts, as_of).amount
+
+
+def test_fixed_once() -> None:
+    result = amount({"kind": "fixed", "fen": 300000}, {})
+    assert (result.fen, result.period, result.annual_fen) == (300000, "once", 300000)
+    assert result.trace == ["定额 3,000 元"]
+
+
+def test_per_unit_with_its_trace_and_cap() -> None:
+    doc = {"kind": "per_unit", "fact": "new_graduate_hires", "unit_fen": 150000, "max_units": 5}
+    result = amount(doc, {"new_graduate_hires": 3}, kind="enterprise")
+    assert result.fen == 450000
+    assert result.trace == ["1,500 元 × 3 人 = 4,500 元"]
+    capped = amount(doc, {"new_graduate_hires": 9}, kind="enterprise")
+    assert capped.fen == 750000 and "按上限 5 人计" in capped.trace[0]
+
+
+def test_rate_rounds_half_up_and_applies_floor_and_cap() -> None:
+    doc = {
+        "kind": "rate",
+        "base": "unemployment_insurance_paid_fen",
+        "rate": "0.6",
+        "floor_fen": 100,
+        "cap_fen": 50_000_000,
+    }
+    result = amount(doc, {"unemployment_insurance_paid_fen": 1_234_567}, kind="enterprise")
+    assert result.fen == 740740  # 740,740.2 -> 740,740
+    assert result.trace == ["上年失业保险缴费额 12,345.67 元 × 60% = 7,407.40 元"]
+    half = amount(doc, {"unemployment_insurance_paid_fen": 1_234_575}, kind="enterprise")
+    assert half.fen == 740745  # 740,745.0 exactly
+    odd = amount({**doc, "rate": "0.5"}, {"unemployment_insurance_paid_fen": 3}, kind="enterprise")
+    assert odd.fen == 100  # 1.5 -> 2 by half up, then the floor of 100
+    assert (
+        amount(doc, {"unemployment_insurance_paid_fen": 10**11}, kind="enterprise").fen
+        == 50_000_000
+    )
+
+
+def test_tiers_monthly_with_the_yearly_expectation() -> None:
+    doc = {
+        "kind": "tiers",
+        "fact": "age",
+        "period": "monthly",
+        "tiers": [
+            {"min": 80, "max": 89, "fen": 10000},
+            {"min": 90, "max": 99, "fen": 20000},
+            {"min": 100, "fen": 50000},
+        ],
+    }
+    result = amount(doc, {"birth_date": "1934-11-27"})
+    assert (result.fen, result.annual_fen) == (20000, 240000)
+    assert result.trace == [
+        "年龄 92 周岁，适用 90–99 周岁 档：200 元",
+        "按月发放，未来 12 个月预计 2,400 元",
+    ]
+    assert amount(doc, {"birth_date": "1920-01-01"}).fen == 50000
+    assert amount(doc, {"birth_date": "1990-01-01"}).fen == 0
+
+
+def test_sum_of_parts() -> None:
+    doc = {
+        "kind": "sum",
+        "period": "monthly",
+        "parts": [
+            {"kind": "fixed", "fen": 8000},
+            {"kind": "tiers", "fact": "disability_level", "tiers": [{"max": 2, "fen": 10000}]},
+        ],
+    }
+    result = amount(doc, {"disability_level": 1})
+    assert result.fen == 18000 and result.trace[-2:] == [
+        "合计 180 元",
+        "按月发放，未来 12 个月预计 2,160 元",
+    ]
+
+
+def test_an_amount_whose_fact_is_missing_is_unknown() -> None:
+    doc = {"kind": "per_unit", "fact": "new_graduate_hires", "unit_fen": 150000}
+    result = amount(doc, {}, kind="enterprise")
+    assert result.fen is None and result.annual_fen is None
+    assert result.missing == ["new_graduate_hires"]
+
+
+def test_eligible_with_zero_is_not_the_same_as_not_eligible() -> None:
+    rule = {"fact": "new_graduate_hires", "op": ">=", "value": 0}
+    doc = {"kind": "per_unit", "fact": "new_graduate_hires", "unit_fen": 150000}
+    zero = compile_item(subject_kind="enterprise", rule=rule, amount=doc).evaluate(
+        {"new_graduate_hires": 0}, TODAY
+    )
+    assert zero.verdict == "eligible" and zero.amount.fen == 0
+    refused = compile_item(
+        subject_kind="enterprise",
+        rule={"fact": "new_graduate_hires", "op": ">=", "value": 1},
+        amount=doc,
+    ).evaluate({"new_graduate_hires": 0}, TODAY)
+    assert refused.verdict == "ineligible" and refused.amount is None
+
+
+def test_a_change_of_standard_is_published_ahead_and_applies_from_its_date() -> None:
+    params = {
+        "min_age": {
+            "label": "起始年龄",
+            "values": [
+                {"from": "2024-01-01", "value": 80},
+                {"from": "2027-01-01", "value": 75, "ref": "聊民发〔2026〕21号"},
+            ],
+        },
+        "monthly": {
+            "values": [
+                {"from": "2024-01-01", "value": 10000},
+                {"from": "2027-01-01", "value": 12000},
+            ]
+        },
+    }
+    item = compile_item(
+        subject_kind="person",
+        rule={"fact": "age", "op": ">=", "value": {"param": "min_age"}},
+        amount={"kind": "fixed", "fen": {"param": "monthly"}, "period": "monthly"},
+        params=params,
+    )
+    facts = {"birth_date": "1950-06-01"}  # 76 in both years
+    before = item.evaluate(facts, date(2026, 12, 31))
+    after = item.evaluate(facts, date(2027, 1, 1))
+    assert before.verdict == "ineligible" and "≥ 80" in before.summary
+    assert after.verdict == "eligible" and after.amount.fen == 12000
+
+
+def test_a_date_without_a_value_for_a_used_param_is_reported() -> None:
+    params = {"monthly": {"values": [{"from": "2026-01-01", "value": 1}]}}
+    with pytest.raises(RuleInvalid) as caught:
+        compile_item(
+            subject_kind="person",
+            rule={},
+            params=params,
+            amount={"kind": "fixed", "fen": {"param": "monthly"}},
+            check_dates=(date(2025, 6, 1),),
+        )
+    assert [e.path for e in caught.value.errors] == ["$params.monthly"]
+    assert "2025-06-01 没有适用的取值" in caught.value.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("doc", "path"),
+    [
+        ({"kind": "bonus", "fen": 1}, "$amount"),
+        ({"kind": "fixed", "fen": 1.5}, "$amount.fen"),
+        ({"kind": "fixed", "fen": -1}, "$amount.fen"),
+        ({"kind": "rate", "base": "employees", "rate": "0.6"}, "$amount.base"),
+        ({"kind": "rate", "base": "tax_paid_fen", "rate": "六成"}, "$amount.rate"),
+        (
+            {"kind": "tiers", "fact": "employees", "tiers": [{"min": 10, "max": 5, "fen": 1}]},
+            "$amount.tiers[0]",
+        ),
+        ({"kind": "fixed", "fen": 1, "period": "weekly"}, "$amount.period"),
+        ({"kind": "per_unit", "fact": "employees"}, "$amount"),
+    ],
+)
+def test_invalid_amounts_name_the_path(doc: dict, path: str) -> None:
+    errors = validate_item(subject_kind="enterprise", rule={}, amount=doc)
+    assert path in {e.path for e in errors}
+
+
+@given(
+    st.integers(min_value=-(10**12), max_value=10**12), st.integers(min_value=1, max_value=10**6)
+)
+def test_round_half_up_matches_decimal(numerator: int, denominator: int) -> None:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    expected = (Decimal(numerator) / Decimal(denominator)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    assert round_half_up(numerator, denominator) == int(expected)
