@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -38,7 +40,11 @@ VARIABLES: list[tuple[str, str, str]] = [
         "Redis for token storage, rate limits and locks shared by all processes",
     ),
     ("KX_REDIS_PREFIX", "kx", "prefix of every Redis key this service writes"),
-    ("KX_SECRET_KEY", "(random per process)", "signs tokens; set it in production"),
+    (
+        "KX_SECRET_KEY",
+        "(derived from KX_DATA_KEY)",
+        "signs tokens; the same in every process, so any worker accepts any token",
+    ),
     (
         "KX_DATA_KEY",
         "(instance/data.key, written by `kuaixiang run`)",
@@ -138,11 +144,12 @@ class Settings:
         redis_url = env.get("KX_REDIS_URL") or None
         if redis_url:
             _check_redis_url(redis_url)
+        data_key = _read_data_key(env, instance_dir)
         return cls(
             instance_dir=instance_dir,
             database_url=database_url,
-            data_key=_read_data_key(env, instance_dir),
-            secret_key=env.get("KX_SECRET_KEY") or secrets.token_urlsafe(32),
+            data_key=data_key,
+            secret_key=env.get("KX_SECRET_KEY") or derived_secret_key(data_key),
             redis_url=redis_url,
             redis_prefix=env.get("KX_REDIS_PREFIX") or "kx",
             wechat_appid=env.get("KX_WECHAT_APPID") or "wx0000000000000000",
@@ -170,6 +177,12 @@ class Settings:
                 ("DEBUG", "INFO", "WARNING", "ERROR"),
             ),
         )
+
+
+def derived_secret_key(data_key: bytes) -> str:
+    """Derive the token-signing key from the data key, so one secret configures both."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"kuaixiang/secret-key")
+    return base64.urlsafe_b64encode(derived.derive(data_key)).decode()
 
 
 def data_key_path(instance_dir: Path) -> Path:

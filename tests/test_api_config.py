@@ -66,3 +66,10 @@ def test_readme_lists_every_variable_with_its_default() -> None:
         assert name in rows, f"{name} missing from the README's configuration table"
         assert default in rows[name], f"{name}: README default differs from api/config.py"
     assert set(rows) == {name for name, _, _ in VARIABLES}
+
+
+def test_secret_key_is_the_same_in_every_process_unless_set(tmp_path: Path) -> None:
+    first, second = settings_from(tmp_path), settings_from(tmp_path)
+    assert first.secret_key == second.secret_key
+    assert first.secret_key != settings_from(tmp_path, KX_DATA_KEY=new_data_key()).secret_key
+    assert settings_from(tmp_path, KX_SECRET_KEY="explicit").secret_key == "explicit"
