@@ -27,7 +27,9 @@ from models import (
     VersionStatus,
 )
 from models.db import vault_of
+from rules.catalog import facts_of
 from rules.identifiers import birth_date_of, check_id_number, check_phone, check_uscc, gender_of
+from rules.values import coerce
 from services.demo import content, population, prefetch
 from services.demo.seed import is_empty, seed_demo
 from services.errors import InvalidInput
@@ -43,7 +45,7 @@ from services.subjects import (
 PERSON_FACTS = {
     "hukou_district": re.compile(r"\d{6}"),
     "residence_district": re.compile(r"\d{6}"),
-    "area": {None, "高新区", "经开区", "度假区"},
+    "area": {"gaoxin", "jingkai", "dujia", "none"},
     "birth_date": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "gender": {"male", "female"},
     "employment_status": {
@@ -89,7 +91,7 @@ PERSON_FACTS = {
 }
 ENTERPRISE_FACTS = {
     "registered_district": re.compile(r"3715\d\d"),
-    "area": {None, "高新区", "经开区", "度假区"},
+    "area": {"gaoxin", "jingkai", "dujia", "none"},
     "industry_code": re.compile(r"[A-T]\d{4}"),
     "founded_on": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "employees": int,
@@ -139,7 +141,8 @@ def test_every_yaml_file_loads_and_every_item_has_the_required_keys() -> None:
         assert isinstance(policy["issued_on"], date)
     for item in items:
         assert set(item) == content.ITEM_KEYS, item["code"]
-        assert (item["rule"], item["amount"], item["cases"]) == ({}, {}, [])
+        assert item["rule"] and isinstance(item["params"], dict), item["code"]
+        assert len(item["cases"]) >= 3, item["code"]
         if item["mode"] == ItemMode.ONE_TAP:
             assert item["materials"], item["code"]
     modes = Counter(item["mode"] for item in items)
@@ -155,6 +158,21 @@ def test_a_broken_policy_is_reported_in_chinese() -> None:
     assert any("mode" in problem for problem in problems)
     missing = {key: value for key, value in policy.items() if key != "summary"}
     assert content.policy_problems(missing, {"LC-MZ"}) == [f"{policy['code']}: 缺少 summary"]
+
+
+def test_rules_amounts_params_and_cases_must_be_json_documents() -> None:
+    policy = content.load_policies()[0]
+    item = policy["items"][0]
+    no_params = {key: value for key, value in item.items() if key != "params"}
+    assert content.item_problems(no_params, policy["code"]) == [f"{item['code']}: 缺少 params"]
+    case = {**item["cases"][0], "as_of": date(2026, 11, 27)}  # YAML's unquoted date
+    dated = {**item, "cases": [case]}
+    assert any("日期请加引号" in p for p in content.item_problems(dated, policy["code"]))
+    listed = {**item, "amount": [], "cases": [{"name": "无期望"}]}
+    problems = content.item_problems(listed, policy["code"])
+    assert f"{item['code']}: amount 应为对象" in problems
+    dangling = {**item, "cases": [{"name": "无期望", "facts": {}}]}
+    assert any("expect" in p for p in content.item_problems(dangling, policy["code"]))
 
 
 # --- population ----------------------------------------------------------------------------
@@ -187,7 +205,10 @@ def test_the_population_looks_like_a_shandong_city() -> None:
     assert 0.01 < share(lambda f: f.get("veteran")) < 0.06
     assert 0.02 < share(lambda f: f["birth_date"] < "1946-11-27") < 0.06  # 80 and over
     assert 0.02 < share(lambda f: not f["hukou_district"].startswith("3715")) < 0.08
-    assert share(lambda f: f["area"] is not None) > 0.03
+    assert all("area" in f for f in facts)
+    assert share(lambda f: f["area"] != "none") > 0.03
+    outside = [f for f in facts if f.get("residence_district", "371502") != "371502"]
+    assert outside and all(f["area"] == "none" for f in outside)  # zones lie in 东昌府区
     assert share(lambda f: "education" not in f) > 0.1  # children, and gaps
     districts = Counter(f["residence_district"] for f in facts if "residence_district" in f)
     assert districts.most_common(1)[0][0] == "371502"
@@ -206,10 +227,25 @@ def test_enterprises_have_valid_codes_and_only_catalog_facts() -> None:
         for fact, value in firm["facts"].items():
             assert fits(value, ENTERPRISE_FACTS[fact]), (fact, value)
         assert set(firm["facts"]["enterprise_tags"]) <= TAGS
+        assert firm["facts"]["area"] == "none" or firm["district_code"] == "371502"
         assert chinese(firm["name"]) and firm["name"].endswith(("公司", "合作社"))
         sections[firm["facts"]["industry_code"][0]] += 1
     assert sections.most_common(1)[0][0] == "C"
     assert sum(1 for f in firms if "small_micro" in f["facts"]["enterprise_tags"]) > 1500
+
+
+def test_every_drawn_fact_is_a_value_the_rules_catalog_accepts() -> None:
+    drawn = {
+        "person": population.persons(Random(2), 2000),
+        "enterprise": population.enterprises(Random(2), 500),
+    }
+    for kind, subjects in drawn.items():
+        catalog = facts_of(kind)
+        for subject in subjects:
+            assert subject["facts"]["area"] in {"gaoxin", "jingkai", "dujia", "none"}
+            for name, value in subject["facts"].items():
+                assert not catalog[name].derived, name
+                coerce(catalog[name], value)  # a value it refused would read as missing
 
 
 def test_the_same_seed_gives_the_same_people_and_a_longer_run_extends_it() -> None:
@@ -268,7 +304,7 @@ def test_subject_row_refuses_bad_identifiers_in_chinese(session: Session) -> Non
 
 def test_subject_rows_with_dict_facts_insert_and_read_back(session: Session) -> None:
     vault = vault_of(session)
-    facts = {"gender": "male", "area": "高新区", "assistance_tags": []}
+    facts = {"gender": "male", "area": "gaoxin", "assistance_tags": []}
     row = subject_row(
         vault=vault,
         kind="person",
@@ -279,7 +315,7 @@ def test_subject_rows_with_dict_facts_insert_and_read_back(session: Session) -> 
         district_code="371502",
     )
     assert row["facts_hash"] == facts_hash(
-        {"area": "高新区", "assistance_tags": [], "gender": "male"}
+        {"area": "gaoxin", "assistance_tags": [], "gender": "male"}
     )
     insert_subject_rows(session, [row])
     session.commit()
@@ -299,6 +335,7 @@ def test_seeding_creates_published_departments_policies_and_items(session: Sessi
     assert counts["departments"] == session.scalar(select(func.count(Department.id))) >= 11
     assert counts["policies"] == session.scalar(select(func.count(Policy.id))) == 20
     assert counts["items"] == session.scalar(select(func.count(PolicyItem.id))) == 53
+    entries = {item["code"]: item for item in content.read_items()}
     for policy in session.scalars(select(Policy)):
         assert policy.status == PolicyStatus.PUBLISHED and policy.published_at is not None
         assert policy.categories and {c.category for c in policy.categories} <= set(CATEGORIES)
@@ -307,7 +344,13 @@ def test_seeding_creates_published_departments_policies_and_items(session: Sessi
         assert item.status == PolicyStatus.PUBLISHED
         assert version.item_id == item.id and version.version == 1
         assert version.status == VersionStatus.PUBLISHED and version.published_at is not None
-        assert (version.rule, version.amount, version.cases) == ({}, {}, [])
+        entry = entries[item.code]
+        assert (version.rule, version.amount, version.params, version.cases) == (
+            entry["rule"],
+            entry["amount"],
+            entry["params"],
+            entry["cases"],
+        )
         if item.mode == ItemMode.ONE_TAP:
             assert version.materials and all(m["name"] for m in version.materials)
     modes = dict(session.execute(select(PolicyItem.name, PolicyItem.mode)).all())

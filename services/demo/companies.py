@@ -50,7 +50,7 @@ def enterprises(rng: Random, count: int, *, as_of: date = AS_OF) -> Iterator[dic
 
 def _enterprise(rng: Random, as_of: date, used: set[str]) -> dict[str, Any]:
     district = t.ENTERPRISE_DISTRICTS.pick(rng)
-    area = t.ENTERPRISE_AREAS.pick(rng) if district == "371502" else "-"
+    area = t.ENTERPRISE_AREAS.pick(rng) if district == "371502" else t.AREA_NONE
     section = t.SECTIONS.pick(rng)
     if section == "C" and rng.random() < 0.4:
         code = t.SPECIALTIES[district]
@@ -63,7 +63,7 @@ def _enterprise(rng: Random, as_of: date, used: set[str]) -> dict[str, Any]:
         employees = int(employees * 2.5) + 2
     facts: dict[str, Any] = {
         "registered_district": district,
-        "area": None if area == "-" else area,
+        "area": area,
         "industry_code": code,
         "founded_on": founded.isoformat(),
         "employees": employees,
@@ -75,7 +75,7 @@ def _enterprise(rng: Random, as_of: date, used: set[str]) -> dict[str, Any]:
         if rng.random() < share:
             del facts[fact]
     cooperative = section == "A" and rng.random() < 0.5
-    division = CITY_LEVEL_CODE if area != "-" else district
+    division = CITY_LEVEL_CODE if area != t.AREA_NONE else district
     if district == "371503" and founded.year < t.CHIPING_RENAMED_YEAR:
         division = t.CHIPING_OLD_CODE
     return {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -40,9 +42,13 @@ ITEM_KEYS = {
     "contact",
     "rule",
     "amount",
+    "params",
     "cases",
 }
 MATERIAL_KEYS = {"name", "required", "types"}
+CASE_KEYS = {"name", "facts", "expect"}  # and optionally as_of
+# The documents stored as JSON in policy_item_versions, with the type each must have.
+RULE_DOCUMENTS = {"rule": dict, "amount": dict, "params": dict, "cases": list}
 # Column widths in models.policy, so a long text fails here and not in the database.
 LIMITS = {"title": 200, "doc_number": 100, "summary": 500, "name": 200, "benefit": 200}
 
@@ -83,6 +89,29 @@ def load_policies() -> list[dict[str, Any]]:
     if problems:
         raise ContentError("; ".join(problems))
     return policies
+
+
+def read_items(path: Path | None = None) -> list[dict[str, Any]]:
+    """Return the items of the demo policies, or of the policy YAML files at path (file or folder).
+
+    Files under a path are only read, not checked like the demo: `kuaixiang rules test PATH`
+    reports what is wrong with their rules and cases.
+    """
+    if path is None:
+        return [item for policy in load_policies() for item in policy["items"]]
+    files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path]
+    if not files:
+        raise ContentError(f"{path}: 没有 YAML 文件")
+    items: list[dict[str, Any]] = []
+    for file in files:
+        try:
+            document = yaml.safe_load(file.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ContentError(f"{file}: 无法读取：{exc}") from None
+        if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+            raise ContentError(f"{file}: 不是政策文件（应有 items 列表）")
+        items += [item for item in document["items"] if isinstance(item, dict)]
+    return items
 
 
 def policy_problems(policy: dict[str, Any], departments: set[str]) -> list[str]:
@@ -130,7 +159,28 @@ def item_problems(item: dict[str, Any], policy_code: str) -> list[str]:
         problems.append(f"{code}: apply_window 应为 {{from, until}} 且 from 不晚于 until")
     if not item["guide_text"] or not item["contact"]:
         problems.append(f"{code}: 应有办理指引和联系方式")
+    problems += _rule_document_problems(code, item)
     return problems + _too_long(code, item)
+
+
+def _rule_document_problems(code: str, item: dict[str, Any]) -> list[str]:
+    """Check the shape of rule, amount, params and cases; rules.cases checks their meaning."""
+    problems = [
+        f"{code}: {key} 应为{'对象' if kind is dict else '列表'}"
+        for key, kind in RULE_DOCUMENTS.items()
+        if not isinstance(item[key], kind)
+    ]
+    if problems:
+        return problems
+    for index, case in enumerate(item["cases"]):
+        if not isinstance(case, dict) or not CASE_KEYS <= set(case) <= CASE_KEYS | {"as_of"}:
+            problems.append(f"{code}: 第 {index + 1} 个案例应有 name、facts、expect（可选 as_of）")
+    try:
+        json.dumps([item[key] for key in RULE_DOCUMENTS], allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        # YAML reads an unquoted 2026-11-27 as a date, which the JSON columns cannot store.
+        problems.append(f"{code}: 规则、金额、参数和案例应为 JSON 值（日期请加引号）：{exc}")
+    return problems
 
 
 def _too_long(code: str, document: dict[str, Any]) -> list[str]:

@@ -94,8 +94,8 @@ def _put(facts: dict[str, Any], **values: Any) -> None:
     facts.update((key, value) for key, value in values.items() if value is not None)
 
 
-def _places(rng: Random) -> tuple[str, str, str | None]:
-    """Return (residence, 户籍, functional zone): most live where they are registered."""
+def _places(rng: Random) -> tuple[str, str, str]:
+    """Return (residence, 户籍, functional zone code): most live where they are registered."""
     draw = rng.random()
     if draw < 0.03:  # registered here, living and working elsewhere
         hukou, residence = t.DISTRICTS.pick(rng), t.OUTSIDE.pick(rng)
@@ -104,8 +104,8 @@ def _places(rng: Random) -> tuple[str, str, str | None]:
     else:
         residence = t.DISTRICTS.pick(rng)
         hukou = residence if rng.random() < 0.97 else t.DISTRICTS.pick(rng)
-    area = t.PERSON_AREAS.pick(rng) if residence == "371502" else "-"
-    return residence, hukou, None if area == "-" else area
+    area = t.PERSON_AREAS.pick(rng) if residence == "371502" else t.AREA_NONE
+    return residence, hukou, area
 
 
 def _id_number(

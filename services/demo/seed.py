@@ -151,6 +151,7 @@ def _add_item(session: Session, policy: Policy, entry: dict[str, Any], now: date
         status=VersionStatus.PUBLISHED,
         rule=entry["rule"],
         amount=entry["amount"],
+        params=entry["params"],
         materials=entry["materials"],
         cases=entry["cases"],
         note=VERSION_NOTE,

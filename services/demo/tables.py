@@ -56,9 +56,11 @@ OUTSIDE = weighted(
     "370102 3 370104 2 370202 2 371402 3 371702 3 370902 2 410902 3 130402 2 "
     "110105 2 120104 1 320506 1 440305 1"
 )
-# Share of 东昌府区 residents (and enterprises) in each functional zone.
-PERSON_AREAS = weighted("- 72 高新区 10 经开区 12 度假区 6")
-ENTERPRISE_AREAS = weighted("- 42 高新区 22 经开区 28 度假区 8")
+# Share of 东昌府区 residents (and enterprises) in each functional zone, by area code:
+# gaoxin 高新区, jingkai 经开区, dujia 度假区, none = in no development zone.
+AREA_NONE = "none"
+PERSON_AREAS = weighted("none 72 gaoxin 10 jingkai 12 dujia 6")
+ENTERPRISE_AREAS = weighted("none 42 gaoxin 22 jingkai 28 dujia 8")
 # Enterprises per district (relative): the seat has the most, 茌平 and 临清 are industrial.
 ENTERPRISE_DISTRICTS = weighted(
     "371502 34 371503 13 371521 9 371522 9 371524 6 371525 8 371526 8 371581 13"
