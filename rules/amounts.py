@@ -308,9 +308,17 @@ def _percent(rate: Any) -> str:
 
 
 def _band(fact: Fact, tier: Tier) -> str:
-    unit = fact.unit
-    if tier.low is not None and tier.high is not None:
-        return f"{tier.low}–{tier.high} {unit}".strip()
-    if tier.low is not None:
-        return f"{tier.low} {unit}及以上".strip()
-    return f"{tier.high} {unit}及以下".strip()
+    low = None if tier.low is None else show(fact, tier.low)
+    high = None if tier.high is None else show(fact, tier.high)
+    if low is not None and tier.low == tier.high:
+        return low
+    if low is not None and high is not None:
+        bare_low = (
+            low.removesuffix(f" {fact.unit}").removesuffix(" 元")
+            if fact.unit or fact.type is FactType.MONEY
+            else low
+        )
+        return f"{bare_low}–{high}"
+    if low is not None:
+        return f"{low}及以上"
+    return f"{high}及以下"

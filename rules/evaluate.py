@@ -152,6 +152,7 @@ class Explained:
     fact: str | None = None
     sensitive: bool = False
     op: str = ""
+    custom: bool = False  # the publisher wrote this node's wording
     children: list[Explained] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
@@ -191,7 +192,9 @@ def explain(node: Node, profile: Profile, as_of: date) -> Explained:
             if child.status == UNKNOWN:
                 missing.extend(name for name in child.missing if name not in missing)
     text = group_wording(node, [child.text for child in children])
-    return Explained(status, text, op=node.op, children=children, missing=missing)
+    return Explained(
+        status, text, op=node.op, custom=node.label is not None, children=children, missing=missing
+    )
 
 
 def _combine(op: str, statuses: list[int]) -> int:

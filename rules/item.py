@@ -12,7 +12,7 @@ from rules.catalog import SUBJECT_KINDS, facts_of
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import PASS, UNKNOWN, Check, Explained, bind, compile_node, explain
 from rules.language import Condition, Group, Node, Parser, normalize
-from rules.params import ParamMissing, Params, parse_params
+from rules.params import ParamMissing, Params, Ref, parse_params
 from rules.profile import Profile
 from rules.summary import summarize
 
@@ -149,11 +149,13 @@ def compile_item(
         _check_param_values(tree, parser.param_uses, parsed_params, errors)
     item = ItemRules(subject_kind, tree, formula, parsed_params)
     if not errors:
+        used = dict.fromkeys([name for name, _ in parser.param_uses] + _amount_refs(formula))
         for day in check_dates:
-            try:
-                item.at(day)
-            except ParamMissing as exc:
-                errors.append(RuleError(f"$params.{exc.name}", str(exc)))
+            for name in used:
+                try:
+                    parsed_params.value_at(name, day)
+                except ParamMissing as exc:
+                    errors.append(RuleError(f"$params.{name}", str(exc)))
     if errors:
         raise RuleInvalid(errors)
     return item
@@ -190,6 +192,23 @@ def _check_param_values(
                 continue
             except ValueError as exc:
                 errors.append(RuleError(f"$params.{name}.values[{index}].value", str(exc)))
+
+
+def _amount_refs(formula: Formula | None) -> list[str]:
+    """Return the names of the parameters an amount formula uses."""
+    if formula is None:
+        return []
+    values = [
+        formula.fen,
+        formula.unit_fen,
+        formula.max_units,
+        formula.rate,
+        formula.floor_fen,
+        formula.cap_fen,
+        *(v for t in formula.tiers for v in (t.low, t.high, t.fen)),
+    ]
+    names = [value.name for value in values if isinstance(value, Ref)]
+    return names + [name for part in formula.parts for name in _amount_refs(part)]
 
 
 def _conditions(node: Node | None) -> list[Condition]:

@@ -49,7 +49,7 @@ def _failed(node: Explained) -> list[str]:
         return [
             reason for child in node.children if child.status == FAIL for reason in _failed(child)
         ]
-    if node.op == "any":
+    if node.op == "any" and not node.custom:
         return ["以下条件需满足其一：" + " / ".join(child.text for child in node.children)]
     return [f"需{node.text}"]
 

@@ -188,3 +188,29 @@ def test_round_half_up_matches_decimal(numerator: int, denominator: int) -> None
         Decimal(1), rounding=ROUND_HALF_UP
     )
     assert round_half_up(numerator, denominator) == int(expected)
+
+
+def test_every_param_missing_on_a_checked_date_is_reported() -> None:
+    params = {
+        "a": {"values": [{"from": "2026-01-01", "value": 1}]},
+        "b": {"values": [{"from": "2026-01-01", "value": 80}]},
+    }
+    with pytest.raises(RuleInvalid) as caught:
+        compile_item(
+            subject_kind="person",
+            params=params,
+            rule={"fact": "age", "op": ">=", "value": {"param": "b"}},
+            amount={"kind": "fixed", "fen": {"param": "a"}},
+            check_dates=(date(2025, 6, 1),),
+        )
+    assert sorted(e.path for e in caught.value.errors) == ["$params.a", "$params.b"]
+
+
+def test_money_tiers_read_in_yuan() -> None:
+    doc = {
+        "kind": "tiers",
+        "fact": "revenue_fen",
+        "tiers": [{"max": 99_999_999, "fen": 0}, {"min": 100_000_000, "fen": 500_000}],
+    }
+    result = amount(doc, {"revenue_fen": 200_000_000}, kind="enterprise")
+    assert result.trace == ["上年营业收入 2,000,000 元，适用 1,000,000 元及以上 档：5,000 元"]

@@ -258,3 +258,18 @@ def test_fast_path_agrees_with_the_explained_one() -> None:
         full = ELDERLY.evaluate(facts, TODAY)
         assert (fast.verdict, fast.missing) == (full.verdict, full.missing)
         assert fast.explanation is None
+
+
+def test_a_labelled_group_that_fails_is_summarized_by_its_label() -> None:
+    item = compile_item(
+        subject_kind="enterprise",
+        rule={
+            "any": [
+                {"fact": "enterprise_tags", "op": "has_any", "value": ["small_micro"]},
+                {"fact": "industry_code", "op": "in", "value": ["A"]},
+            ],
+            "label": "小微企业或农业经营主体",
+        },
+    )
+    result = item.evaluate({"enterprise_tags": [], "industry_code": "C3411"}, TODAY)
+    assert result.summary == "不符合：需小微企业或农业经营主体"
