@@ -3,7 +3,7 @@
 import sys
 
 from api import create_app
-from api.cli import check_dependencies
+from api.commands.checks import check_dependencies
 from api.config import ConfigError, Settings
 
 try:

@@ -86,3 +86,9 @@ def test_seed_demo_on_an_unmigrated_database_says_to_upgrade(tmp_path: Path) -> 
     done = run([KUAIXIANG, "seed-demo"], tmp_path, KX_DATABASE_URL=url, KX_DATA_KEY=new_data_key())
     assert done.returncode == 2
     assert "kuaixiang db upgrade" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_help_works_before_anything_is_configured(tmp_path: Path) -> None:
+    done = run([KUAIXIANG, "--help"], tmp_path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert "seed-demo" in done.stdout and "wx-emulator" in done.stdout

@@ -1,0 +1,1 @@
+"""The operator commands of `kuaixiang`, one module per family; api/cli.py registers them."""
