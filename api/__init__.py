@@ -9,7 +9,7 @@ from api.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app from settings (default: the KX_* environment)."""
-    from api import docs, errors, extensions, health, requests
+    from api import admin, auth, docs, errors, extensions, health, requests
     from models.context import configure_logging
 
     settings = settings or Settings.from_env()
@@ -21,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_KEY_PREFIX=f"{settings.redis_prefix}:ratelimit",
         **docs.OPENAPI_CONFIG,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -28,9 +30,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     extensions.db.init_app(app, settings)
     extensions.redis_store.init_app(app, settings)
     extensions.wechat.init_app(app, settings)
+    extensions.limiter.init_app(app)
     extensions.api.init_app(app)
+    for name, scheme in auth.SECURITY_SCHEMES.items():
+        extensions.api.spec.components.security_scheme(name, scheme)
     errors.register_error_handlers(app)
     requests.register_request_id(app)
     docs.register_assets(app)
     extensions.api.register_blueprint(health.blp)
+    admin.register(extensions.api)
     return app

@@ -13,6 +13,7 @@ from api.commands.checks import check_dependencies
 from api.commands.db import db_group
 from api.commands.demo import seed_demo_command
 from api.commands.rules import rules_group
+from api.commands.staff import staff_group
 from api.commands.wechat import wx_emulator_command
 from api.config import ConfigError, Settings, data_key_path, new_data_key
 
@@ -42,7 +43,7 @@ def cli() -> None:
 
 cli.add_command(shell_command)
 cli.add_command(routes_command)
-for command in (db_group, seed_demo_command, rules_group, wx_emulator_command):
+for command in (db_group, seed_demo_command, rules_group, staff_group, wx_emulator_command):
     cli.add_command(command)
 
 

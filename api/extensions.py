@@ -6,6 +6,8 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_smorest import Api as SmorestApi
 from sqlalchemy.orm import Session
 
@@ -93,6 +95,17 @@ class WeChatExtension:
 
 api = Api()
 db = DatabaseExtension()
+class AppLimiter(Limiter):
+    """flask-limiter, taking its key prefix from each app it is bound to (not only the first)."""
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to the app with that app's storage and key prefix."""
+        self._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
+        super().init_app(app)
+
+
+# Rate limits live in Redis when configured (shared by every worker), in memory otherwise.
+limiter = AppLimiter(key_func=get_remote_address, headers_enabled=True)
 redis_store = RedisExtension()
 wechat = WeChatExtension()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, Hash32, IdMixin
@@ -52,6 +52,8 @@ class StaffUser(IdMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     api_key_hash: Mapped[bytes | None] = mapped_column(Hash32, unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised on logout, password change or deactivation: tokens carrying an older one stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from api import create_app
 from api.config import Settings
+from api.extensions import limiter
 from models.db import Database
 from notify.emulator import EmulatorServer
 from tests import backends
@@ -98,6 +99,8 @@ def app(settings: Settings) -> Iterator[Flask]:
     """The Flask app for one test."""
     flask_app = create_app(settings)
     flask_app.testing = True
+    if settings.redis_url is None:  # in-memory rate limits outlive an app; each test starts clean
+        limiter.reset()
     yield flask_app
     flask_app.extensions["kx.db"].dispose()
 

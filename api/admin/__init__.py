@@ -1,0 +1,13 @@
+"""Staff and data-platform endpoints under /api/v1/admin."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+
+def register(api: Api) -> None:
+    """Register every admin blueprint."""
+    from api.admin import auth
+
+    for blueprint in (auth.blp,):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1/admin{blueprint.url_prefix or ''}")
