@@ -95,6 +95,8 @@ class WeChatExtension:
 
 api = Api()
 db = DatabaseExtension()
+
+
 class AppLimiter(Limiter):
     """flask-limiter, taking its key prefix from each app it is bound to (not only the first)."""
 

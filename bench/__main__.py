@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = [["bench.seed", "--persons", "100000", "--db", "sqlite"]]
+BENCHMARKS = [
+    ["bench.seed", "--persons", "100000", "--db", "sqlite"],
+    ["bench.rules"],
+]
 
 
 def main() -> int:

@@ -35,7 +35,10 @@ def coerce(fact: Fact, raw: Any) -> Any:
     elif kind is FactType.DECIMAL:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise ValueError(f"「{fact.label}」的取值应为数字，收到 {raw!r}")
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an int beyond float: malformed, like any other bad value
+            raise ValueError(f"「{fact.label}」的取值过大，无法作为数字") from None
     elif kind is FactType.BOOLEAN:
         if not isinstance(raw, bool):
             raise ValueError(f"「{fact.label}」的取值应为 true 或 false，收到 {raw!r}")

@@ -1,0 +1,114 @@
+"""Vectorized rule evaluation over the whole city against the scalar evaluator, and their parity.
+
+    python -m bench.rules [--subjects 1000000] [--items 500] [--sample 1000]
+
+Subjects come from services/demo/population.py (a pool resampled, dates jittered) and items
+from bench/rules_data.py; generating them is not timed. The scalar figure is the evaluator at
+its fastest with explanations off: one Profile per subject, every item's compiled check on it
+(ItemRules.verdict(), which builds a Profile per pair, is about 6× slower still). The vectorized
+figure is evaluate_items() over all subjects × all items, amounts included, median of --repeat.
+Parity compares every item's verdict and amount for a sample of subjects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from datetime import date
+
+import numpy as np
+
+from bench.common import emit, peak_rss_mb, stopwatch
+from bench.rules_data import items as synthetic_items
+from bench.rules_data import population
+from rules import ItemRules
+from rules.profile import Profile
+from rules.vectorized import ItemMatches, evaluate_items
+from services.demo.population import AS_OF
+
+VERDICT = {"ineligible": 0, "eligible": 1, "unknown": 2}
+
+
+def scalar_rate(items: list[ItemRules], rows: list[dict], as_of: date) -> float:
+    """Return the scalar evaluator's subject-item pairs per second (explanations off)."""
+    checks = [item.at(as_of).check for item in items]
+    with stopwatch() as elapsed:
+        for facts in rows:
+            profile = Profile("person", facts, as_of)
+            for check in checks:
+                if check is not None:
+                    check(profile)
+    return len(rows) * len(items) / elapsed[0]
+
+
+def vector_outcome(matches: ItemMatches, index: int) -> tuple[int, int | None, int | None]:
+    """Return (verdict, fen, annual fen) of one subject from an item's matches."""
+    for verdict, indices, amounts in (
+        (1, matches.eligible, matches.eligible_amounts),
+        (2, matches.unknown, matches.unknown_amounts),
+    ):
+        position = int(np.searchsorted(indices, index))
+        if position < len(indices) and indices[position] == index:
+            if amounts is None or not amounts.known[position]:
+                return verdict, None, None
+            return verdict, int(amounts.fen[position]), int(amounts.annual_fen[position])
+    return 0, None, None
+
+
+def mismatches(
+    items: list[ItemRules],
+    results: list[ItemMatches],
+    rows: list[dict],
+    sample: np.ndarray,
+    as_of: date,
+) -> int:
+    """Count the sampled subject-item pairs where the two evaluators disagree."""
+    count = 0
+    for item, matches in zip(items, results, strict=True):
+        for facts, index in zip(rows, sample.tolist(), strict=True):
+            scalar = item.evaluate(facts, as_of, explain=False)
+            fen = None if scalar.amount is None else scalar.amount.fen
+            annual = None if scalar.amount is None else scalar.amount.annual_fen
+            count += (VERDICT[scalar.verdict], fen, annual) != vector_outcome(matches, index)
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures, one per line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.rules", description=__doc__)
+    parser.add_argument("--subjects", type=int, default=1_000_000)
+    parser.add_argument("--items", type=int, default=500)
+    parser.add_argument("--sample", type=int, default=1000, help="subjects for scalar and parity")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    as_of = AS_OF
+    columns = population(args.subjects, args.seed, as_of)
+    items = synthetic_items(args.items, args.seed)
+    rng = np.random.default_rng(args.seed)
+    sample = np.sort(rng.choice(columns.size, min(args.sample, columns.size), replace=False))
+    rows = [columns.row(int(index)) for index in sample]
+    emit("subjects", columns.size)
+    emit("items", len(items))
+    scalar = scalar_rate(items, rows, as_of)
+    emit("scalar_pairs_per_s", scalar)
+    timings = []
+    results: list[ItemMatches] = []
+    for _ in range(max(args.repeat, 1)):
+        results = []  # let the previous run's results go before the next one
+        with stopwatch() as elapsed:
+            results = evaluate_items(items, columns, as_of)
+        timings.append(elapsed[0])
+    full = statistics.median(timings)
+    rate = columns.size * len(items) / full
+    emit("vectorized_pairs_per_s", rate)
+    emit("vectorized_full_s", full)
+    emit("speedup", rate / scalar)
+    emit("parity_mismatches", mismatches(items, results, rows, sample, as_of))
+    emit("peak_rss_mb", peak_rss_mb())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
