@@ -185,7 +185,10 @@ class _Reader:
         return Formula("rate", period, fact=fact, rate=rate, floor_fen=floor, cap_fen=cap)
 
     def _tiers(self, doc: dict, path: str, period: str) -> Formula:
-        fact = self.fact(doc["fact"], f"{path}.fact", NUMERIC)
+        fact = self.fact(doc["fact"], f"{path}.fact", (*NUMERIC, FactType.ENUM))
+        if fact is not None and fact.type is FactType.ENUM and not fact.ordered:
+            self.fail(f"{path}.fact", f"「{fact.label}」没有先后顺序，不能分档")
+            fact = None
         tiers = []
         if not isinstance(doc["tiers"], list) or not doc["tiers"]:
             self.fail(f"{path}.tiers", "tiers 应为非空列表")
@@ -195,24 +198,36 @@ class _Reader:
             if not isinstance(tier, dict) or "fen" not in tier or set(tier) - {"min", "max", "fen"}:
                 self.fail(where, "每一档应为 {min?, max?, fen}")
                 continue
-            low, high = tier.get("min"), tier.get("max")
-            for name, bound in (("min", low), ("max", high)):
-                if (
-                    bound is not None
-                    and not is_ref(bound)
-                    and (isinstance(bound, bool) or not isinstance(bound, int | float))
-                ):
-                    self.fail(f"{where}.{name}", f"{name} 应为数字")
+            low = self.bound(fact, tier.get("min"), f"{where}.min")
+            high = self.bound(fact, tier.get("max"), f"{where}.max")
             if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
                 self.fail(where, "min 不能大于 max")
-            tiers.append(
-                Tier(
-                    low=self.ref(low, f"{where}.min") if is_ref(low) else low,
-                    high=self.ref(high, f"{where}.max") if is_ref(high) else high,
-                    fen=self.money(tier["fen"], f"{where}.fen"),
-                )
-            )
+            tiers.append(Tier(low=low, high=high, fen=self.money(tier["fen"], f"{where}.fen")))
         return Formula("tiers", period, fact=fact, tiers=tuple(tiers))
+
+    def bound(self, fact: Fact | None, raw: Any, path: str) -> Any:
+        """Return a tier bound: a number, a Ref, or an ordered enum value as its rank."""
+        if raw is None or fact is None:
+            return None
+        if is_ref(raw):
+            if fact.type is FactType.ENUM:
+                self.fail(path, "按等级分档时，档位请直接写等级，不用参数")
+            return self.ref(raw, path)
+        if fact.type is FactType.ENUM:
+            if raw not in fact.values:
+                self.fail(path, f"「{raw}」不是「{fact.label}」的可选值")
+                return None
+            return fact.rank(raw)
+        whole = fact.type in (FactType.INTEGER, FactType.MONEY)
+        if isinstance(raw, bool) or not isinstance(raw, int if whole else int | float):
+            self.fail(
+                path,
+                "档位应为整数" + ("（单位：分）" if fact.type is FactType.MONEY else "")
+                if whole
+                else "档位应为数字",
+            )
+            return None
+        return raw
 
     def _sum(self, doc: dict, path: str, period: str) -> Formula:
         if not isinstance(doc["parts"], list) or not doc["parts"]:
@@ -223,6 +238,63 @@ class _Reader:
             for i, part in enumerate(doc["parts"])
         ]
         return Formula("sum", period, parts=tuple(part for part in parts if part is not None))
+
+
+def check_param_values(formula: Formula | None, params: Params, errors: list[RuleError]) -> None:
+    """Check every dated value of the parameters an amount uses fits where it is used."""
+    if formula is None:
+        return
+    whole = formula.fact is None or formula.fact.type is not FactType.DECIMAL
+    uses = [
+        (formula.fen, _is_fen),
+        (formula.unit_fen, _is_fen),
+        (formula.floor_fen, _is_fen),
+        (formula.cap_fen, _is_fen),
+        (formula.max_units, _is_count),
+        (formula.rate, _is_rate),
+    ]
+    for tier in formula.tiers:
+        uses += [
+            (tier.fen, _is_fen),
+            (tier.low, _is_whole if whole else _is_number),
+            (tier.high, _is_whole if whole else _is_number),
+        ]
+    for value, check in uses:
+        if isinstance(value, Ref) and value.name in params:
+            for index, entry in enumerate(params.by_name[value.name].entries):
+                problem = check(entry.value)
+                if problem:
+                    errors.append(RuleError(f"$params.{value.name}.values[{index}].value", problem))
+    for part in formula.parts:
+        check_param_values(part, params, errors)
+
+
+def _is_fen(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else f"金额应为非负整数（单位：分），收到 {value!r}"
+
+
+def _is_count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else f"应为正整数，收到 {value!r}"
+
+
+def _is_whole(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    return None if ok else f"档位应为整数，收到 {value!r}"
+
+
+def _is_number(value: Any) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return None if ok else f"档位应为数字，收到 {value!r}"
+
+
+def _is_rate(value: Any) -> str | None:
+    try:
+        ok = not isinstance(value, bool) and Decimal(str(value)) >= 0
+    except InvalidOperation:
+        ok = False
+    return None if ok else f'比例应为非负小数，如 "0.6"，收到 {value!r}'
 
 
 def bind_amount(formula: Formula | None, params: Params, as_of: date) -> Formula | None:
@@ -295,8 +367,11 @@ def _value(formula: Formula, profile: Profile) -> tuple[int | None, list[str], l
             fen = formula.cap_fen
             trace.append(f"超过上限，按 {yuan(fen)} 计")
         return fen, trace, []
+    position = formula.fact.rank(value) if formula.fact.type is FactType.ENUM else value
     for tier in formula.tiers:
-        if (tier.low is None or value >= tier.low) and (tier.high is None or value <= tier.high):
+        if (tier.low is None or position >= tier.low) and (
+            tier.high is None or position <= tier.high
+        ):
             band = _band(formula.fact, tier)
             shown = show(formula.fact, value)
             return tier.fen, [f"{formula.fact.label} {shown}，适用 {band} 档：{yuan(tier.fen)}"], []
@@ -308,17 +383,20 @@ def _percent(rate: Any) -> str:
 
 
 def _band(fact: Fact, tier: Tier) -> str:
-    low = None if tier.low is None else show(fact, tier.low)
-    high = None if tier.high is None else show(fact, tier.high)
+    def shown(bound: Any) -> str:
+        return (
+            fact.label_of(fact.values[bound]) if fact.type is FactType.ENUM else show(fact, bound)
+        )
+
+    low = None if tier.low is None else shown(tier.low)
+    high = None if tier.high is None else shown(tier.high)
     if low is not None and tier.low == tier.high:
         return low
     if low is not None and high is not None:
-        bare_low = (
-            low.removesuffix(f" {fact.unit}").removesuffix(" 元")
-            if fact.unit or fact.type is FactType.MONEY
-            else low
-        )
-        return f"{bare_low}–{high}"
+        if fact.type is FactType.ENUM:
+            return f"{low}至{high}"
+        suffix = " 元" if fact.type is FactType.MONEY else f" {fact.unit}"
+        return f"{low.removesuffix(suffix)}–{high}"
     if low is not None:
         return f"{low}及以上"
     return f"{high}及以下"

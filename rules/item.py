@@ -7,7 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from rules.amounts import AmountResult, Formula, bind_amount, evaluate_amount, parse_amount
+from rules.amounts import (
+    AmountResult,
+    Formula,
+    bind_amount,
+    check_param_values,
+    evaluate_amount,
+    parse_amount,
+)
 from rules.catalog import SUBJECT_KINDS, facts_of
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import PASS, UNKNOWN, Check, Explained, bind, compile_node, explain
@@ -147,6 +154,7 @@ def compile_item(
     formula = parse_amount(amount, subject_kind, parsed_params, errors)
     if not errors:
         _check_param_values(tree, parser.param_uses, parsed_params, errors)
+        check_param_values(formula, parsed_params, errors)
     item = ItemRules(subject_kind, tree, formula, parsed_params)
     if not errors:
         used = dict.fromkeys([name for name, _ in parser.param_uses] + _amount_refs(formula))

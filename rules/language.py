@@ -30,6 +30,7 @@ OPS: dict[FactType, tuple[str, ...]] = {
     FactType.CODE: ("==", "!=", "in", "not_in"),
 }
 WINDOW_UNITS = ("days", "months", "years")
+WINDOW_LIMITS = {"days": 36_600, "months": 1_200, "years": 100}
 
 
 def allowed_ops(fact: Fact) -> tuple[str, ...]:
@@ -88,6 +89,8 @@ def normalize(fact: Fact, op: str, raw: Any) -> Any:
         unit, count = next(iter(raw.items()))
         if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
             raise ValueError("within_last 的时长应为正整数")
+        if count > WINDOW_LIMITS[unit]:
+            raise ValueError(f"within_last 最长 {WINDOW_LIMITS[unit]} {unit}")
         return (unit, count)
     if op in ("before", "after"):
         return parse_date(raw)

@@ -214,3 +214,51 @@ def test_money_tiers_read_in_yuan() -> None:
     }
     result = amount(doc, {"revenue_fen": 200_000_000}, kind="enterprise")
     assert result.trace == ["上年营业收入 2,000,000 元，适用 1,000,000 元及以上 档：5,000 元"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "bad"),
+    [
+        ({"kind": "fixed", "fen": {"param": "x"}}, "abc"),
+        ({"kind": "fixed", "fen": {"param": "x"}}, 1.5),
+        ({"kind": "fixed", "fen": {"param": "x"}}, -100),
+        ({"kind": "rate", "base": "tax_paid_fen", "rate": {"param": "x"}}, "六成"),
+        (
+            {"kind": "tiers", "fact": "employees", "tiers": [{"min": {"param": "x"}, "fen": 1}]},
+            "十",
+        ),
+        ({"kind": "per_unit", "fact": "employees", "unit_fen": 1, "max_units": {"param": "x"}}, 0),
+    ],
+)
+def test_param_values_used_in_amounts_are_checked(doc: dict, bad: object) -> None:
+    params = {"x": {"values": [{"from": "2026-01-01", "value": bad}]}}
+    errors = validate_item(subject_kind="enterprise", rule={}, amount=doc, params=params)
+    assert [e.path for e in errors] == ["$params.x.values[0].value"]
+
+
+def test_money_tier_bounds_must_be_whole_fen() -> None:
+    doc = {"kind": "tiers", "fact": "revenue_fen", "tiers": [{"min": 0.5, "fen": 1}]}
+    errors = validate_item(subject_kind="enterprise", rule={}, amount=doc)
+    assert [e.path for e in errors] == ["$amount.tiers[0].min"]
+
+
+def test_tiers_by_an_ordered_level() -> None:
+    doc = {
+        "kind": "tiers",
+        "fact": "education",
+        "tiers": [
+            {"min": "bachelor", "max": "bachelor", "fen": 60000},
+            {"min": "master", "fen": 100000},
+        ],
+    }
+    assert amount(doc, {"education": "doctor"}).trace == [
+        "学历 博士研究生，适用 硕士研究生及以上 档：1,000 元"
+    ]
+    assert amount(doc, {"education": "bachelor"}).fen == 60000
+    assert amount(doc, {"education": "college"}).fen == 0
+    unordered = validate_item(
+        subject_kind="person",
+        rule={},
+        amount={"kind": "tiers", "fact": "gender", "tiers": [{"min": "male", "fen": 1}]},
+    )
+    assert [e.path for e in unordered] == ["$amount.fact"]

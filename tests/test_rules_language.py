@@ -185,3 +185,10 @@ def test_compile_item_raises_with_every_error() -> None:
         )
     assert len(caught.value.errors) == 2
     assert set(caught.value.by_path()) == {"$.all[0].fact", "$.all[1].op"}
+
+
+def test_within_last_has_a_sane_upper_bound() -> None:
+    found = errors_of(
+        {"fact": "founded_on", "op": "within_last", "value": {"years": 5000}}, kind="enterprise"
+    )
+    assert {path for path, _ in found} == {"$.value"}

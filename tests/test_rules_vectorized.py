@@ -175,3 +175,26 @@ def test_empty_rule_everyone_and_many_items_share() -> None:
         [0, 1, 2, 2],
     ]
     assert np.array_equal(results[1].eligible, results[2].eligible)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(rs.profile("person", date(2026, 11, 27)), min_size=1, max_size=30))
+def test_tiers_by_an_ordered_level_agree(profiles: list[dict]) -> None:
+    item = compile_item(
+        subject_kind="person",
+        rule={},
+        amount={
+            "kind": "tiers",
+            "fact": "skill_certificate",
+            "period": "yearly",
+            "tiers": [
+                {"max": "intermediate", "fen": 100000},
+                {"min": "senior", "max": "technician", "fen": 200000},
+                {"min": "senior_technician", "fen": 300000},
+            ],
+        },
+    )
+    as_of = date(2026, 11, 27)
+    columns = Columns.from_profiles("person", profiles)
+    (matches,) = evaluate_items([item], columns, as_of)
+    assert vector_outcomes(matches, len(profiles), True) == scalar_outcomes(item, profiles, as_of)
