@@ -3,7 +3,7 @@
 from models.base import Base
 from models.claim import ActorKind, Claim, ClaimEvent, ClaimStatus, Grant, GrantStatus
 from models.db import Database, vault_of
-from models.matching import ChangeEvent, ChangeKind, Match, MatchStatus, Verdict
+from models.matching import ChangeEvent, ChangeKind, Lease, SubjectMatches, Verdict
 from models.notify import (
     DeliveryAttempt,
     MessageStatus,
@@ -24,7 +24,7 @@ from models.policy import (
     SubjectKind,
     VersionStatus,
 )
-from models.subject import CHUNK_SIZE, ProfileChunk, Subject
+from models.subject import CHUNK_SIZE, ImportBatch, ProfileChunk, Subject
 from models.wechat import Relation, SubjectBinding, WeChatUser
 
 __all__ = [
@@ -46,8 +46,8 @@ __all__ = [
     "ItemMode",
     "JobRun",
     "JobStatus",
-    "Match",
-    "MatchStatus",
+    "ImportBatch",
+    "Lease",
     "MessageStatus",
     "OutboxMessage",
     "Policy",
@@ -65,6 +65,7 @@ __all__ = [
     "Subject",
     "SubjectBinding",
     "SubjectKind",
+    "SubjectMatches",
     "SubscriptionQuota",
     "Verdict",
     "VersionStatus",

@@ -1,30 +1,24 @@
-"""Stored matches (subject x item) and the change events that drive re-matching."""
+"""Stored matches (packed per subject), change events that drive re-matching, and leases."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, IdMixin
 from models.clock import utcnow
+from models.subject import Blob
 
 
 class Verdict(StrEnum):
-    """Three-valued eligibility; only eligible and unknown matches are stored."""
+    """Three-valued eligibility; only eligible and unknown standings are stored."""
 
     ELIGIBLE = "eligible"
     UNKNOWN = "unknown"
     INELIGIBLE = "ineligible"
-
-
-class MatchStatus(StrEnum):
-    """An active match is current; an ended one is kept for history."""
-
-    ACTIVE = "active"
-    ENDED = "ended"
 
 
 class ChangeKind(StrEnum):
@@ -35,29 +29,39 @@ class ChangeKind(StrEnum):
     FULL = "full"
 
 
-class Match(IdMixin, Base):
-    """A subject's standing on one item, from the item version it was computed with."""
+class SubjectMatches(Base):
+    """A subject's standing on every item it matches or matched, packed into one row.
 
-    __tablename__ = "matches"
-    __table_args__ = (
-        UniqueConstraint("subject_id", "item_id"),
-        Index("ix_matches_item_id_status", "item_id", "status"),
+    `entries` is an array of fixed-width records (services/match_store.py defines the layout):
+    item, item version, verdict, amount, first-eligible day, last-change day, ended flag. One row
+    per subject, not per pair, because a city has tens of millions of pairs and a row per pair
+    cannot be written in the time a full match has (docs/matching.md).
+    """
+
+    __tablename__ = "subject_matches"
+
+    subject_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-
-    subject_id: Mapped[int] = mapped_column(BigId, ForeignKey("subjects.id"))
-    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("policy_items.id"))
-    item_version_id: Mapped[int] = mapped_column(BigId, ForeignKey("policy_item_versions.id"))
-    verdict: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=MatchStatus.ACTIVE)
-    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
-    annual_fen: Mapped[int | None] = mapped_column(BigInteger)
-    summary: Mapped[str] = mapped_column(String(500), default="")
-    missing_facts: Mapped[list] = mapped_column(default=list)
-    first_eligible_at: Mapped[datetime | None]
-    last_checked_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    entries: Mapped[bytes] = mapped_column(Blob)
+    # A 63-bit hash of the active entries: a full reconcile compares digests, not entries.
+    digest: Mapped[int] = mapped_column(BigInteger)
+    # The profile change the row was computed from; an older computation never overwrites it.
+    profile_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Lease(Base):
+    """A named lock with an expiry, held by one process at a time (matching, scheduled jobs)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[datetime | None]
+    acquired_at: Mapped[datetime | None]
 
 
 class ChangeEvent(IdMixin, Base):

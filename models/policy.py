@@ -133,6 +133,9 @@ class PolicyItem(IdMixin, Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     published_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+    # The version whose matches are stored, and when every subject was last matched against it.
+    matched_version_id: Mapped[int | None] = mapped_column(BigId)
+    matched_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -45,6 +45,25 @@ class Subject(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ImportBatch(IdMixin, Base):
+    """One batch of profiles from the data platform; its batch id makes a retry a no-op."""
+
+    __tablename__ = "import_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # jsonl, csv, api, cli
+    status: Mapped[str] = mapped_column(String(16))  # applied, rejected
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict] = mapped_column(default=dict)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProfileChunk(IdMixin, Base):
     """One fact's values for up to CHUNK_SIZE subjects of one kind, as packed arrays."""
 
