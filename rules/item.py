@@ -85,6 +85,17 @@ class ItemRules:
             self._cache[key] = bound
         return bound
 
+    def facts_used(self) -> set[str]:
+        """Return the stored facts the rule and amount read (a derived fact's inputs in its place)."""
+        used = {c.fact for c in _conditions(self.rule)} | {
+            c.other for c in _conditions(self.rule) if c.other is not None
+        }
+        used |= _amount_facts(self.amount)
+        names: set[str] = set()
+        for fact in used:
+            names.update(fact.derived_from or (fact.name,))
+        return names
+
     def verdict(self, facts: Mapping[str, Any], as_of: date) -> str:
         """Return eligible / ineligible / unknown only: the fast path, no explanation."""
         bound = self.at(as_of)
@@ -200,6 +211,15 @@ def _check_param_values(
                 continue
             except ValueError as exc:
                 errors.append(RuleError(f"$params.{name}.values[{index}].value", str(exc)))
+
+
+def _amount_facts(formula: Formula | None) -> set:
+    if formula is None:
+        return set()
+    found = {formula.fact} if formula.fact is not None else set()
+    for part in formula.parts:
+        found |= _amount_facts(part)
+    return found
 
 
 def _amount_refs(formula: Formula | None) -> list[str]:
