@@ -86,7 +86,7 @@ class ItemRules:
         return bound
 
     def facts_used(self) -> set[str]:
-        """Return the stored facts the rule and amount read (a derived fact's inputs in its place)."""
+        """Return the stored facts the rule and amount read (derived facts by their inputs)."""
         used = {c.fact for c in _conditions(self.rule)} | {
             c.other for c in _conditions(self.rule) if c.other is not None
         }
