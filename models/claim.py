@@ -97,7 +97,8 @@ class Grant(IdMixin, Base):
     __tablename__ = "grants"
     __table_args__ = (UniqueConstraint("subject_id", "item_version_id"),)
 
-    subject_id: Mapped[int] = mapped_column(BigId, ForeignKey("subjects.id"), index=True)
+    # The unique key (subject_id, item_version_id) serves look-ups by subject too.
+    subject_id: Mapped[int] = mapped_column(BigId, ForeignKey("subjects.id"))
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("policy_items.id"), index=True)
     item_version_id: Mapped[int] = mapped_column(BigId, ForeignKey("policy_item_versions.id"))
     status: Mapped[str] = mapped_column(String(16), default=GrantStatus.GRANTED)

@@ -65,7 +65,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         query.setdefault("charset", "utf8mb4")
         parsed = parsed.set(query=query)
     return create_engine(
-        parsed, echo=echo, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        pool_size=10,
+        max_overflow=20,
+        # services/bulk.py loads city-sized writes with LOAD DATA LOCAL INFILE
+        connect_args={"local_infile": True},
     )
 
 
@@ -83,4 +90,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
 
 
 def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start. A deferred transaction that reads and then
+    # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection committed in between;
+    # an immediate one waits for the busy timeout instead. SQLite serializes writers anyway.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

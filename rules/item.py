@@ -96,6 +96,14 @@ class ItemRules:
             names.update(fact.derived_from or (fact.name,))
         return names
 
+    def standing(self, profile: Profile) -> tuple[int, int | None]:
+        """Return (PASS / FAIL / UNKNOWN, amount in fen or None) for a profile; no explanation."""
+        bound = self.at(profile.as_of)
+        status = PASS if bound.check is None else bound.check(profile)
+        if status == 0 or bound.amount is None:
+            return status, None
+        return status, evaluate_amount(bound.amount, profile).fen
+
     def verdict(self, facts: Mapping[str, Any], as_of: date) -> str:
         """Return eligible / ineligible / unknown only: the fast path, no explanation."""
         bound = self.at(as_of)

@@ -102,8 +102,11 @@ def create_sqlite_storage(folder: Path) -> SqliteStorage:
     url = f"sqlite:///{template}"
     migrate.upgrade(url)
     engine = make_engine(url)
-    with engine.connect() as connection:  # fold the WAL into the main file before copying
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = engine.raw_connection()  # fold the WAL into the main file before copying (no txn)
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
     engine.dispose()
     return SqliteStorage(template=template)
 

@@ -18,7 +18,7 @@ def department(session: Session, code: str = "MZ", name: str = "聊城市民政�
     if found is None:
         found = Department(code=code, name=name, short_name=name[3:] or name)
         session.add(found)
-        session.commit()
+    session.commit()  # end the transaction: on SQLite an open one blocks every other connection
     return found
 
 

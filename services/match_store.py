@@ -1,0 +1,161 @@
+"""The packed form of a subject's matches: fixed-width entries, a digest, and merging.
+
+One entry per item the subject matches or matched (docs/matching.md). An entry is active until
+it is marked ended; ended entries are kept as history and left out of the digest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+ENTRY = np.dtype(
+    [
+        ("item_id", "<i4"),
+        ("version_id", "<i4"),
+        ("verdict", "i1"),  # 1 eligible, 2 unknown
+        ("flags", "u1"),
+        ("first_day", "<i4"),  # days since 1970-01-01 when it became eligible; 0: never
+        ("changed_day", "<i4"),  # day of the last change (for an ended entry: when it ended)
+        ("amount_fen", "<i8"),  # meaningful when flags has AMOUNT_KNOWN
+    ]
+)
+ENDED = 1
+AMOUNT_KNOWN = 2
+ELIGIBLE, UNKNOWN = 1, 2
+EMPTY = np.zeros(0, ENTRY)
+_MASK63 = np.uint64(2**63 - 1)
+
+
+def day_number(day: date) -> int:
+    """Return days since 1970-01-01."""
+    return day.toordinal() - 719163
+
+
+def unpack(blob: bytes | None) -> np.ndarray:
+    """Return the entries stored in a row (a writable copy)."""
+    if not blob:
+        return EMPTY.copy()
+    return np.frombuffer(blob, ENTRY).copy()
+
+
+def pack(entries: np.ndarray) -> bytes:
+    """Return the bytes stored in a row, entries sorted by item."""
+    return np.sort(entries, order="item_id").tobytes()
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser over uint64 (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        z = values + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def entry_hashes(item_id, version_id, verdict, amount_fen, known) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Hash each active entry's content (item, version, verdict, amount) to uint64."""
+    amount = np.where(known, np.asarray(amount_fen, np.int64), np.int64(-1)).view(np.uint64)
+    head = (np.asarray(item_id, np.uint64) << np.uint64(32)) | np.asarray(version_id, np.uint64)
+    with np.errstate(over="ignore"):
+        tail = amount * np.uint64(3) + np.asarray(verdict, np.uint64)
+        return _mix(_mix(head) ^ tail)
+
+
+def digest(entries: np.ndarray) -> int:
+    """Return the 63-bit digest of a subject's active entries (order does not matter)."""
+    active = entries[(entries["flags"] & ENDED) == 0]
+    if len(active) == 0:
+        return 0
+    hashes = entry_hashes(
+        active["item_id"],
+        active["version_id"],
+        active["verdict"],
+        active["amount_fen"],
+        (active["flags"] & AMOUNT_KNOWN) != 0,
+    )
+    with np.errstate(over="ignore"):
+        total = hashes.sum(dtype=np.uint64)
+    return int(_mix(np.array([total], np.uint64))[0] & _MASK63)
+
+
+def digests_by_group(hashes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Return digest() of many subjects at once from their entries' hashes grouped by start."""
+    if len(hashes) == 0:
+        return np.zeros(0, np.int64)
+    with np.errstate(over="ignore"):
+        totals = np.add.reduceat(hashes, starts, dtype=np.uint64)
+    return (_mix(totals) & _MASK63).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A freshly computed standing of one subject on one item."""
+
+    item_id: int
+    version_id: int
+    verdict: int
+    amount_fen: int | None
+
+
+@dataclass
+class Merge:
+    """What merging fresh standings into stored entries changed."""
+
+    entries: np.ndarray
+    newly_eligible: list[int] = field(default_factory=list)  # item ids
+    ended: list[int] = field(default_factory=list)
+    changed: bool = False
+
+
+def merge(stored: np.ndarray, fresh: list[Standing], scope: set[int], today: date) -> Merge:
+    """Apply standings for the items in `scope`; items in scope without a standing end."""
+    day = day_number(today)
+    by_item = {int(entry["item_id"]): entry.copy() for entry in stored}
+    result = Merge(entries=stored)
+    seen = set()
+    for standing in fresh:
+        seen.add(standing.item_id)
+        old = by_item.get(standing.item_id)
+        was_eligible = old is not None and not old["flags"] & ENDED and old["verdict"] == ELIGIBLE
+        new = np.zeros((), ENTRY)
+        new["item_id"], new["version_id"], new["verdict"] = (
+            standing.item_id,
+            standing.version_id,
+            standing.verdict,
+        )
+        new["flags"] = AMOUNT_KNOWN if standing.amount_fen is not None else 0
+        new["amount_fen"] = standing.amount_fen or 0
+        new["first_day"] = (
+            old["first_day"] if was_eligible else (day if standing.verdict == ELIGIBLE else 0)
+        )
+        new["changed_day"] = day
+        if standing.verdict == ELIGIBLE and not was_eligible:
+            result.newly_eligible.append(standing.item_id)
+        if old is not None and _same(old, new):
+            continue
+        by_item[standing.item_id] = new
+        result.changed = True
+    for item_id in scope - seen:
+        old = by_item.get(item_id)
+        if old is not None and not old["flags"] & ENDED:
+            old["flags"] |= ENDED
+            old["changed_day"] = day
+            by_item[item_id] = old
+            result.ended.append(item_id)
+            result.changed = True
+    if result.changed:
+        result.entries = np.array(sorted(by_item.values(), key=lambda e: int(e["item_id"])), ENTRY)
+    return result
+
+
+def _same(old: np.void, new: np.ndarray) -> bool:
+    return (
+        not old["flags"] & ENDED
+        and old["version_id"] == new["version_id"]
+        and old["verdict"] == new["verdict"]
+        and (old["flags"] & AMOUNT_KNOWN) == (new["flags"] & AMOUNT_KNOWN)
+        and old["amount_fen"] == new["amount_fen"]
+    )
