@@ -12,6 +12,7 @@ from api import create_app
 from api.commands.checks import check_dependencies
 from api.commands.db import db_group
 from api.commands.demo import seed_demo_command
+from api.commands.matching import jobs_group, match_command
 from api.commands.rules import rules_group
 from api.commands.staff import staff_group
 from api.commands.wechat import wx_emulator_command
@@ -43,7 +44,15 @@ def cli() -> None:
 
 cli.add_command(shell_command)
 cli.add_command(routes_command)
-for command in (db_group, seed_demo_command, rules_group, staff_group, wx_emulator_command):
+for command in (
+    db_group,
+    seed_demo_command,
+    rules_group,
+    staff_group,
+    wx_emulator_command,
+    match_command,
+    jobs_group,
+):
     cli.add_command(command)
 
 

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.runner import JobFunction
+from models import ChangeEvent, ChangeKind, Database
 from models.clock import SHANGHAI
-from services import housekeeping
+from services import housekeeping, matching
 
 
 @dataclass(frozen=True)
@@ -20,15 +22,49 @@ class Job:
     work: JobFunction
     trigger: BaseTrigger
     description: str
+    record_idle: bool = True
+
+
+def _housekeeping(database: Database) -> dict[str, int]:
+    with database.session() as session:
+        return housekeeping.purge_job_runs(session=session)
+
+
+def _full_reconcile(database: Database) -> dict[str, int]:
+    with database.session() as session:
+        session.add(ChangeEvent(kind=ChangeKind.FULL, reason="nightly"))
+        session.commit()
+    return matching.process_changes(database, wait=600)
 
 
 def all_jobs() -> list[Job]:
     """Return the jobs the scheduler runs."""
     return [
         Job(
-            name="housekeeping",
-            work=lambda session: housekeeping.purge_job_runs(session=session),
-            trigger=CronTrigger(hour=3, minute=30, timezone=SHANGHAI),
-            description="删除 90 天前的任务运行记录",
+            "match_changes",
+            lambda database: matching.process_changes(database),
+            IntervalTrigger(seconds=3),
+            "处理画像和事项的变更，重新匹配",
+            record_idle=False,
+        ),
+        Job(
+            "full_reconcile",
+            _full_reconcile,
+            CronTrigger(hour=2, minute=0, timezone=SHANGHAI),
+            "全量对账：所有事项对所有主体重新匹配",
+        ),
+        Job(
+            "housekeeping",
+            _housekeeping,
+            CronTrigger(hour=3, minute=30, timezone=SHANGHAI),
+            "删除 90 天前的任务运行记录",
         ),
     ]
+
+
+def job_named(name: str) -> Job:
+    """Return the registered job with this name, or raise KeyError."""
+    for job in all_jobs():
+        if job.name == name:
+            return job
+    raise KeyError(name)

@@ -22,7 +22,7 @@ def build_scheduler(database: Database) -> BackgroundScheduler:
             run_job,
             trigger=job.trigger,
             args=(database, job.name, job.work),
-            kwargs={"trigger": "schedule"},
+            kwargs={"trigger": "schedule", "record_idle": job.record_idle},
             id=job.name,
             name=job.description,
             replace_existing=True,

@@ -93,4 +93,6 @@ def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
     # IMMEDIATE: take the write lock at the start. A deferred transaction that reads and then
     # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection committed in between;
     # an immediate one waits for the busy timeout instead. SQLite serializes writers anyway.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # An engine with execution_options(sqlite_begin="DEFERRED") opts out (tests' own session).
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")

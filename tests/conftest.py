@@ -136,8 +136,13 @@ def database(app: Flask) -> Database:
 
 @pytest.fixture
 def session(database: Database) -> Iterator[Session]:
-    """A session on the test's database, closed afterwards."""
-    with database.session() as db_session:
+    """A session on the test's database, closed afterwards.
+
+    On SQLite it begins its transactions DEFERRED, so that reading in a test does not hold the
+    write lock against the app and the services under test (which begin IMMEDIATE).
+    """
+    bind = database.engine.execution_options(sqlite_begin="DEFERRED")
+    with database.sessionmaker(bind=bind) as db_session:
         yield db_session
 
 

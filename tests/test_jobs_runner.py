@@ -15,14 +15,14 @@ from services import housekeeping
 
 
 def test_a_successful_run_is_recorded_with_its_counts(database) -> None:
-    run = run_job(database, "count", lambda session: {"things": 3}, trigger="manual")
+    run = run_job(database, "count", lambda database: {"things": 3}, trigger="manual")
     assert run.status == JobStatus.SUCCEEDED
     assert run.counts == {"things": 3}
     assert run.finished_at is not None and run.finished_at >= run.started_at
 
 
 def test_a_failing_run_is_recorded_and_does_not_raise(database) -> None:
-    def broken(session):  # type: ignore[no-untyped-def]
+    def broken(database):  # type: ignore[no-untyped-def]
         raise RuntimeError("数据平台无响应")
 
     run = run_job(database, "broken", broken, trigger="manual")
@@ -36,8 +36,8 @@ def test_a_failing_run_is_recorded_and_does_not_raise(database) -> None:
 def test_housekeeping_deletes_only_old_runs(database) -> None:
     long_ago = datetime(2026, 1, 1, tzinfo=UTC)
     with frozen(long_ago):
-        run_job(database, "old", lambda session: {}, trigger="manual")
-    run_job(database, "new", lambda session: {}, trigger="manual")
+        run_job(database, "old", lambda database: {}, trigger="manual")
+    run_job(database, "new", lambda database: {}, trigger="manual")
     with database.session() as session:
         assert housekeeping.purge_job_runs(session=session, keep_days=90) == {"job_runs_deleted": 1}
         names = session.scalars(select(JobRun.job)).all()
@@ -55,8 +55,19 @@ def test_scheduler_has_every_job_once_and_never_overlaps(database) -> None:
 def test_times_are_stored_in_utc_and_come_back_aware(database) -> None:
     moment = datetime(2026, 11, 27, 9, 0, tzinfo=UTC) + timedelta(microseconds=123)
     with frozen(moment):
-        run = run_job(database, "tz", lambda session: {}, trigger="manual")
+        run = run_job(database, "tz", lambda database: {}, trigger="manual")
     with database.session() as session:
         stored = session.get(JobRun, run.id)
         assert stored is not None and stored.started_at == moment
         assert session.scalar(select(func.count()).select_from(JobRun)) == 1
+
+
+def test_a_frequent_job_records_only_runs_that_did_something(database) -> None:
+    assert (
+        run_job(database, "idle", lambda database: {}, trigger="schedule", record_idle=False)
+        is None
+    )
+    busy = run_job(
+        database, "busy", lambda database: {"events": 2}, trigger="schedule", record_idle=False
+    )
+    assert busy is not None and busy.counts == {"events": 2}

@@ -73,7 +73,7 @@ def stored(session, subject_id: int) -> dict[int, tuple]:  # type: ignore[no-unt
 def test_a_full_run_stores_exactly_what_the_scalar_evaluator_says(seeded, database) -> None:
     change(seeded, ChangeKind.FULL)
     counts = run(seeded, database)
-    assert counts["events"] == 1 and counts["pairs"] > 0
+    assert counts["events"] == 2 and counts["pairs"] > 0  # seed-demo's full event and ours
     seeded.expire_all()
     subjects = seeded.scalars(select(Subject)).all()
     for subject in subjects:
@@ -158,3 +158,21 @@ def test_effects_grants_for_everyone_messages_for_bound_subjects(seeded, databas
     change(seeded, ChangeKind.FULL)
     run(seeded, database)
     assert seeded.scalar(select(func.count()).select_from(OutboxMessage)) == len(messages)
+
+
+def test_match_command_and_seed_event(runner, seeded) -> None:
+    from api.cli import cli
+
+    seeded.commit()
+    pending = seeded.scalar(
+        select(func.count()).select_from(ChangeEvent).where(ChangeEvent.processed_at.is_(None))
+    )
+    assert pending == 1  # seed-demo asked for a full match
+    seeded.commit()
+    result = runner.invoke(cli, args=["match"])
+    assert result.exit_code == 0, result.output
+    assert "inserted:" in result.output
+    seeded.expire_all()
+    assert seeded.scalar(select(func.count()).select_from(SubjectMatches)) > 0
+    jobs = runner.invoke(cli, args=["jobs", "list"])
+    assert "match_changes" in jobs.output and "full_reconcile" in jobs.output

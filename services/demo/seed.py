@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.clock import SHANGHAI, utcnow
 from models.db import vault_of
+from models.matching import ChangeEvent, ChangeKind
 from models.org import Department
 from models.pii import Vault
 from models.policy import (
@@ -68,6 +69,9 @@ def seed_demo(
                 kind, seed=seed, count=count, as_of=as_of, size=BATCH_SIZE, prepare=prepare
             )
             counts[f"{kind}s"] = _seed_subjects(session, rows, kind=kind)
+        if any(counts.values()):  # let the matcher match the new content and people
+            session.add(ChangeEvent(kind=ChangeKind.FULL, reason="seed-demo"))
+            session.commit()
     except BaseException:
         session.rollback()
         raise
