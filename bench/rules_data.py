@@ -42,13 +42,26 @@ def population(size: int, seed: int, as_of: date) -> Columns:
 
 def items(count: int, seed: int) -> list[ItemRules]:
     """Compile `count` synthetic items: 2–6 conditions, nested any/not, some dated params."""
+    return [
+        compile_item(subject_kind="person", rule=rule, amount=amount, params=params)
+        for rule, amount, params in item_documents(count, seed)
+    ]
+
+
+def item_documents(count: int, seed: int) -> list[tuple[Doc, Doc, Doc]]:
+    """Return `count` synthetic items as (rule, amount, params) documents."""
+    return [(rule, amount, params) for rule, amount, params, _ in shaped_items(count, seed)]
+
+
+def shaped_items(count: int, seed: int) -> list[tuple[Doc, Doc, Doc, str]]:
+    """Return `count` synthetic items as (rule, amount, params, template name)."""
     rng = random.Random(seed)
     out = []
     while len(out) < count:
         params: Doc = {}
         [template] = rng.choices(TEMPLATES, WEIGHTS)
         rule, amount = template(rng, params)
-        out.append(compile_item(subject_kind="person", rule=rule, amount=amount, params=params))
+        out.append((rule, amount, params, template.__name__.strip("_")))
     return out
 
 

@@ -20,7 +20,7 @@ from rules.evaluate import PASS, UNKNOWN
 from rules.profile import Profile
 from services import leases
 from services.live_items import LiveItem, live_items
-from services.match_effects import bound_subjects, write_effects
+from services.match_effects import NewPairs, bound_subjects, write_effects
 from services.match_store import ELIGIBLE, ENDED, Standing, digest, merge, pack, unpack
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def match_subjects(session: Session, subject_ids: Iterable[int], *, today: date)
         )
     }
     bound = bound_subjects(session, [s.id for s in subjects])
-    newly: dict[int, list[tuple[LiveItem, int | None]]] = {}
+    newly: dict[int, list[tuple[int, int | None]]] = {}
     now = utcnow()
     for subject in subjects:
         items = items_by_kind[subject.kind]
@@ -76,9 +76,9 @@ def match_subjects(session: Session, subject_ids: Iterable[int], *, today: date)
         if not result.changed:
             continue
         counts["changed"] += 1
-        by_id = {item.id: (item, standing.amount_fen) for item, standing in found}
+        amounts = {standing.item_id: standing.amount_fen for _, standing in found}
         if result.newly_eligible:
-            newly[subject.id] = [by_id[item_id] for item_id in result.newly_eligible]
+            newly[subject.id] = [(item_id, amounts[item_id]) for item_id in result.newly_eligible]
         values = {
             "entries": pack(result.entries),
             "digest": digest(result.entries),
@@ -91,7 +91,10 @@ def match_subjects(session: Session, subject_ids: Iterable[int], *, today: date)
             for key, value in values.items():
                 setattr(row, key, value)
     session.flush()
-    counts.update(write_effects(session, newly, bound=bound, today=today, now=now))
+    by_id = {item.id: item for items in items_by_kind.values() for item in items}
+    counts.update(
+        write_effects(session, NewPairs.from_lists(newly), by_id, bound=bound, today=today, now=now)
+    )
     return counts
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 from sqlalchemy import select, update
@@ -15,7 +15,7 @@ from models.clock import utcnow
 from rules.vectorized import evaluate_items
 from services.bulk import write_rows
 from services.live_items import LiveItem, compiled_versions, live_items
-from services.match_effects import bound_subjects, write_effects
+from services.match_effects import NewPairs, bound_subjects, write_effects
 from services.match_store import (
     AMOUNT_KNOWN,
     ELIGIBLE,
@@ -34,40 +34,65 @@ from services.matching import match_subjects
 from services.snapshot import Snapshot, facts_needed, load_snapshot
 
 log = logging.getLogger(__name__)
-BATCH = 2_000
+MERGE_BATCH = 2_000
+INSERT_BATCH = 50_000
 ROW_COLUMNS = ("subject_id", "kind", "entries", "digest", "profile_seq", "checked_at", "updated_at")
 
 
 @dataclass
-class Fresh:
-    """Every eligible or unknown (subject, item) pair of a run, sorted by subject then item."""
+class Run:
+    """Every eligible or unknown (subject, item) pair of one run, grouped by subject."""
 
-    position: np.ndarray  # into the snapshot
-    item_id: np.ndarray
-    version_id: np.ndarray
-    verdict: np.ndarray
-    amount_fen: np.ndarray
-    known: np.ndarray
+    snapshot: Snapshot
+    items: dict[int, LiveItem]
+    today: date
+    position: np.ndarray  # per pair: index into the snapshot (sorted)
+    entries: np.ndarray  # per pair: the stored entry (ENTRY), items ascending within a subject
+    starts: np.ndarray = field(init=False)  # per subject with pairs: first pair
+    ends: np.ndarray = field(init=False)
+    subjects: np.ndarray = field(init=False)  # per subject with pairs: its snapshot position
+    digests: np.ndarray = field(init=False)  # per subject with pairs: digest of its entries
+    now: datetime = field(default_factory=utcnow)
 
-    def entries(self, today: date) -> np.ndarray:
-        """Return the pairs as stored entries, first eligible today."""
-        day = day_number(today)
-        out = np.zeros(len(self.position), ENTRY)
-        out["item_id"], out["version_id"], out["verdict"] = (
-            self.item_id,
-            self.version_id,
-            self.verdict,
+    def __post_init__(self) -> None:
+        if len(self.position):
+            self.starts = np.flatnonzero(np.r_[True, self.position[1:] != self.position[:-1]])
+        else:
+            self.starts = np.zeros(0, np.int64)
+        self.ends = np.r_[self.starts[1:], len(self.position)].astype(np.int64)
+        self.subjects = self.position[self.starts] if len(self.starts) else self.starts
+        e = self.entries
+        hashes = entry_hashes(
+            e["item_id"],
+            e["version_id"],
+            e["verdict"],
+            e["amount_fen"],
+            (e["flags"] & AMOUNT_KNOWN) != 0,
         )
-        out["flags"] = np.where(self.known, AMOUNT_KNOWN, 0)
-        out["amount_fen"] = np.where(self.known, self.amount_fen, 0)
-        out["first_day"] = np.where(self.verdict == ELIGIBLE, day, 0)
-        out["changed_day"] = day
+        self.digests = digests_by_group(hashes, self.starts)
+
+    def digest_of_all(self) -> np.ndarray:
+        """Return the new digest of every snapshot subject (0: no active entries)."""
+        out = np.zeros(len(self.snapshot), np.int64)
+        out[self.subjects] = self.digests
         return out
 
+    def group_of(self, positions: np.ndarray) -> np.ndarray:
+        """Return each position's subject group, or -1 when it has no pairs."""
+        at = np.searchsorted(self.subjects, positions)
+        at = np.minimum(at, max(len(self.subjects) - 1, 0))
+        found = (
+            (len(self.subjects) > 0) & (self.subjects[at] == positions)
+            if len(self.subjects)
+            else np.zeros(len(positions), bool)
+        )
+        return np.where(found, at, -1)
 
-def evaluate(items: list[LiveItem], snapshot: Snapshot, today: date) -> Fresh:
-    """Evaluate items over the snapshot and gather their pairs, grouped by subject."""
-    parts: list[tuple] = []
+
+def prepare(items: list[LiveItem], snapshot: Snapshot, today: date) -> Run:
+    """Evaluate items over the snapshot and gather their pairs as stored entries."""
+    day = day_number(today)
+    parts = []
     for item, found in zip(
         items, evaluate_items([i.rules for i in items], snapshot.columns, today), strict=True
     ):
@@ -75,32 +100,32 @@ def evaluate(items: list[LiveItem], snapshot: Snapshot, today: date) -> Fresh:
             (found.eligible, found.eligible_amounts, 1),
             (found.unknown, found.unknown_amounts, 2),
         ):
-            count = len(index)
-            if not count:
+            if not len(index):
                 continue
-            fen = np.zeros(count, np.int64) if amounts is None else amounts.fen
-            known = np.zeros(count, bool) if amounts is None else amounts.known
-            parts.append(
-                (
-                    index,
-                    np.full(count, item.id, np.int32),
-                    np.full(count, item.version_id, np.int32),
-                    np.full(count, verdict, np.int8),
-                    fen,
-                    known,
-                )
+            entries = np.zeros(len(index), ENTRY)
+            entries["item_id"], entries["version_id"], entries["verdict"] = (
+                item.id,
+                item.version_id,
+                verdict,
             )
-    if not parts:
-        empty = np.zeros(0, np.int64)
-        return Fresh(empty, empty, empty, empty.astype(np.int8), empty, empty.astype(bool))
-    columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
-    order = np.argsort(columns[0], kind="stable")  # items were taken in id order
-    return Fresh(*(column[order] for column in columns))
+            if amounts is not None:
+                entries["flags"] = np.where(amounts.known, AMOUNT_KNOWN, 0)
+                entries["amount_fen"] = np.where(amounts.known, amounts.fen, 0)
+            entries["first_day"] = day if verdict == ELIGIBLE else 0
+            entries["changed_day"] = day
+            parts.append((index.astype(np.int64), entries))
+    if parts:
+        position = np.concatenate([p for p, _ in parts])
+        entries = np.concatenate([e for _, e in parts])
+        order = np.argsort(position, kind="stable")  # items were taken in id order
+        position, entries = position[order], entries[order]
+    else:
+        position, entries = np.zeros(0, np.int64), np.zeros(0, ENTRY)
+    return Run(snapshot, {item.id: item for item in items}, today, position, entries)
 
 
 def reconcile(database: Database, kind: str, *, today: date) -> Counter:
     """Bring every stored match of a kind in line with every live item; write only differences."""
-    counts: Counter = Counter()
     with database.session() as session:
         items = live_items(session, kind)
         snapshot = load_snapshot(session, kind, facts_needed(i.rules for i in items))
@@ -109,170 +134,17 @@ def reconcile(database: Database, kind: str, *, today: date) -> Counter:
                 SubjectMatches.subject_id, SubjectMatches.digest, SubjectMatches.profile_seq
             ).where(SubjectMatches.kind == kind)
         ).all()
-    fresh = evaluate(items, snapshot, today)
-    size = len(snapshot)
-    starts = (
-        np.flatnonzero(np.r_[True, fresh.position[1:] != fresh.position[:-1]])
-        if len(fresh.position)
-        else np.zeros(0, np.int64)
-    )
-    positions = fresh.position[starts]
-    hashes = entry_hashes(
-        fresh.item_id, fresh.version_id, fresh.verdict, fresh.amount_fen, fresh.known
-    )
-    new_digest = np.zeros(size, np.int64)
-    new_digest[positions] = digests_by_group(hashes, starts)
+        bound = bound_subjects(session)
+    run = prepare(items, snapshot, today)
     old_digest, has_row, old_seq = _stored(snapshot, stored)
-    differ = new_digest != old_digest
-    counts.update(pairs=len(fresh.position), subjects=size, differ=int(differ.sum()))
-    ends = np.r_[starts[1:], len(fresh.position)]
-    slices = {int(p): (int(a), int(b)) for p, a, b in zip(positions, starts, ends, strict=True)}
-    entries = fresh.entries(today)
-    scope = {item.id for item in items}
-    by_id = {item.id: item for item in items}
-    inserts = np.flatnonzero(differ & ~has_row)
-    counts.update(_insert(database, snapshot, inserts, slices, entries, by_id, today))
-    merges = np.flatnonzero(differ & has_row)
+    differ = run.digest_of_all() != old_digest
+    counts = Counter(pairs=len(run.position), subjects=len(snapshot), differ=int(differ.sum()))
+    inserts = run.group_of(np.flatnonzero(differ & ~has_row))
+    counts.update(_insert(database, run, inserts[inserts >= 0], bound))
     counts.update(
-        _merge_many(database, snapshot, merges, slices, entries, by_id, scope, old_seq, today)
+        _merge(database, run, np.flatnonzero(differ & has_row), set(run.items), old_seq, bound)
     )
     _stamp(database, items)
-    return counts
-
-
-def _stored(snapshot: Snapshot, stored: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    size = len(snapshot)
-    old_digest, has_row, old_seq = (
-        np.zeros(size, np.int64),
-        np.zeros(size, bool),
-        np.zeros(size, np.int64),
-    )
-    if stored:
-        ids = np.fromiter((row.subject_id for row in stored), np.int64, len(stored))
-        at = np.searchsorted(snapshot.subject_ids, ids)
-        ok = (
-            (at < size) & (snapshot.subject_ids[np.minimum(at, size - 1)] == ids)
-            if size
-            else np.zeros(len(ids), bool)
-        )
-        old_digest[at[ok]] = np.fromiter((row.digest for row in stored), np.int64, len(stored))[ok]
-        old_seq[at[ok]] = np.fromiter((row.profile_seq for row in stored), np.int64, len(stored))[
-            ok
-        ]
-        has_row[at[ok]] = True
-    return old_digest, has_row, old_seq
-
-
-def _insert(
-    database: Database,
-    snapshot: Snapshot,
-    positions: np.ndarray,
-    slices: dict,
-    entries: np.ndarray,
-    by_id: dict[int, LiveItem],
-    today: date,
-) -> Counter:
-    """Insert rows for subjects that have none yet: no read, every eligible pair is new."""
-    counts: Counter = Counter()
-    now = utcnow()
-    blob = entries.tobytes()
-    size = ENTRY.itemsize
-    with database.session() as session:
-        bound = bound_subjects(session)
-        for start in range(0, len(positions), 50_000):
-            rows, newly = [], {}
-            for position in positions[start : start + 50_000].tolist():
-                a, b = slices[position]
-                subject_id = int(snapshot.subject_ids[position])
-                chunk = entries[a:b]
-                rows.append(
-                    (
-                        subject_id,
-                        snapshot.kind,
-                        blob[a * size : b * size],
-                        digest(chunk),
-                        int(snapshot.profile_seq[position]),
-                        now,
-                        now,
-                    )
-                )
-                eligible = chunk[chunk["verdict"] == ELIGIBLE]
-                if len(eligible):
-                    newly[subject_id] = [
-                        (
-                            by_id[int(e["item_id"])],
-                            int(e["amount_fen"]) if e["flags"] & AMOUNT_KNOWN else None,
-                        )
-                        for e in eligible
-                    ]
-            write_rows(session, SubjectMatches.__table__, ROW_COLUMNS, rows)
-            counts.update(write_effects(session, newly, bound=bound, today=today, now=now))
-            session.commit()
-            counts["inserted"] += len(rows)
-    return counts
-
-
-def _merge_many(
-    database: Database,
-    snapshot: Snapshot,
-    positions: np.ndarray,
-    slices: dict,
-    entries: np.ndarray,
-    by_id: dict[int, LiveItem],
-    scope: set[int],
-    old_seq: np.ndarray,
-    today: date,
-) -> Counter:
-    """Read, merge and rewrite the rows of subjects whose digest differs."""
-    counts: Counter = Counter()
-    now = utcnow()
-    stale = []
-    for start in range(0, len(positions), BATCH):
-        chunk = positions[start : start + BATCH]
-        with database.session() as session:
-            ids = [int(snapshot.subject_ids[p]) for p in chunk.tolist()]
-            rows = {
-                r.subject_id: r
-                for r in session.scalars(
-                    select(SubjectMatches)
-                    .where(SubjectMatches.subject_id.in_(ids))
-                    .with_for_update()
-                )
-            }
-            bound = bound_subjects(session, ids)
-            newly = {}
-            for position, subject_id in zip(chunk.tolist(), ids, strict=True):
-                row = rows[subject_id]
-                if row.profile_seq > int(snapshot.profile_seq[position]):
-                    stale.append(subject_id)  # computed from an older profile: redo it one by one
-                    continue
-                a, b = slices.get(position, (0, 0))
-                fresh = [
-                    Standing(
-                        int(e["item_id"]),
-                        int(e["version_id"]),
-                        int(e["verdict"]),
-                        int(e["amount_fen"]) if e["flags"] & AMOUNT_KNOWN else None,
-                    )
-                    for e in entries[a:b]
-                ]
-                stored = unpack(row.entries)
-                active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}
-                result = merge(stored, fresh, scope | active, today)
-                if result.changed:
-                    row.entries, row.digest = pack(result.entries), digest(result.entries)
-                    row.profile_seq, row.checked_at = int(snapshot.profile_seq[position]), now
-                    counts["merged"] += 1
-                    amounts = {s.item_id: s.amount_fen for s in fresh}
-                    if result.newly_eligible:
-                        newly[subject_id] = [(by_id[i], amounts[i]) for i in result.newly_eligible]
-            counts.update(write_effects(session, newly, bound=bound, today=today, now=now))
-            session.commit()
-    if stale:
-        with database.session() as session:
-            counts.update(match_subjects(session, stale, today=today))
-            session.commit()
-        counts["rematched_one_by_one"] += len(stale)
     return counts
 
 
@@ -282,79 +154,183 @@ def match_item(database: Database, item_id: int, *, today: date) -> Counter:
         item = session.get(PolicyItem, item_id)
         if item is None:
             return Counter(missing_items=1)
-        kind, previous_version, matched_at = (
-            item.subject_type,
-            item.matched_version_id,
-            item.matched_at,
-        )
+        kind, previous_id, matched_at = item.subject_type, item.matched_version_id, item.matched_at
         live = next((i for i in live_items(session, kind) if i.id == item_id), None)
-        previous = compiled_versions(session, {previous_version: kind}) if previous_version else {}
+        previous = compiled_versions(session, {previous_id: kind}) if previous_id else {}
         wanted = set(live.rules.facts_used()) if live else set()
         for rules in previous.values():
             wanted |= rules.facts_used()
         snapshot = load_snapshot(session, kind, wanted)
-    fresh = evaluate([live], snapshot, today) if live else evaluate([], snapshot, today)
-    touched = set(fresh.position.tolist())
+        bound = bound_subjects(session)
+    run = prepare([live] if live else [], snapshot, today)
+    touched = {int(p) for p in run.subjects.tolist()}
     for rules in previous.values():  # who may hold an entry from the version matched before
         for day in {today, (matched_at or utcnow()).date()}:
             (found,) = evaluate_items([rules], snapshot.columns, day)
             touched.update(found.eligible.tolist(), found.unknown.tolist())
     positions = np.array(sorted(touched), np.int64)
-    starts = np.searchsorted(fresh.position, positions)
-    ends = np.searchsorted(fresh.position, positions, side="right")
-    slices = {int(p): (int(a), int(b)) for p, a, b in zip(positions, starts, ends, strict=True)}
-    _, has_row, old_seq = _stored_for(database, snapshot, positions)
-    counts = Counter(pairs=len(fresh.position), touched=len(positions))
-    by_id = {live.id: live} if live else {}
-    counts.update(
-        _merge_or_insert(
-            database,
-            snapshot,
-            positions,
-            has_row,
-            slices,
-            fresh.entries(today),
-            by_id,
-            {item_id},
-            old_seq,
-            today,
-        )
-    )
-    _stamp(database, [live] if live else [], withdrawn=[item_id] if live is None else [])
+    _, has_row, old_seq = _stored(snapshot, _rows_of(database, snapshot, positions))
+    counts = Counter(pairs=len(run.position), touched=len(positions))
+    groups = run.group_of(positions[~has_row[positions]])
+    counts.update(_insert(database, run, groups[groups >= 0], bound))
+    counts.update(_merge(database, run, positions[has_row[positions]], {item_id}, old_seq, bound))
+    _stamp(database, [live] if live else [], withdrawn=[] if live else [item_id])
     return counts
 
 
-def _stored_for(database: Database, snapshot: Snapshot, positions: np.ndarray):  # type: ignore[no-untyped-def]
-    ids = [int(snapshot.subject_ids[p]) for p in positions.tolist()]
-    stored = []
+def _stored(snapshot: Snapshot, stored: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread stored (subject_id, digest, profile_seq) rows over snapshot positions."""
+    size = len(snapshot)
+    digests, has_row, seqs = (
+        np.zeros(size, np.int64),
+        np.zeros(size, bool),
+        np.zeros(size, np.int64),
+    )
+    if stored and size:
+        ids = np.fromiter((row.subject_id for row in stored), np.int64, len(stored))
+        at = np.minimum(np.searchsorted(snapshot.subject_ids, ids), size - 1)
+        ok = snapshot.subject_ids[at] == ids
+        digests[at[ok]] = np.fromiter((row.digest for row in stored), np.int64, len(stored))[ok]
+        seqs[at[ok]] = np.fromiter((row.profile_seq for row in stored), np.int64, len(stored))[ok]
+        has_row[at[ok]] = True
+    return digests, has_row, seqs
+
+
+def _rows_of(database: Database, snapshot: Snapshot, positions: np.ndarray) -> list:
+    ids, rows = snapshot.subject_ids[positions].tolist(), []
     with database.session() as session:
         for start in range(0, len(ids), 1000):
-            stored.extend(
+            rows.extend(
                 session.execute(
                     select(
                         SubjectMatches.subject_id, SubjectMatches.digest, SubjectMatches.profile_seq
                     ).where(SubjectMatches.subject_id.in_(ids[start : start + 1000]))
                 ).all()
             )
-    return _stored(snapshot, stored)
+    return rows
 
 
-def _merge_or_insert(
-    database, snapshot, positions, has_row, slices, entries, by_id, scope, old_seq, today
-):  # type: ignore[no-untyped-def]
+def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -> Counter:
+    """Insert rows for subjects that have none: no read needed, every eligible pair is new."""
     counts: Counter = Counter()
-    new_positions = np.array(
-        [p for p in positions.tolist() if not has_row[p] and slices[p][0] < slices[p][1]], np.int64
-    )
-    counts.update(_insert(database, snapshot, new_positions, slices, entries, by_id, today))
-    existing = np.array([p for p in positions.tolist() if has_row[p]], np.int64)
-    counts.update(
-        _merge_many(database, snapshot, existing, slices, entries, by_id, scope, old_seq, today)
-    )
+    blob, size, kind, now = run.entries.tobytes(), ENTRY.itemsize, run.snapshot.kind, run.now
+    eligible = run.entries["verdict"] == ELIGIBLE
+    known = (run.entries["flags"] & AMOUNT_KNOWN) != 0
+    pair_group = np.repeat(np.arange(len(run.starts)), run.ends - run.starts)
+    for start in range(0, len(groups), INSERT_BATCH):
+        chunk = groups[start : start + INSERT_BATCH]
+        positions = run.subjects[chunk]
+        subject_ids = run.snapshot.subject_ids[positions]
+        rows = [
+            (sid, kind, blob[a * size : b * size], d, q, now, now)
+            for sid, a, b, d, q in zip(
+                subject_ids.tolist(),
+                run.starts[chunk].tolist(),
+                run.ends[chunk].tolist(),
+                run.digests[chunk].tolist(),
+                run.snapshot.profile_seq[positions].tolist(),
+                strict=True,
+            )
+        ]
+        selected = np.zeros(len(run.starts), bool)
+        selected[chunk] = True
+        new = selected[pair_group] & eligible
+        pairs = NewPairs(
+            run.snapshot.subject_ids[run.position[new]],
+            run.entries["item_id"][new].astype(np.int64),
+            np.where(known[new], run.entries["amount_fen"][new], -1),
+        )
+        with database.session() as session:
+            write_rows(session, SubjectMatches.__table__, ROW_COLUMNS, rows)
+            counts.update(
+                write_effects(session, pairs, run.items, bound=bound, today=run.today, now=now)
+            )
+            session.commit()
+        counts["inserted"] += len(rows)
     return counts
 
 
-def _stamp(database: Database, items: list[LiveItem], withdrawn: list[int] = ()) -> None:  # type: ignore[assignment]
+def _merge(
+    database: Database,
+    run: Run,
+    positions: np.ndarray,
+    scope: set[int],
+    old_seq: np.ndarray,
+    bound: set[int],
+) -> Counter:
+    """Read, merge and rewrite the rows of subjects whose stored entries may differ."""
+    counts: Counter = Counter()
+    stale: list[int] = []
+    groups = run.group_of(positions)
+    for start in range(0, len(positions), MERGE_BATCH):
+        chunk, chunk_groups = (
+            positions[start : start + MERGE_BATCH],
+            groups[start : start + MERGE_BATCH],
+        )
+        ids = run.snapshot.subject_ids[chunk].tolist()
+        newly: dict[int, list[tuple[int, int | None]]] = {}
+        with database.session() as session:
+            rows = {
+                r.subject_id: r
+                for r in session.scalars(
+                    select(SubjectMatches)
+                    .where(SubjectMatches.subject_id.in_(ids))
+                    .with_for_update()
+                )
+            }
+            for position, group, subject_id in zip(
+                chunk.tolist(), chunk_groups.tolist(), ids, strict=True
+            ):
+                row = rows.get(subject_id)
+                if row is None:
+                    continue
+                if row.profile_seq > int(run.snapshot.profile_seq[position]):
+                    stale.append(subject_id)  # computed from an older profile: redo it alone
+                    continue
+                fresh = (
+                    []
+                    if group < 0
+                    else [
+                        Standing(
+                            int(e["item_id"]),
+                            int(e["version_id"]),
+                            int(e["verdict"]),
+                            int(e["amount_fen"]) if e["flags"] & AMOUNT_KNOWN else None,
+                        )
+                        for e in run.entries[run.starts[group] : run.ends[group]]
+                    ]
+                )
+                stored = unpack(row.entries)
+                active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}
+                result = merge(stored, fresh, scope | active, run.today)
+                if not result.changed:
+                    continue
+                row.entries, row.digest = pack(result.entries), digest(result.entries)
+                row.profile_seq, row.checked_at = int(run.snapshot.profile_seq[position]), run.now
+                counts["merged"] += 1
+                amounts = {s.item_id: s.amount_fen for s in fresh}
+                if result.newly_eligible:
+                    newly[subject_id] = [(i, amounts[i]) for i in result.newly_eligible]
+            counts.update(
+                write_effects(
+                    session,
+                    NewPairs.from_lists(newly),
+                    run.items,
+                    bound=bound,
+                    today=run.today,
+                    now=run.now,
+                )
+            )
+            session.commit()
+    if stale:
+        with database.session() as session:
+            counts.update(match_subjects(session, stale, today=run.today))
+            session.commit()
+        counts["rematched_one_by_one"] += len(stale)
+    return counts
+
+
+def _stamp(database: Database, items: list[LiveItem], withdrawn: list[int] | None = None) -> None:
     now = utcnow()
     with database.session() as session:
         for item in items:
@@ -363,7 +339,7 @@ def _stamp(database: Database, items: list[LiveItem], withdrawn: list[int] = ())
                 .where(PolicyItem.id == item.id)
                 .values(matched_version_id=item.version_id, matched_at=now)
             )
-        for item_id in withdrawn:
+        for item_id in withdrawn or []:
             session.execute(
                 update(PolicyItem)
                 .where(PolicyItem.id == item_id)

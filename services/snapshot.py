@@ -1,23 +1,29 @@
 """A columnar snapshot of every subject of one kind: what vectorized matching and dry-runs read.
 
-This first version reads `subjects.facts` row by row; docs/matching.md describes the chunked
-version that replaces it for city-sized data.
+Stored facts come from `profile_chunks` (docs/profile-storage.md): per fact, the encoded arrays
+of 65,536 subject ids at a time, so a whole-city pass reads a few hundred blobs, not a million
+JSON documents. Subjects changed after a chunk was built are patched in from `subjects.facts`.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from models import Subject
-from rules.catalog import facts_of
+from models import CHUNK_SIZE, ProfileChunk, Subject
+from models.clock import utcnow
+from rules.catalog import FactType, facts_of, stored_facts
 from rules.columns import Columns
 from rules.item import ItemRules
+
+MEMBERS, SEQ, DISTRICT = "__members__", "__seq__", "__district__"
+ENCODING = "npz1"
 
 
 @dataclass(frozen=True)
@@ -39,22 +45,259 @@ def facts_needed(items: Iterable[ItemRules]) -> set[str]:
     return set().union(*(item.facts_used() for item in items))
 
 
+@dataclass
+class _Part:
+    """Subjects and their stored facts as arrays; per fact (values, present, dictionary)."""
+
+    ids: np.ndarray
+    seq: np.ndarray
+    district: np.ndarray  # object
+    arrays: dict[str, tuple]
+
+
 def load_snapshot(session: Session, kind: str, facts: Iterable[str] | None = None) -> Snapshot:
     """Load every subject of `kind` with the given stored facts (default: all of them)."""
-    wanted = set(facts) if facts is not None else set(facts_of(kind))
+    names = {f.name for f in stored_facts(kind)}
+    wanted = names if facts is None else names & set(facts)
+    base, through = _from_chunks(session, kind, wanted)
+    patch = _patch(session, kind, wanted, through)
+    part = _combine(base, patch, wanted)
+    return Snapshot(
+        kind,
+        part.ids,
+        part.seq,
+        part.district,
+        Columns.from_arrays(kind, part.arrays, size=len(part.ids)),
+    )
+
+
+def _from_chunks(
+    session: Session, kind: str, wanted: set[str]
+) -> tuple[_Part | None, dict[int, int]]:
     rows = session.execute(
-        select(Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts)
-        .where(Subject.kind == kind)
-        .order_by(Subject.id)
+        select(
+            ProfileChunk.fact,
+            ProfileChunk.chunk_no,
+            ProfileChunk.values,
+            ProfileChunk.present,
+            ProfileChunk.through_seq,
+        )
+        .where(ProfileChunk.kind == kind, ProfileChunk.fact.in_([*wanted, MEMBERS, SEQ, DISTRICT]))
+        .order_by(ProfileChunk.chunk_no)
     ).all()
+    by_fact: dict[str, dict[int, tuple]] = {}
+    through: dict[int, int] = {}
+    for row in rows:
+        by_fact.setdefault(row.fact, {})[row.chunk_no] = (_read_values(row.values), row.present)
+        through[row.chunk_no] = row.through_seq
+    chunks = sorted(by_fact.get(MEMBERS, {}))
+    if not chunks or any(
+        set(by_fact.get(name, {})) != set(chunks) for name in wanted | {SEQ, DISTRICT}
+    ):
+        return None, {}  # no complete set of chunks: everything comes from the rows
+    members = np.concatenate([_bits(by_fact[MEMBERS][c][1]) for c in chunks])
+    ids = np.concatenate([np.arange(c * CHUNK_SIZE, (c + 1) * CHUNK_SIZE) for c in chunks])[members]
+    arrays = {name: _joined(by_fact[name], chunks, members) for name in wanted}
+    seq = _joined(by_fact[SEQ], chunks, members)[0].astype(np.int64)
+    codes, present, dictionary = _joined(by_fact[DISTRICT], chunks, members)
+    district = np.array(
+        [
+            dictionary[v] if p else None
+            for v, p in zip(codes.tolist(), present.tolist(), strict=True)
+        ],
+        dtype=object,
+    )
+    return _Part(ids.astype(np.int64), seq, district, arrays), through
+
+
+def _joined(chunks: dict[int, tuple], order: list[int], members: np.ndarray) -> tuple:
+    """Concatenate one fact's chunks (merging code dictionaries) and keep the members."""
+    dictionaries = [chunks[c][0][1] for c in order]
+    if any(len(d) for d in dictionaries):
+        union = np.array(sorted(set().union(*map(set, dictionaries))), dtype=str)
+        parts = [
+            np.searchsorted(union, d).astype(np.int32)[chunks[c][0][0]]
+            if len(d)
+            else chunks[c][0][0]
+            for c, d in zip(order, dictionaries, strict=True)
+        ]
+        values, dictionary = np.concatenate(parts), tuple(union.tolist())
+    else:
+        values, dictionary = np.concatenate([chunks[c][0][0] for c in order]), ()
+    present = np.concatenate([_bits(chunks[c][1]) for c in order])
+    return values[members], present[members], dictionary
+
+
+def _patch(session: Session, kind: str, wanted: set[str], through: dict[int, int]) -> _Part:
+    """Read the subjects the chunks do not cover, or cover from an older profile."""
+    query = select(Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts).where(
+        Subject.kind == kind
+    )
+    if through:
+        covered = [
+            and_(
+                Subject.id >= c * CHUNK_SIZE,
+                Subject.id < (c + 1) * CHUNK_SIZE,
+                Subject.profile_seq <= seq,
+            )
+            for c, seq in through.items()
+        ]
+        query = query.where(~or_(*covered))
+    rows = session.execute(query.order_by(Subject.id)).all()
+    return _part_from_rows(kind, rows, wanted)
+
+
+def _part_from_rows(kind: str, rows: list, wanted: set[str]) -> _Part:
     profiles = []
     for row in rows:
-        facts_doc = row.facts if isinstance(row.facts, dict) else json.loads(row.facts)
-        profiles.append({name: value for name, value in facts_doc.items() if name in wanted})
-    return Snapshot(
-        kind=kind,
-        subject_ids=np.fromiter((row.id for row in rows), np.int64, len(rows)),
-        profile_seq=np.fromiter((row.profile_seq for row in rows), np.int64, len(rows)),
-        district_codes=np.array([row.district_code for row in rows], dtype=object),
-        columns=Columns.from_profiles(kind, profiles),
+        document = row.facts if isinstance(row.facts, dict) else json.loads(row.facts)
+        profiles.append({name: value for name, value in document.items() if name in wanted})
+    columns = Columns.from_profiles(kind, profiles)
+    arrays = {}
+    for name in wanted:
+        column = columns.stored(name)
+        if column is None:
+            fact = facts_of(kind)[name]
+            arrays[name] = (np.zeros(len(rows), _dtype(fact.type)), np.zeros(len(rows), bool), ())
+        else:
+            arrays[name] = (column.values, column.present, column.dictionary)
+    return _Part(
+        np.fromiter((r.id for r in rows), np.int64, len(rows)),
+        np.fromiter((r.profile_seq for r in rows), np.int64, len(rows)),
+        np.array([r.district_code for r in rows], dtype=object),
+        arrays,
     )
+
+
+def _combine(base: _Part | None, patch: _Part, wanted: set[str]) -> _Part:
+    """Put the patch over the base: patched ids replace, new ids join, order by id."""
+    if base is None or len(base.ids) == 0:
+        return patch
+    if len(patch.ids) == 0:
+        return base
+    keep = ~np.isin(base.ids, patch.ids)
+    ids = np.concatenate([base.ids[keep], patch.ids])
+    order = np.argsort(ids, kind="stable")
+    arrays = {}
+    for name in wanted:
+        b_values, b_present, b_dict = base.arrays[name]
+        p_values, p_present, p_dict = patch.arrays[name]
+        dictionary: tuple = ()
+        if b_dict or p_dict:
+            union = np.array(sorted(set(b_dict) | set(p_dict)), dtype=str)
+            b_values = (
+                np.searchsorted(union, np.array(b_dict, dtype=str)).astype(np.int32)[b_values]
+                if b_dict
+                else b_values
+            )
+            p_values = (
+                np.searchsorted(union, np.array(p_dict, dtype=str)).astype(np.int32)[p_values]
+                if p_dict
+                else p_values
+            )
+            dictionary = tuple(union.tolist())
+        values = np.concatenate([b_values[keep], p_values.astype(b_values.dtype)])[order]
+        present = np.concatenate([b_present[keep], p_present])[order]
+        arrays[name] = (values, present, dictionary)
+    return _Part(
+        ids[order],
+        np.concatenate([base.seq[keep], patch.seq])[order],
+        np.concatenate([base.district[keep], patch.district])[order],
+        arrays,
+    )
+
+
+def build_chunks(
+    session: Session, kind: str, *, only_stale: bool = False, stale_share: float = 0.05
+) -> int:
+    """(Re)build the column chunks of a kind from subjects.facts; return how many were built."""
+    low, high = session.execute(
+        select(func.min(Subject.id), func.max(Subject.id)).where(Subject.kind == kind)
+    ).one()
+    if low is None:
+        return 0
+    built = 0
+    names = {f.name for f in stored_facts(kind)}
+    for chunk_no in range(low // CHUNK_SIZE, high // CHUNK_SIZE + 1):
+        if only_stale and not _stale(session, kind, chunk_no, stale_share):
+            continue
+        start = chunk_no * CHUNK_SIZE
+        rows = session.execute(
+            select(Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts)
+            .where(Subject.kind == kind, Subject.id >= start, Subject.id < start + CHUNK_SIZE)
+            .order_by(Subject.id)
+        ).all()
+        part = _part_from_rows(kind, rows, names)
+        offsets = part.ids - start
+        through = int(part.seq.max()) if len(part.seq) else 0
+        session.execute(
+            delete(ProfileChunk).where(ProfileChunk.kind == kind, ProfileChunk.chunk_no == chunk_no)
+        )
+        districts = part.district.tolist()
+        dictionary = tuple(sorted({d for d in districts if d}))
+        position = {code: i for i, code in enumerate(dictionary)}
+        meta = {
+            MEMBERS: (np.zeros(len(offsets), np.int8), np.ones(len(offsets), bool), ()),
+            SEQ: (part.seq, np.ones(len(offsets), bool), ()),
+            DISTRICT: (
+                np.array([position.get(d, 0) for d in districts], np.int32),
+                np.array([d is not None for d in districts], bool),
+                dictionary,
+            ),
+        }
+        now = utcnow()
+        for name, (values, present, codes) in {**part.arrays, **meta}.items():
+            dense_values = np.zeros(CHUNK_SIZE, values.dtype)
+            dense_present = np.zeros(CHUNK_SIZE, bool)
+            dense_values[offsets] = values
+            dense_present[offsets] = present if name != MEMBERS else True
+            session.add(
+                ProfileChunk(
+                    kind=kind,
+                    fact=name,
+                    chunk_no=chunk_no,
+                    encoding=ENCODING,
+                    values=_write_values(dense_values, codes),
+                    present=np.packbits(dense_present).tobytes(),
+                    through_seq=through,
+                    built_at=now,
+                )
+            )
+        session.commit()
+        built += 1
+    return built
+
+
+def _stale(session: Session, kind: str, chunk_no: int, share: float) -> bool:
+    through = session.scalar(
+        select(func.min(ProfileChunk.through_seq)).where(
+            ProfileChunk.kind == kind, ProfileChunk.chunk_no == chunk_no
+        )
+    )
+    start = chunk_no * CHUNK_SIZE
+    in_range = and_(Subject.kind == kind, Subject.id >= start, Subject.id < start + CHUNK_SIZE)
+    if through is None:
+        return bool(session.scalar(select(func.count()).where(in_range)))
+    newer = session.scalar(select(func.count()).where(in_range, Subject.profile_seq > through))
+    return newer > share * CHUNK_SIZE
+
+
+def _write_values(values: np.ndarray, dictionary: tuple) -> bytes:
+    out = io.BytesIO()
+    np.savez(out, values=values, dictionary=np.array(dictionary, dtype=str))
+    return out.getvalue()
+
+
+def _read_values(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return data["values"], data["dictionary"]
+
+
+def _bits(blob: bytes) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(blob, np.uint8), count=CHUNK_SIZE).astype(bool)
+
+
+def _dtype(kind: FactType) -> type:
+    from rules.columns import DTYPES
+
+    return DTYPES[kind]
