@@ -258,59 +258,62 @@ def _merge(
     old_seq: np.ndarray,
     bound: set[int],
 ) -> Counter:
-    """Read, merge and rewrite the rows of subjects whose stored entries may differ."""
+    """Read, merge and rewrite the rows of subjects whose stored entries may differ.
+
+    Only the matcher writes subject_matches, and it holds the matching lease: rows are read
+    without locks and written back with one bulk replace per batch.
+    """
     counts: Counter = Counter()
     stale: list[int] = []
     groups = run.group_of(positions)
     for start in range(0, len(positions), MERGE_BATCH):
-        chunk, chunk_groups = (
-            positions[start : start + MERGE_BATCH],
-            groups[start : start + MERGE_BATCH],
-        )
+        chunk = positions[start : start + MERGE_BATCH]
+        chunk_groups = groups[start : start + MERGE_BATCH]
         ids = run.snapshot.subject_ids[chunk].tolist()
         newly: dict[int, list[tuple[int, int | None]]] = {}
+        rows = []
         with database.session() as session:
-            rows = {
+            stored_rows = {
                 r.subject_id: r
-                for r in session.scalars(
-                    select(SubjectMatches)
-                    .where(SubjectMatches.subject_id.in_(ids))
-                    .with_for_update()
+                for r in session.execute(
+                    select(
+                        SubjectMatches.subject_id,
+                        SubjectMatches.entries,
+                        SubjectMatches.profile_seq,
+                    ).where(SubjectMatches.subject_id.in_(ids))
                 )
             }
             for position, group, subject_id in zip(
                 chunk.tolist(), chunk_groups.tolist(), ids, strict=True
             ):
-                row = rows.get(subject_id)
+                row = stored_rows.get(subject_id)
+                seq = int(run.snapshot.profile_seq[position])
                 if row is None:
                     continue
-                if row.profile_seq > int(run.snapshot.profile_seq[position]):
+                if row.profile_seq > seq:
                     stale.append(subject_id)  # computed from an older profile: redo it alone
                     continue
-                fresh = (
-                    []
-                    if group < 0
-                    else [
-                        Standing(
-                            int(e["item_id"]),
-                            int(e["version_id"]),
-                            int(e["verdict"]),
-                            int(e["amount_fen"]) if e["flags"] & AMOUNT_KNOWN else None,
-                        )
-                        for e in run.entries[run.starts[group] : run.ends[group]]
-                    ]
-                )
+                fresh = [] if group < 0 else _standings(run, group)
                 stored = unpack(row.entries)
                 active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}
                 result = merge(stored, fresh, scope | active, run.today)
                 if not result.changed:
                     continue
-                row.entries, row.digest = pack(result.entries), digest(result.entries)
-                row.profile_seq, row.checked_at = int(run.snapshot.profile_seq[position]), run.now
-                counts["merged"] += 1
+                rows.append(
+                    (
+                        subject_id,
+                        run.snapshot.kind,
+                        pack(result.entries),
+                        digest(result.entries),
+                        seq,
+                        run.now,
+                        run.now,
+                    )
+                )
                 amounts = {s.item_id: s.amount_fen for s in fresh}
                 if result.newly_eligible:
                     newly[subject_id] = [(i, amounts[i]) for i in result.newly_eligible]
+            write_rows(session, SubjectMatches.__table__, ROW_COLUMNS, rows, mode="replace")
             counts.update(
                 write_effects(
                     session,
@@ -322,12 +325,26 @@ def _merge(
                 )
             )
             session.commit()
+        counts["merged"] += len(rows)
     if stale:
         with database.session() as session:
             counts.update(match_subjects(session, stale, today=run.today))
             session.commit()
         counts["rematched_one_by_one"] += len(stale)
     return counts
+
+
+def _standings(run: Run, group: int) -> list[Standing]:
+    """Return one subject's fresh standings from the run's entries."""
+    return [
+        Standing(
+            int(e["item_id"]),
+            int(e["version_id"]),
+            int(e["verdict"]),
+            int(e["amount_fen"]) if e["flags"] & AMOUNT_KNOWN else None,
+        )
+        for e in run.entries[run.starts[group] : run.ends[group]]
+    ]
 
 
 def _stamp(database: Database, items: list[LiveItem], withdrawn: list[int] | None = None) -> None:
