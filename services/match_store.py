@@ -159,3 +159,37 @@ def _same(old: np.void, new: np.ndarray) -> bool:
         and (old["flags"] & AMOUNT_KNOWN) == (new["flags"] & AMOUNT_KNOWN)
         and old["amount_fen"] == new["amount_fen"]
     )
+
+
+def merge_one(stored: np.ndarray, item_id: int, fresh: Standing | None, today: date) -> Merge:
+    """merge() for a scope of one item: only that item's entry can change (the item path)."""
+    day = day_number(today)
+    at = int(np.searchsorted(stored["item_id"], item_id)) if len(stored) else 0
+    exists = at < len(stored) and int(stored["item_id"][at]) == item_id
+    old = stored[at] if exists else None
+    active = old is not None and not old["flags"] & ENDED
+    if fresh is None:
+        if not active:
+            return Merge(entries=stored)
+        entries = stored.copy()
+        entries["flags"][at] |= ENDED
+        entries["changed_day"][at] = day
+        return Merge(entries=entries, ended=[item_id], changed=True)
+    was_eligible = active and old["verdict"] == ELIGIBLE
+    new = np.zeros((), ENTRY)
+    new["item_id"], new["version_id"], new["verdict"] = item_id, fresh.version_id, fresh.verdict
+    new["flags"] = AMOUNT_KNOWN if fresh.amount_fen is not None else 0
+    new["amount_fen"] = fresh.amount_fen or 0
+    new["first_day"] = (
+        old["first_day"] if was_eligible else (day if fresh.verdict == ELIGIBLE else 0)
+    )
+    new["changed_day"] = day
+    if old is not None and _same(old, new):
+        return Merge(entries=stored)
+    if exists:
+        entries = stored.copy()
+        entries[at] = new
+    else:
+        entries = np.insert(stored, at, new)
+    newly = [item_id] if fresh.verdict == ELIGIBLE and not was_eligible else []
+    return Merge(entries=entries, newly_eligible=newly, changed=True)

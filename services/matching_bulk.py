@@ -27,6 +27,7 @@ from services.match_store import (
     digests_by_group,
     entry_hashes,
     merge,
+    merge_one,
     pack,
     unpack,
 )
@@ -113,12 +114,15 @@ def prepare(items: list[LiveItem], snapshot: Snapshot, today: date) -> Run:
                 entries["amount_fen"] = np.where(amounts.known, amounts.fen, 0)
             entries["first_day"] = day if verdict == ELIGIBLE else 0
             entries["changed_day"] = day
-            parts.append((index.astype(np.int64), entries))
+            parts.append((index.astype(np.int32), entries))
     if parts:
         position = np.concatenate([p for p, _ in parts])
-        entries = np.concatenate([e for _, e in parts])
         order = np.argsort(position, kind="stable")  # items were taken in id order
-        position, entries = position[order], entries[order]
+        position = position[order]
+        entries = np.concatenate([e for _, e in parts])
+        parts.clear()  # let the per-item arrays go before the sorted copy is made
+        entries = entries[order]
+        del order
     else:
         position, entries = np.zeros(0, np.int64), np.zeros(0, ENTRY)
     return Run(snapshot, {item.id: item for item in items}, today, position, entries)
@@ -213,16 +217,16 @@ def _rows_of(database: Database, snapshot: Snapshot, positions: np.ndarray) -> l
 def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -> Counter:
     """Insert rows for subjects that have none: no read needed, every eligible pair is new."""
     counts: Counter = Counter()
-    blob, size, kind, now = run.entries.tobytes(), ENTRY.itemsize, run.snapshot.kind, run.now
-    eligible = run.entries["verdict"] == ELIGIBLE
-    known = (run.entries["flags"] & AMOUNT_KNOWN) != 0
-    pair_group = np.repeat(np.arange(len(run.starts)), run.ends - run.starts)
+    entries, kind, now = run.entries, run.snapshot.kind, run.now
+    eligible = entries["verdict"] == ELIGIBLE
+    known = (entries["flags"] & AMOUNT_KNOWN) != 0
+    sizes = run.ends - run.starts
     for start in range(0, len(groups), INSERT_BATCH):
         chunk = groups[start : start + INSERT_BATCH]
         positions = run.subjects[chunk]
         subject_ids = run.snapshot.subject_ids[positions]
         rows = [
-            (sid, kind, blob[a * size : b * size], d, q, now, now)
+            (sid, kind, entries[a:b].tobytes(), d, q, now, now)
             for sid, a, b, d, q in zip(
                 subject_ids.tolist(),
                 run.starts[chunk].tolist(),
@@ -234,7 +238,7 @@ def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -
         ]
         selected = np.zeros(len(run.starts), bool)
         selected[chunk] = True
-        new = selected[pair_group] & eligible
+        new = np.repeat(selected, sizes) & eligible
         pairs = NewPairs(
             run.snapshot.subject_ids[run.position[new]],
             run.entries["item_id"][new].astype(np.int64),
@@ -295,8 +299,12 @@ def _merge(
                     continue
                 fresh = [] if group < 0 else _standings(run, group)
                 stored = unpack(row.entries)
-                active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}
-                result = merge(stored, fresh, scope | active, run.today)
+                if len(scope) == 1:  # the item path: one entry at most changes
+                    (only,) = scope
+                    result = merge_one(stored, only, fresh[0] if fresh else None, run.today)
+                else:
+                    active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}
+                    result = merge(stored, fresh, scope | active, run.today)
                 if not result.changed:
                     continue
                 rows.append(
