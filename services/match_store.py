@@ -42,8 +42,8 @@ def unpack(blob: bytes | None) -> np.ndarray:
 
 
 def pack(entries: np.ndarray) -> bytes:
-    """Return the bytes stored in a row, entries sorted by item."""
-    return np.sort(entries, order="item_id").tobytes()
+    """Return the bytes stored in a row (merge() and merge_one() keep entries sorted by item)."""
+    return entries.tobytes()
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -79,6 +79,39 @@ def digest(entries: np.ndarray) -> int:
     with np.errstate(over="ignore"):
         total = hashes.sum(dtype=np.uint64)
     return int(_mix(np.array([total], np.uint64))[0] & _MASK63)
+
+
+def digests_of(many: list[np.ndarray]) -> list[int]:
+    """Return digest() of each entries array, in one vectorized pass."""
+    if not many:
+        return []
+    joined = np.concatenate(many)
+    active = (joined["flags"] & ENDED) == 0
+    hashes = np.where(
+        active,
+        entry_hashes(
+            joined["item_id"],
+            joined["version_id"],
+            joined["verdict"],
+            joined["amount_fen"],
+            (joined["flags"] & AMOUNT_KNOWN) != 0,
+        ),
+        np.uint64(0),
+    )
+    sizes = np.fromiter((len(e) for e in many), np.int64, len(many))
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    out = np.zeros(len(many), np.int64)
+    filled = sizes > 0
+    with np.errstate(over="ignore"):
+        totals = (
+            np.add.reduceat(hashes, starts[filled], dtype=np.uint64) if filled.any() else hashes[:0]
+        )
+    out[filled] = (_mix(totals) & _MASK63).astype(np.int64)
+    any_active = (
+        np.add.reduceat(active.astype(np.int64), starts[filled]) > 0 if filled.any() else filled[:0]
+    )
+    out[np.flatnonzero(filled)[~any_active]] = 0
+    return out.tolist()
 
 
 def digests_by_group(hashes: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -190,6 +223,6 @@ def merge_one(stored: np.ndarray, item_id: int, fresh: Standing | None, today: d
         entries = stored.copy()
         entries[at] = new
     else:
-        entries = np.insert(stored, at, new)
+        entries = np.concatenate((stored[:at], new[None], stored[at:]))
     newly = [item_id] if fresh.verdict == ELIGIBLE and not was_eligible else []
     return Merge(entries=entries, newly_eligible=newly, changed=True)

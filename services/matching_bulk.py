@@ -23,8 +23,8 @@ from services.match_store import (
     ENTRY,
     Standing,
     day_number,
-    digest,
     digests_by_group,
+    digests_of,
     entry_hashes,
     merge,
     merge_one,
@@ -308,19 +308,13 @@ def _merge(
                 if not result.changed:
                     continue
                 rows.append(
-                    (
-                        subject_id,
-                        run.snapshot.kind,
-                        pack(result.entries),
-                        digest(result.entries),
-                        seq,
-                        run.now,
-                        run.now,
-                    )
+                    [subject_id, run.snapshot.kind, result.entries, 0, seq, run.now, run.now]
                 )
                 amounts = {s.item_id: s.amount_fen for s in fresh}
                 if result.newly_eligible:
                     newly[subject_id] = [(i, amounts[i]) for i in result.newly_eligible]
+            for row, value in zip(rows, digests_of([r[2] for r in rows]), strict=True):
+                row[2], row[3] = pack(row[2]), value
             write_rows(session, SubjectMatches.__table__, ROW_COLUMNS, rows, mode="replace")
             counts.update(
                 write_effects(

@@ -92,3 +92,10 @@ def test_digest_ignores_order_and_ended_entries_and_matches_the_grouped_version(
     )
     grouped = digests_by_group(hashes, np.array([0, 2]))
     assert grouped.tolist() == [digest(entries), digest(entries[:1])]
+
+
+@given(st.lists(stored_entries(), max_size=6))
+def test_digests_of_many_equals_one_by_one(many: list) -> None:  # type: ignore[no-untyped-def]
+    from services.match_store import digests_of
+
+    assert digests_of(many) == [digest(entries) for entries in many]
