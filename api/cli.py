@@ -13,6 +13,7 @@ from api.commands.checks import check_dependencies
 from api.commands.db import db_group
 from api.commands.demo import seed_demo_command
 from api.commands.matching import jobs_group, match_command
+from api.commands.profiles import import_profiles_command
 from api.commands.rules import rules_group
 from api.commands.staff import staff_group
 from api.commands.wechat import wx_emulator_command
@@ -52,6 +53,7 @@ for command in (
     wx_emulator_command,
     match_command,
     jobs_group,
+    import_profiles_command,
 ):
     cli.add_command(command)
 

@@ -32,8 +32,10 @@ def register_request_id(app: Flask) -> None:
         if "request_id" in g:
             response.headers[HEADER] = g.request_id
             elapsed_ms = (time.perf_counter() - g.request_started) * 1000
+            # The URL rule, not the path: paths can carry personal data (…/persons/<id_number>).
+            route = request.url_rule.rule if request.url_rule else "(no route)"
             access_log.info(
-                "%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms
+                "%s %s %s %.1fms", request.method, route, response.status_code, elapsed_ms
             )
         return response
 

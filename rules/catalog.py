@@ -130,7 +130,7 @@ PERSON_FACTS = (
             ("doctor", "博士研究生"),
         ),
     ),
-    _person("graduation_year", "毕业年份", FactType.INTEGER, unit="年", minimum=1950, maximum=2100),
+    _person("graduation_year", "毕业年份", FactType.INTEGER, unit="年", minimum=1930, maximum=2100),
     _person(
         "years_since_graduation",
         "毕业年限",

@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import and_, delete, func, or_, select
@@ -73,7 +74,7 @@ def load_snapshot(session: Session, kind: str, facts: Iterable[str] | None = Non
 
 def _from_chunks(
     session: Session, kind: str, wanted: set[str]
-) -> tuple[_Part | None, dict[int, int]]:
+) -> tuple[_Part | None, dict[int, tuple[int, datetime]]]:
     rows = session.execute(
         select(
             ProfileChunk.fact,
@@ -81,15 +82,16 @@ def _from_chunks(
             ProfileChunk.values,
             ProfileChunk.present,
             ProfileChunk.through_seq,
+            ProfileChunk.built_at,
         )
         .where(ProfileChunk.kind == kind, ProfileChunk.fact.in_([*wanted, MEMBERS, SEQ, DISTRICT]))
         .order_by(ProfileChunk.chunk_no)
     ).all()
     by_fact: dict[str, dict[int, tuple]] = {}
-    through: dict[int, int] = {}
+    through: dict[int, tuple[int, datetime]] = {}
     for row in rows:
         by_fact.setdefault(row.fact, {})[row.chunk_no] = (_read_values(row.values), row.present)
-        through[row.chunk_no] = row.through_seq
+        through[row.chunk_no] = (row.through_seq, row.built_at)
     chunks = sorted(by_fact.get(MEMBERS, {}))
     if not chunks or any(
         set(by_fact.get(name, {})) != set(chunks) for name in wanted | {SEQ, DISTRICT}
@@ -128,8 +130,14 @@ def _joined(chunks: dict[int, tuple], order: list[int], members: np.ndarray) -> 
     return values[members], present[members], dictionary
 
 
-def _patch(session: Session, kind: str, wanted: set[str], through: dict[int, int]) -> _Part:
-    """Read the subjects the chunks do not cover, or cover from an older profile."""
+def _patch(
+    session: Session, kind: str, wanted: set[str], through: dict[int, tuple[int, datetime]]
+) -> _Part:
+    """Read the subjects the chunks do not cover, or cover from an older profile.
+
+    build_chunks reads with a shared lock, so no profile write is in flight while a chunk is
+    built: every subject whose sequence is at most the chunk's is in the chunk as it is now.
+    """
     query = select(Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts).where(
         Subject.kind == kind
     )
@@ -140,7 +148,7 @@ def _patch(session: Session, kind: str, wanted: set[str], through: dict[int, int
                 Subject.id < (c + 1) * CHUNK_SIZE,
                 Subject.profile_seq <= seq,
             )
-            for c, seq in through.items()
+            for c, (seq, _built) in through.items()
         ]
         query = query.where(~or_(*covered))
     rows = session.execute(query.order_by(Subject.id)).all()
@@ -226,6 +234,9 @@ def build_chunks(
             select(Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts)
             .where(Subject.kind == kind, Subject.id >= start, Subject.id < start + CHUNK_SIZE)
             .order_by(Subject.id)
+            # A shared lock waits for profile writes in flight in this range and holds new ones
+            # off until the chunk is committed, so its through_seq leaves nothing unseen.
+            .with_for_update(read=True)
         ).all()
         part = _part_from_rows(kind, rows, names)
         offsets = part.ids - start

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,10 +78,15 @@ def subject_row(
     With facts_as_json the facts come back as their canonical JSON text, ready for
     insert_subject_rows(), so a bulk load serialises each profile once.
     """
-    normalised = _checked_identifier(kind, identifier)
-    name = name.strip()
-    if not name or len(name) > NAME_MAX:
-        raise InvalidInput("名称不能为空，且不超过100个字", errors={"name": ["名称长度不正确"]})
+    problems: list[InvalidInput] = []
+    normalised = _collect(problems, _checked_identifier, kind, identifier)
+    name = _collect(problems, checked_name, name)
+    phone_enc = _collect(problems, sealed_phone, vault, phone) if phone else None
+    if problems:
+        errors = {
+            field: messages for problem in problems for field, messages in problem.errors.items()
+        }
+        raise InvalidInput(problems[0].message, errors=errors)
     canonical = canonical_json(facts)
     row: dict[str, Any] = {
         "kind": str(kind),
@@ -89,7 +95,7 @@ def subject_row(
         "facts": canonical if facts_as_json else facts,
         "facts_hash": hashlib.sha256(canonical.encode()).hexdigest(),
         "source": source,
-        "phone_enc": None,
+        "phone_enc": phone_enc,
     }
     if kind == SubjectKind.PERSON:
         row["identity_hash"] = vault.lookup_hash(normalised, context=ID_NUMBER_CONTEXT)
@@ -99,12 +105,38 @@ def subject_row(
         row["identity_hash"] = vault.lookup_hash(normalised, context=USCC_CONTEXT)
         row["id_number_enc"] = None
         row["uscc"] = normalised
-    if phone:
-        try:
-            row["phone_enc"] = vault.encrypt(check_phone(phone), context=PHONE_CONTEXT)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), errors={"phone": [str(exc)]}) from None
     return row
+
+
+def checked_name(name: str) -> str:
+    """Return the name stripped, or raise InvalidInput when it is empty or too long."""
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        message = f"名称不能为空，且不超过{NAME_MAX}个字"
+        raise InvalidInput(message, errors={"name": [message]})
+    return name
+
+
+def checked_phone(phone: str) -> str:
+    """Return a mobile number normalised to 11 digits, or raise InvalidInput saying why not."""
+    try:
+        return check_phone(phone)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors={"phone": [str(exc)]}) from None
+
+
+def sealed_phone(vault: Vault, phone: str) -> bytes:
+    """Return the checked mobile number encrypted for subjects.phone_enc, or raise InvalidInput."""
+    return vault.encrypt(checked_phone(phone), context=PHONE_CONTEXT)
+
+
+def _collect(problems: list[InvalidInput], check: Callable[..., Any], *args: Any) -> Any:
+    """Return check(*args), or None after adding its InvalidInput to problems."""
+    try:
+        return check(*args)
+    except InvalidInput as problem:
+        problems.append(problem)
+        return None
 
 
 def _checked_identifier(kind: str, identifier: str) -> str:
@@ -151,7 +183,7 @@ def insert_subject_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         for key in ("created_at", "updated_at"):
             moment = values[key] or now
             if moment not in stamps:
-                stamps[moment] = _naive_utc_text(moment)
+                stamps[moment] = naive_utc_text(moment)
             values[key] = stamps[moment]
         plain_rows.append(values)
     order = compiled.positiontup  # None for drivers with named parameters (pymysql)
@@ -159,7 +191,7 @@ def insert_subject_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     connection.exec_driver_sql(compiled.string, parameters)
 
 
-def _naive_utc_text(moment: datetime) -> str:
+def naive_utc_text(moment: datetime) -> str:
     """Return an aware datetime as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, as models.base stores it."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime given; use models.clock.utcnow()")

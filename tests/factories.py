@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,3 +50,30 @@ def login(client, username: str) -> dict[str, str]:  # type: ignore[no-untyped-d
     )
     assert response.status_code == 200, response.json
     return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+def profile_records(kind: str, count: int, *, seed: int = 1) -> list[dict[str, Any]]:
+    """Return synthetic persons or enterprises shaped as profile import rows (JSON Lines)."""
+    from random import Random
+
+    from services.demo import population
+
+    draw = population.persons if kind == "person" else population.enterprises
+    identity = "id_number" if kind == "person" else "uscc"
+    records = []
+    for drawn in draw(Random(f"{kind}:{seed}"), count):
+        facts = dict(drawn["facts"])
+        if facts.get("graduation_year", 1950) < 1950:  # the demo draws a few below the catalog
+            facts["graduation_year"] = 1950
+        record = {identity: drawn["identifier"], "name": drawn["name"], "facts": facts}
+        if drawn["phone"]:
+            record["phone"] = drawn["phone"]
+        records.append(record)
+    return records
+
+
+def jsonl(records: list[dict[str, Any]]) -> bytes:
+    """Return records as JSON Lines."""
+    import json
+
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)

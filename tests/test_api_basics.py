@@ -83,3 +83,11 @@ def test_log_lines_written_while_serving_carry_the_request_id(client: FlaskClien
     lines = [r for r in caplog.records if r.name == "kuaixiang.access"]
     assert lines and all(r.request_id == "trace-abcdef12" for r in lines)
     assert "GET /healthz 200" in lines[-1].getMessage()
+
+
+def test_access_log_names_the_route_not_the_path(client: FlaskClient, caplog) -> None:
+    caplog.set_level("INFO", logger="kuaixiang.access")
+    client.put("/api/v1/admin/profiles/persons/371502199001011234", json={})
+    lines = [r.getMessage() for r in caplog.records if r.name == "kuaixiang.access"]
+    assert lines and "371502199001011234" not in " ".join(lines)
+    assert "/api/v1/admin/profiles/persons/<" in lines[-1]

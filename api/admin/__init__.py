@@ -7,7 +7,8 @@ from flask_smorest import Api
 
 def register(api: Api) -> None:
     """Register every admin blueprint."""
-    from api.admin import auth
+    from api.admin import auth, departments, dry_run, items, policies, profiles
 
-    for blueprint in (auth.blp,):
+    blueprints = (auth.blp, departments.blp, policies.blp, items.blp, dry_run.blp, profiles.blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1/admin{blueprint.url_prefix or ''}")

@@ -1,0 +1,111 @@
+"""Schema fields whose validation messages are Chinese, and times shown in Asia/Shanghai."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import marshmallow as ma
+
+from models.clock import SHANGHAI
+
+COMMON = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
+
+
+class Schema(ma.Schema):
+    """A schema that refuses unknown fields in Chinese."""
+
+    error_messages = {"unknown": "不认识的字段", "type": "应为 JSON 对象"}
+
+
+class String(ma.fields.String):
+    """Text."""
+
+    default_error_messages = {**COMMON, "invalid": "应为文字", "invalid_utf8": "应为 UTF-8 文字"}
+
+
+class Integer(ma.fields.Integer):
+    """A whole number."""
+
+    default_error_messages = {**COMMON, "invalid": "应为整数", "too_large": "数值过大"}
+
+    def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
+        super().__init__(strict=strict, **kwargs)
+
+
+class Boolean(ma.fields.Boolean):
+    """true or false."""
+
+    default_error_messages = {**COMMON, "invalid": "应为 true 或 false"}
+
+
+class Date(ma.fields.Date):
+    """A YYYY-MM-DD date."""
+
+    default_error_messages = {**COMMON, "invalid": "应为 YYYY-MM-DD 日期", "format": "日期格式有误"}
+
+
+class LocalDateTime(ma.fields.AwareDateTime):
+    """An ISO-8601 time: read with its offset (none means Asia/Shanghai), shown in Shanghai."""
+
+    default_error_messages = {
+        **COMMON,
+        "invalid": "应为 ISO-8601 时间，如 2026-01-01T09:00:00+08:00",
+        "invalid_awareness": "时间应带时区",
+        "format": "时间格式有误",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=SHANGHAI, **kwargs)
+
+    def _serialize(self, value: dt.datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        return value.astimezone(SHANGHAI).isoformat()
+
+
+class List(ma.fields.List):
+    """A JSON array."""
+
+    default_error_messages = {**COMMON, "invalid": "应为列表"}
+
+
+class Dict(ma.fields.Dict):
+    """A JSON object."""
+
+    default_error_messages = {**COMMON, "invalid": "应为 JSON 对象"}
+
+
+class Nested(ma.fields.Nested):
+    """An object of another schema."""
+
+    default_error_messages = {**COMMON, "type": "应为 JSON 对象"}
+
+
+def length(*, minimum: int | None = None, maximum: int | None = None) -> ma.validate.Length:
+    """Check a text's or list's length, saying the bound in Chinese."""
+    if minimum and maximum:
+        error = f"长度应在 {minimum} 到 {maximum} 之间"
+    elif maximum:
+        error = f"长度不能超过 {maximum}"
+    else:
+        error = f"至少需要 {minimum} 个" if minimum and minimum > 1 else "不能为空"
+    return ma.validate.Length(min=minimum, max=maximum, error=error)
+
+
+def one_of(choices: Iterable[str]) -> ma.validate.OneOf:
+    """Check a value is one of the choices, listing them in Chinese."""
+    listed = list(choices)
+    return ma.validate.OneOf(listed, error=f"应为以下之一：{'、'.join(listed)}")
+
+
+def at_least(minimum: int, maximum: int | None = None) -> ma.validate.Range:
+    """Check a number's bounds."""
+    error = f"应不小于 {minimum}" + ("" if maximum is None else f"且不大于 {maximum}")
+    return ma.validate.Range(min=minimum, max=maximum, error=error)
+
+
+def pattern(regex: str, error: str) -> ma.validate.Regexp:
+    """Check a text against a regular expression."""
+    return ma.validate.Regexp(regex, error=error)
