@@ -11,7 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs.runner import JobFunction
 from models import ChangeEvent, ChangeKind, Database
 from models.clock import SHANGHAI
-from services import housekeeping, matching
+from services import housekeeping, leases, matching, snapshot
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,19 @@ def _full_reconcile(database: Database) -> dict[str, int]:
     return matching.process_changes(database, wait=600)
 
 
+def _compact_profiles(database: Database) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with leases.held(database, "compact_profiles", ttl=1800) as holder:
+        if holder is None:
+            return {"skipped_busy": 1}
+        for kind in ("person", "enterprise"):
+            with database.session() as session:
+                built = snapshot.build_chunks(session, kind, only_stale=True)
+            if built:
+                counts[f"{kind}_chunks_built"] = built
+    return counts
+
+
 def all_jobs() -> list[Job]:
     """Return the jobs the scheduler runs."""
     return [
@@ -45,6 +58,13 @@ def all_jobs() -> list[Job]:
             lambda database: matching.process_changes(database),
             IntervalTrigger(seconds=3),
             "处理画像和事项的变更，重新匹配",
+            record_idle=False,
+        ),
+        Job(
+            "compact_profiles",
+            _compact_profiles,
+            IntervalTrigger(minutes=10),
+            "重建过期的画像列存块，让全量匹配不必逐行读取画像",
             record_idle=False,
         ),
         Job(

@@ -66,3 +66,15 @@ def test_without_chunks_everything_comes_from_the_rows(session) -> None:
     seed_demo(session=session, persons=50, enterprises=0)
     snap = snapshot.load_snapshot(session, "person")
     assert from_snapshot(snap) == from_rows(session, "person")
+
+
+def test_compaction_job_builds_missing_and_stale_chunks_only(session, database) -> None:
+    from jobs.registry import job_named
+    from jobs.runner import run_job
+
+    seed_demo(session=session, persons=120, enterprises=10)
+    session.commit()
+    first = run_job(database, "compact_profiles", job_named("compact_profiles").work, trigger="manual")
+    assert first.counts == {"person_chunks_built": 1, "enterprise_chunks_built": 1}
+    again = run_job(database, "compact_profiles", job_named("compact_profiles").work, trigger="manual")
+    assert again.counts == {}
