@@ -13,8 +13,8 @@ from rules import ItemRules, RuleInvalid, compile_item
 
 log = logging.getLogger(__name__)
 
-# A published version never changes, so its compiled form is kept by version id for the process.
-_compiled: dict[int, ItemRules] = {}
+# A published version never changes, so its compiled form is kept by version id, per database
+# (session.info["cache"] is shared by every session of one Database).
 _MAX_CACHED = 5_000
 
 
@@ -73,6 +73,9 @@ def live_items(session: Session, kind: str | None = None) -> list[LiveItem]:
 
 def compiled_versions(session: Session, kinds: dict[int, str]) -> dict[int, ItemRules]:
     """Return the compiled rules of item versions (by id), compiling the ones not cached."""
+    _compiled: dict[int, ItemRules] = session.info.setdefault("cache", {}).setdefault(
+        "compiled_versions", {}
+    )
     missing = [version_id for version_id in kinds if version_id not in _compiled]
     if missing:
         if len(_compiled) + len(missing) > _MAX_CACHED:

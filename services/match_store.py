@@ -35,10 +35,10 @@ def day_number(day: date) -> int:
 
 
 def unpack(blob: bytes | None) -> np.ndarray:
-    """Return the entries stored in a row (a writable copy)."""
+    """Return the entries stored in a row (read-only; merging copies before it changes them)."""
     if not blob:
-        return EMPTY.copy()
-    return np.frombuffer(blob, ENTRY).copy()
+        return EMPTY
+    return np.frombuffer(blob, ENTRY)
 
 
 def pack(entries: np.ndarray) -> bytes:
@@ -85,7 +85,7 @@ def digests_of(many: list[np.ndarray]) -> list[int]:
     """Return digest() of each entries array, in one vectorized pass."""
     if not many:
         return []
-    joined = np.concatenate(many)
+    joined = np.frombuffer(b"".join(entries.tobytes() for entries in many), ENTRY)
     active = (joined["flags"] & ENDED) == 0
     hashes = np.where(
         active,
@@ -197,32 +197,50 @@ def _same(old: np.void, new: np.ndarray) -> bool:
 def merge_one(stored: np.ndarray, item_id: int, fresh: Standing | None, today: date) -> Merge:
     """merge() for a scope of one item: only that item's entry can change (the item path)."""
     day = day_number(today)
-    at = int(np.searchsorted(stored["item_id"], item_id)) if len(stored) else 0
-    exists = at < len(stored) and int(stored["item_id"][at]) == item_id
-    old = stored[at] if exists else None
-    active = old is not None and not old["flags"] & ENDED
+    ids = stored["item_id"]
+    at = int(ids.searchsorted(item_id))
+    exists = at < len(ids) and int(ids[at]) == item_id
+    flags = int(stored["flags"][at]) if exists else 0
+    active = exists and not flags & ENDED
     if fresh is None:
         if not active:
             return Merge(entries=stored)
         entries = stored.copy()
-        entries["flags"][at] |= ENDED
+        entries["flags"][at] = flags | ENDED
         entries["changed_day"][at] = day
         return Merge(entries=entries, ended=[item_id], changed=True)
-    was_eligible = active and old["verdict"] == ELIGIBLE
-    new = np.zeros((), ENTRY)
-    new["item_id"], new["version_id"], new["verdict"] = item_id, fresh.version_id, fresh.verdict
-    new["flags"] = AMOUNT_KNOWN if fresh.amount_fen is not None else 0
-    new["amount_fen"] = fresh.amount_fen or 0
-    new["first_day"] = (
-        old["first_day"] if was_eligible else (day if fresh.verdict == ELIGIBLE else 0)
-    )
-    new["changed_day"] = day
-    if old is not None and _same(old, new):
+    was_eligible = active and int(stored["verdict"][at]) == ELIGIBLE
+    known = fresh.amount_fen is not None
+    amount = fresh.amount_fen or 0
+    if active and (
+        int(stored["version_id"][at]) == fresh.version_id
+        and int(stored["verdict"][at]) == fresh.verdict
+        and bool(flags & AMOUNT_KNOWN) == known
+        and int(stored["amount_fen"][at]) == amount
+    ):
         return Merge(entries=stored)
+    if was_eligible:
+        first = int(stored["first_day"][at])
+    else:
+        first = day if fresh.verdict == ELIGIBLE else 0
+    new = np.array(
+        [
+            (
+                item_id,
+                fresh.version_id,
+                fresh.verdict,
+                AMOUNT_KNOWN if known else 0,
+                first,
+                day,
+                amount,
+            )
+        ],
+        ENTRY,
+    )
     if exists:
         entries = stored.copy()
-        entries[at] = new
+        entries[at] = new[0]
     else:
-        entries = np.concatenate((stored[:at], new[None], stored[at:]))
+        entries = np.concatenate((stored[:at], new, stored[at:]))
     newly = [item_id] if fresh.verdict == ELIGIBLE and not was_eligible else []
     return Merge(entries=entries, newly_eligible=newly, changed=True)

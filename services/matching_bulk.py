@@ -165,7 +165,6 @@ def match_item(database: Database, item_id: int, *, today: date) -> Counter:
         for rules in previous.values():
             wanted |= rules.facts_used()
         snapshot = load_snapshot(session, kind, wanted)
-        bound = bound_subjects(session)
     run = prepare([live] if live else [], snapshot, today)
     touched = {int(p) for p in run.subjects.tolist()}
     for rules in previous.values():  # who may hold an entry from the version matched before
@@ -174,6 +173,8 @@ def match_item(database: Database, item_id: int, *, today: date) -> Counter:
             touched.update(found.eligible.tolist(), found.unknown.tolist())
     positions = np.array(sorted(touched), np.int64)
     _, has_row, old_seq = _stored(snapshot, _rows_of(database, snapshot, positions))
+    with database.session() as session:
+        bound = bound_subjects(session, snapshot.subject_ids[positions].tolist())
     counts = Counter(pairs=len(run.position), touched=len(positions))
     groups = run.group_of(positions[~has_row[positions]])
     counts.update(_insert(database, run, groups[groups >= 0], bound))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from models import CHUNK_SIZE, ProfileChunk, Subject
@@ -137,22 +137,32 @@ def _patch(
 
     build_chunks reads with a shared lock, so no profile write is in flight while a chunk is
     built: every subject whose sequence is at most the chunk's is in the chunk as it is now.
+    Two index-friendly reads: newer profiles by profile_seq, uncovered id ranges by primary key.
     """
-    query = select(Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts).where(
-        Subject.kind == kind
-    )
-    if through:
-        covered = [
-            and_(
-                Subject.id >= c * CHUNK_SIZE,
-                Subject.id < (c + 1) * CHUNK_SIZE,
-                Subject.profile_seq <= seq,
+    columns = (Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts)
+    if not through:
+        rows = session.execute(select(*columns).where(Subject.kind == kind).order_by(Subject.id))
+        return _part_from_rows(kind, rows.all(), wanted)
+    oldest = min(seq for seq, _ in through.values())
+    newer = session.execute(
+        select(*columns).where(Subject.kind == kind, Subject.profile_seq > oldest)
+    ).all()
+    found = {
+        row.id: row
+        for row in newer
+        if row.id // CHUNK_SIZE not in through or row.profile_seq > through[row.id // CHUNK_SIZE][0]
+    }
+    top = session.scalar(select(func.max(Subject.id))) or 0
+    uncovered = [c for c in range(top // CHUNK_SIZE + 1) if c not in through]
+    for chunk_no in uncovered:
+        start = chunk_no * CHUNK_SIZE
+        for row in session.execute(
+            select(*columns).where(
+                Subject.kind == kind, Subject.id >= start, Subject.id < start + CHUNK_SIZE
             )
-            for c, (seq, _built) in through.items()
-        ]
-        query = query.where(~or_(*covered))
-    rows = session.execute(query.order_by(Subject.id)).all()
-    return _part_from_rows(kind, rows, wanted)
+        ):
+            found[row.id] = row
+    return _part_from_rows(kind, [found[key] for key in sorted(found)], wanted)
 
 
 def _part_from_rows(kind: str, rows: list, wanted: set[str]) -> _Part:
