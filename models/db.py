@@ -21,7 +21,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.vault = vault
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info={"vault": vault})
+        # Sessions share `info` by reference: the vault, and caches that belong to this database
+        # (compiled item versions are keyed by id, and ids are only unique within a database).
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info={"vault": vault, "cache": {}}
+        )
 
     @property
     def dialect(self) -> str:
