@@ -299,11 +299,13 @@ def _merge(
                     stale.append(subject_id)  # computed from an older profile: redo it alone
                     continue
                 fresh = [] if group < 0 else _standings(run, group)
-                stored = unpack(row.entries)
                 if len(scope) == 1:  # the item path: one entry at most changes
                     (only,) = scope
-                    result = merge_one(stored, only, fresh[0] if fresh else None, run.today)
+                    result = merge_one(
+                        row.entries or b"", only, fresh[0] if fresh else None, run.today
+                    )
                 else:
+                    stored = unpack(row.entries)
                     active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}
                     result = merge(stored, fresh, scope | active, run.today)
                 if not result.changed:

@@ -144,13 +144,18 @@ def _patch(
         rows = session.execute(select(*columns).where(Subject.kind == kind).order_by(Subject.id))
         return _part_from_rows(kind, rows.all(), wanted)
     oldest = min(seq for seq, _ in through.values())
+    # profile_seq alone in the WHERE clause, so the planner takes its index (kind is checked here).
     newer = session.execute(
-        select(*columns).where(Subject.kind == kind, Subject.profile_seq > oldest)
+        select(Subject.kind, *columns).where(Subject.profile_seq > oldest)
     ).all()
     found = {
         row.id: row
         for row in newer
-        if row.id // CHUNK_SIZE not in through or row.profile_seq > through[row.id // CHUNK_SIZE][0]
+        if row.kind == kind
+        and (
+            row.id // CHUNK_SIZE not in through
+            or row.profile_seq > through[row.id // CHUNK_SIZE][0]
+        )
     }
     top = session.scalar(select(func.max(Subject.id))) or 0
     uncovered = [c for c in range(top // CHUNK_SIZE + 1) if c not in through]
