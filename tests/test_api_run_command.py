@@ -88,6 +88,21 @@ def test_demo_policies_are_in_the_database(served: dict) -> None:
     assert policies >= 15 and items >= 40 and persons > 0
 
 
+def test_the_in_process_scheduler_matches_the_demo_within_seconds(served: dict) -> None:
+    deadline = time.monotonic() + 60
+    matched = 0
+    while time.monotonic() < deadline:
+        with sqlite3.connect(served["instance"] / "kuaixiang.db", timeout=30) as connection:
+            matched = connection.execute("SELECT count(*) FROM subject_matches").fetchone()[0]
+            pending = connection.execute(
+                "SELECT count(*) FROM change_events WHERE processed_at IS NULL"
+            ).fetchone()[0]
+        if matched and not pending:
+            break
+        time.sleep(0.5)
+    assert matched > 0 and pending == 0, "the seeded demo was not matched by the scheduler"
+
+
 def test_the_emulator_answers_jscode2session_through_wechatpy(served: dict) -> None:
     minted = requests.post(
         f"{served['wx']}/_emulator/login-code", json={"openid": "o-resident-1"}, timeout=5
