@@ -6,10 +6,12 @@ from models.db import Database, vault_of
 from models.matching import ChangeEvent, ChangeKind, Lease, SubjectMatches, Verdict
 from models.notify import (
     DeliveryAttempt,
+    MessageDelivery,
     MessageStatus,
     OutboxMessage,
     QuotaKind,
     SubscriptionQuota,
+    WeChatEvent,
 )
 from models.ops import AuditEntry, JobRun, JobStatus
 from models.org import Department, Role, StaffKind, StaffRole, StaffUser
@@ -48,6 +50,7 @@ __all__ = [
     "JobStatus",
     "ImportBatch",
     "Lease",
+    "MessageDelivery",
     "MessageStatus",
     "OutboxMessage",
     "Policy",
@@ -69,6 +72,7 @@ __all__ = [
     "SubscriptionQuota",
     "Verdict",
     "VersionStatus",
+    "WeChatEvent",
     "WeChatUser",
     "vault_of",
 ]

@@ -64,6 +64,49 @@ class OutboxMessage(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MessageDelivery(IdMixin, Base):
+    """One outbox message on its way to one WeChat user bound to its subject."""
+
+    __tablename__ = "message_deliveries"
+    __table_args__ = (
+        UniqueConstraint("message_id", "wechat_user_id"),
+        Index("ix_message_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    message_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("outbox_messages.id", ondelete="CASCADE")
+    )
+    wechat_user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("wechat_users.id", ondelete="CASCADE"), index=True
+    )
+    template_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None]
+    # When several messages go out as one bundled push, each points at the delivery that sent it.
+    sent_with_id: Mapped[int | None] = mapped_column(BigId)
+    sent_at: Mapped[datetime | None]
+    wx_msgid: Mapped[str | None] = mapped_column(String(64), index=True)
+    last_errcode: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    delivered: Mapped[bool | None] = mapped_column(Boolean)  # from subscribe_msg_sent_event
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WeChatEvent(IdMixin, Base):
+    """A message-push event WeChat sent us, kept once (WeChat retries) and for the record."""
+
+    __tablename__ = "wechat_events"
+
+    dedupe_key: Mapped[str] = mapped_column(String(190), unique=True)
+    event: Mapped[str] = mapped_column(String(64))
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[dict] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DeliveryAttempt(IdMixin, Base):
     """One call to WeChat for one message: its outcome, error code and msgid."""
 
