@@ -15,7 +15,9 @@ from models.clock import utcnow
 class MessageStatus(StrEnum):
     """Where a message is on its way to WeChat."""
 
-    PENDING = "pending"
+    PENDING = "pending"  # an outbox message not yet fanned out; a delivery due at next_attempt_at
+    QUEUED = "queued"  # an outbox message whose deliveries exist (one per bound WeChat user)
+    WAITING = "waiting"  # a delivery with no subscription quota: it waits for one or expires
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
@@ -79,12 +81,17 @@ class MessageDelivery(IdMixin, Base):
     wechat_user_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("wechat_users.id", ondelete="CASCADE"), index=True
     )
+    kind: Mapped[str] = mapped_column(String(40), default="")
     template_id: Mapped[str | None] = mapped_column(String(64))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[datetime | None]
+    # One subscription quota was taken for this delivery's push and not yet spent or given back.
+    quota_held: Mapped[bool] = mapped_column(Boolean, default=False)
     # When several messages go out as one bundled push, each points at the delivery that sent it.
     sent_with_id: Mapped[int | None] = mapped_column(BigId)
     sent_at: Mapped[datetime | None]
@@ -115,6 +122,10 @@ class DeliveryAttempt(IdMixin, Base):
     message_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
     )
+    delivery_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("message_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    bundled: Mapped[int] = mapped_column(Integer, default=1)  # deliveries this one push carried
     wechat_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("wechat_users.id"))
     template_id: Mapped[str] = mapped_column(String(64))
     attempt_no: Mapped[int] = mapped_column(Integer)
@@ -139,4 +150,10 @@ class SubscriptionQuota(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16), default=QuotaKind.ONE_TIME)
     remaining: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="accept")
+    # One tap is reported twice (by the mini-program and by WeChat's popup event): an accept from
+    # one source that the other has not yet reported is "unpaired" and the other's report of it
+    # is not counted again (see services.subscriptions).
+    client_unpaired: Mapped[int] = mapped_column(Integer, default=0)
+    event_unpaired: Mapped[int] = mapped_column(Integer, default=0)
+    unpaired_since: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

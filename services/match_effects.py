@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Grant, GrantStatus, ItemMode, MessageStatus, OutboxMessage, SubjectBinding
+from notify import pages
 from rules.wording import yuan
 from services.bulk import write_rows
 from services.live_items import LiveItem
 
-HOME_PAGE = "pages/index/index"
-GRANTS_PAGE = "pages/grants/grants"
 ITEMS_IN_MESSAGE = 20
 GRANT_COLUMNS = ("subject_id", "item_id", "item_version_id", "status", "amount_fen", "granted_at")
 OUTBOX_COLUMNS = (
@@ -144,11 +143,11 @@ def _message(
     if kind == "grant_made":
         title = "免申即享：已为您办理"
         more = f"等 {count} 项待遇" if count > 1 else ""
-        body, page = f"「{items[0][0].name}」{more}已为您自动办理", GRANTS_PAGE
+        body, page = f"「{items[0][0].name}」{more}已为您自动办理", pages.grants()
     else:
         title = "您有新的政策可享"
         body = f"您有 {count} 项新政策可享" + (f"，预计 {yuan(total)}" if total else "")
-        page = HOME_PAGE
+        page = pages.home()
     listed = ",".join(
         f'{{"item_id":{item.id},"version_id":{item.version_id},"name":{_quoted(item.name)},'
         f'"amount_fen":{"null" if fen is None else fen}}}'

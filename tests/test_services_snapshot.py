@@ -74,7 +74,8 @@ def test_compaction_job_builds_missing_and_stale_chunks_only(session, database) 
 
     seed_demo(session=session, persons=120, enterprises=10)
     session.commit()
-    first = run_job(database, "compact_profiles", job_named("compact_profiles").work, trigger="manual")
+    work = job_named("compact_profiles").work
+    first = run_job(database, "compact_profiles", work, trigger="manual")
     assert first.counts == {"person_chunks_built": 1, "enterprise_chunks_built": 1}
-    again = run_job(database, "compact_profiles", job_named("compact_profiles").work, trigger="manual")
+    again = run_job(database, "compact_profiles", work, trigger="manual")
     assert again.counts == {}
