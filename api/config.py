@@ -13,12 +13,16 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from notify.dispatcher import DispatchSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -69,7 +73,22 @@ VARIABLES: list[tuple[str, str, str]] = [
         "(a fixed development key)",
         "message-push EncodingAESKey, 43 characters",
     ),
+    (
+        "KX_WECHAT_LONG_TERM_TEMPLATES",
+        "(empty)",
+        "comma-separated ids of long-term (长期订阅) templates: on/off instead of counted",
+    ),
     ("KX_MINIPROGRAM_STATE", "formal", "miniprogram_state of pushes: formal, trial or developer"),
+    (
+        "KX_WECHAT_TEMPLATES",
+        "(development ids)",
+        "subscribe template id per message kind: `new_matches=ID,grant_made=ID,claim_status=ID,"
+        "deadline_near=ID,payout_done=ID`",
+    ),
+    ("KX_QUIET_HOURS", "22:00-08:00", "Asia/Shanghai hours when non-urgent pushes wait"),
+    ("KX_SEND_RATE", "200", "pushes per second at most, across all dispatchers"),
+    ("KX_SEND_CONCURRENCY", "32", "pushes in flight at once per dispatcher"),
+    ("KX_SEND_MAX_ATTEMPTS", "6", "tries of a push before it is failed for an operator"),
     (
         "KX_SCHEDULER",
         "inprocess",
@@ -119,7 +138,13 @@ class Settings:
     wechat_timeout: float = 5.0
     wechat_token: str = field(default="kuaixiang", repr=False)
     wechat_aes_key: str = field(default=DEV_AES_KEY, repr=False)
+    wechat_long_term_templates: tuple[str, ...] = ()
     miniprogram_state: str = "formal"
+    wechat_templates: dict[str, str] = field(default_factory=dict)
+    quiet_hours: str = "22:00-08:00"
+    send_rate: float = 200.0
+    send_concurrency: int = 32
+    send_max_attempts: int = 6
     scheduler: str = "inprocess"
     host: str = "127.0.0.1"
     port: int = 5000
@@ -129,6 +154,22 @@ class Settings:
     def is_sqlite(self) -> bool:
         """Tell whether the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")
+
+    def dispatch(self, **changes: Any) -> DispatchSettings:
+        """Return the dispatcher's settings (notify.dispatcher), with `changes` applied."""
+        from notify.dispatcher import DispatchSettings
+        from notify.timing import parse_hours
+
+        start, end = parse_hours(self.quiet_hours)
+        values: dict[str, Any] = {
+            "template_ids": dict(self.wechat_templates),
+            "long_term_templates": frozenset(self.wechat_long_term_templates),
+            "concurrency": self.send_concurrency,
+            "max_attempts": self.send_max_attempts,
+            "quiet_start": start,
+            "quiet_end": end,
+        }
+        return DispatchSettings(**(values | changes))
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with some settings changed (used by tests and the CLI)."""
@@ -161,11 +202,19 @@ class Settings:
             wechat_timeout=_positive_float("KX_WECHAT_TIMEOUT", env.get("KX_WECHAT_TIMEOUT", "5")),
             wechat_token=env.get("KX_WECHAT_TOKEN") or "kuaixiang",
             wechat_aes_key=_aes_key(env.get("KX_WECHAT_AES_KEY") or DEV_AES_KEY),
+            wechat_long_term_templates=_template_ids(
+                "KX_WECHAT_LONG_TERM_TEMPLATES", env.get("KX_WECHAT_LONG_TERM_TEMPLATES", "")
+            ),
             miniprogram_state=_choice(
                 "KX_MINIPROGRAM_STATE",
                 env.get("KX_MINIPROGRAM_STATE", "formal"),
                 MINIPROGRAM_STATES,
             ),
+            wechat_templates=_templates(env.get("KX_WECHAT_TEMPLATES") or ""),
+            quiet_hours=_quiet_hours(env.get("KX_QUIET_HOURS") or "22:00-08:00"),
+            send_rate=_positive_float("KX_SEND_RATE", env.get("KX_SEND_RATE", "200")),
+            send_concurrency=_whole("KX_SEND_CONCURRENCY", env.get("KX_SEND_CONCURRENCY", "32")),
+            send_max_attempts=_whole("KX_SEND_MAX_ATTEMPTS", env.get("KX_SEND_MAX_ATTEMPTS", "6")),
             scheduler=_choice(
                 "KX_SCHEDULER", env.get("KX_SCHEDULER", "inprocess"), ("inprocess", "off")
             ),
@@ -177,6 +226,37 @@ class Settings:
                 ("DEBUG", "INFO", "WARNING", "ERROR"),
             ),
         )
+
+
+def _templates(text: str) -> dict[str, str]:
+    from notify.messages import DEFAULT_TEMPLATE_IDS
+
+    found = dict(DEFAULT_TEMPLATE_IDS)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, template_id = part.partition("=")
+        if kind.strip() not in DEFAULT_TEMPLATE_IDS or not template_id.strip():
+            kinds = ", ".join(DEFAULT_TEMPLATE_IDS)
+            problem = f"write kind=template_id pairs; kinds: {kinds}"
+            raise ConfigError("KX_WECHAT_TEMPLATES", problem)
+        found[kind.strip()] = template_id.strip()
+    return found
+
+
+def _quiet_hours(text: str) -> str:
+    from notify.timing import parse_hours
+
+    try:
+        parse_hours(text)
+    except ValueError as exc:
+        raise ConfigError("KX_QUIET_HOURS", str(exc)) from None
+    return text.strip()
+
+
+def _whole(variable: str, value: str) -> int:
+    number = _positive_float(variable, value)
+    if number != int(number):
+        raise ConfigError(variable, "must be a whole number")
+    return int(number)
 
 
 def derived_secret_key(data_key: bytes) -> str:
@@ -271,3 +351,10 @@ def _aes_key(value: str) -> str:
     if len(value) != 43:
         raise ConfigError("KX_WECHAT_AES_KEY", "must be the 43-character EncodingAESKey")
     return value
+
+
+def _template_ids(variable: str, value: str) -> tuple[str, ...]:
+    ids = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if any(len(template_id) > 64 or " " in template_id for template_id in ids):
+        raise ConfigError(variable, "must be template ids (≤ 64 characters) separated by commas")
+    return ids

@@ -267,6 +267,12 @@ class WeChatGateway:
             "trace_id": result.get("trace_id"),
         }
 
+    def widen_pool(self, size: int) -> None:
+        """Keep up to `size` connections open, for that many concurrent sends."""
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(size, 10))
+        for scheme in ("http://", "https://"):
+            self._client._http.mount(scheme, adapter)
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client._http.close()

@@ -200,9 +200,12 @@ def _endpoint(
     def view() -> Response:
         query = request.args.to_dict()
         body = _json_body()
+        epoch = state.epoch
         fault = state.faults.take(request.path)
         if fault is not None:
             _delay(state, fault)
+        if state.epoch != epoch:  # reset while this call hung: it belongs to a finished test
+            return Response("emulator was reset", 503, mimetype="text/plain")
         status, answer = _answer(state, fault, method, needs_token, handler, query, body)
         state.record(
             {

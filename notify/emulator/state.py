@@ -51,11 +51,13 @@ class EmulatorState:
         self.secret = secret
         self.lock = threading.RLock()
         self.faults = FaultBook()
+        self.epoch = 0  # bumped by reset(): a call begun before a reset leaves no trace after it
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: tokens, codes, quotas, faults, logs, settings and the clock offset."""
         with self.lock:
+            self.epoch += 1
             self.faults.clear()
             self.settings = EmulatorSettings()
             self.clock_offset = 0.0

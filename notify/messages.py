@@ -1,0 +1,278 @@
+"""Message building, pure: an outbox message's kind and content -> a WeChat subscribe message.
+
+Each kind has one template (its id comes from configuration) whose fields are fitted to WeChat's
+value rules (docs wechat.md §2.3): `thing` at most 20 characters, `phrase` at most 5 Chinese
+characters, `amount` digits and 元, `date`/`time` as people write them, `character_string` at
+most 32 visible ASCII characters. Values are cut safely (by code point, with an ellipsis) and are
+never empty. Several messages of a bundling kind for one user go out as one push, since every
+push costs the user one subscription.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from models.clock import to_local
+
+MAX_THING = 20
+MAX_PHRASE = 5
+MAX_STRING = 32
+ELLIPSIS = "…"
+
+NEW_MATCHES = "new_matches"
+GRANT_MADE = "grant_made"
+CLAIM_STATUS = "claim_status"
+DEADLINE_NEAR = "deadline_near"
+PAYOUT_DONE = "payout_done"
+KINDS = (NEW_MATCHES, GRANT_MADE, CLAIM_STATUS, DEADLINE_NEAR, PAYOUT_DONE)
+# Kinds whose pending messages for one user are sent as one push ("您有 3 项新政策可享").
+BUNDLED_KINDS = frozenset({NEW_MATCHES, GRANT_MADE})
+
+DEFAULT_TEMPLATE_IDS: dict[str, str] = {
+    NEW_MATCHES: "kx-tmpl-new-matches",
+    GRANT_MADE: "kx-tmpl-grant-made",
+    CLAIM_STATUS: "kx-tmpl-claim-status",
+    DEADLINE_NEAR: "kx-tmpl-deadline-near",
+    PAYOUT_DONE: "kx-tmpl-payout-done",
+}
+
+# What each template shows, as registered in the public template library (for operators).
+TEMPLATE_TITLES: dict[str, str] = {
+    NEW_MATCHES: "政策匹配提醒",
+    GRANT_MADE: "免申即享办理通知",
+    CLAIM_STATUS: "办事进度通知",
+    DEADLINE_NEAR: "申请截止提醒",
+    PAYOUT_DONE: "资金到账通知",
+}
+
+CLAIM_STATUS_WORDS: dict[str, str] = {
+    "submitted": "已提交",
+    "reviewing": "审核中",
+    "returned": "需补正",
+    "approved": "已通过",
+    "paid": "已发放",
+    "rejected": "未通过",
+    "withdrawn": "已撤回",
+}
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"\s+")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]")
+
+
+@dataclass(frozen=True)
+class WxMessage:
+    """What subscribeMessage.send needs besides the user: template, data fields, page."""
+
+    template_id: str
+    data: dict[str, dict[str, str]]
+    page: str | None
+    kind: str
+    covers: int = 1  # how many outbox messages this push carries
+
+
+@dataclass(frozen=True)
+class Content:
+    """The part of an outbox message a push is built from."""
+
+    kind: str
+    title: str
+    body: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    page: str | None = None
+    created_at: datetime | None = None
+
+
+# value fitting
+
+
+def clean(text: Any) -> str:
+    """Return text on one line: control and zero-width characters dropped, spaces collapsed."""
+    folded = unicodedata.normalize("NFC", str(text if text is not None else ""))
+    return _SPACES.sub(" ", _CONTROL.sub("", folded)).strip()
+
+
+def thing(text: Any, fallback: str = "政策快享") -> str:
+    """Return a `thing` value: at most 20 characters, cut with an ellipsis, never empty."""
+    value = clean(text) or fallback
+    if len(value) > MAX_THING:
+        value = value[: MAX_THING - 1].rstrip() + ELLIPSIS
+    return value
+
+
+def phrase(text: Any, fallback: str = "有更新") -> str:
+    """Return a `phrase` value: Chinese characters only, at most 5, never empty."""
+    value = "".join(_CHINESE.findall(clean(text)))[:MAX_PHRASE]
+    return value or fallback
+
+
+def character_string(text: Any, fallback: str = "-") -> str:
+    """Return a `character_string` value: visible ASCII only, at most 32 characters."""
+    value = "".join(_VISIBLE_ASCII.findall(clean(text)))[:MAX_STRING]
+    return value or fallback
+
+
+def amount(fen: int) -> str:
+    """Return an `amount` value from fen: 480000 -> '4800.00元' (digits, no separators)."""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{whole}.{cents:02d}元"
+
+
+def money_text(fen: int | None, prefix: str = "预计") -> str:
+    """Return an amount for a `thing` field: '预计4,800元', or what to say without one."""
+    if not fen or fen <= 0:
+        return "金额以审核结果为准"
+    whole, cents = divmod(int(fen), 100)
+    shown = f"{whole:,}" + (f".{cents:02d}" if cents else "")
+    return f"{prefix}{shown}元"
+
+
+def date_value(day: date | datetime) -> str:
+    """Return a `date` value as people write it: 2026年11月27日 (Asia/Shanghai for datetimes)."""
+    if isinstance(day, datetime):
+        day = to_local(day).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def time_value(moment: datetime) -> str:
+    """Return a `time` value: 2026年11月27日 09:05, Asia/Shanghai."""
+    local = to_local(moment)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+# building
+
+
+def _names(contents: Sequence[Content]) -> list[str]:
+    names: list[str] = []
+    for content in contents:
+        for item in content.data.get("items") or []:
+            name = clean(item.get("name"))
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _count(contents: Sequence[Content]) -> int:
+    return sum(int(c.data.get("count") or len(c.data.get("items") or []) or 1) for c in contents)
+
+
+def _total(contents: Sequence[Content]) -> int:
+    return sum(int(c.data.get("total_fen") or 0) for c in contents)
+
+
+def _subject(names: list[str], count: int, noun: str) -> str:
+    """Name what a bundle is about: the item itself, or '「稳岗返还」等3项' cut to fit."""
+    if not names:
+        return f"{count}项{noun}"
+    if count <= 1:
+        return names[0]
+    suffix = f"等{count}项{noun}"
+    room = MAX_THING - len(suffix)
+    first = names[0] if len(names[0]) <= room else names[0][: max(room - 1, 1)] + ELLIPSIS
+    return first + suffix
+
+
+def _hint(count: int) -> str:
+    return f"您有{count}项新政策可享，点击查看" if count > 1 else "点击查看，一键办理"
+
+
+def _new_matches(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+    count = _count(contents)
+    return {
+        "thing1": thing(_subject(_names(contents), count, "政策")),
+        "thing2": thing(money_text(_total(contents))),
+        "thing3": thing(_hint(count)),
+        "time4": time_value(now),
+    }
+
+
+def _grant_made(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+    count = _count(contents)
+    return {
+        "thing1": thing(_subject(_names(contents), count, "待遇")),
+        "thing2": thing(money_text(_total(contents), prefix="")),
+        "phrase3": phrase("已办理"),
+        "time4": time_value(now),
+    }
+
+
+def _claim_status(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+    data = contents[-1].data
+    status = str(data.get("status") or "")
+    note = data.get("reason") or contents[-1].body or "点击查看办理进度"
+    return {
+        "character_string1": character_string(data.get("claim_no")),
+        "thing2": thing(data.get("item_name") or contents[-1].title),
+        "phrase3": phrase(CLAIM_STATUS_WORDS.get(status, status)),
+        "thing4": thing(note),
+    }
+
+
+def _deadline_near(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+    content = contents[-1]
+    names = _names([content])
+    deadline = content.data.get("deadline")
+    day = date.fromisoformat(deadline) if deadline else to_local(now).date()
+    return {
+        "thing1": thing(names[0] if names else content.title),
+        "date2": date_value(day),
+        "thing3": thing(money_text(_total([content]), prefix="预计可享")),
+    }
+
+
+def _payout_done(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+    data = contents[-1].data
+    fen = int(data.get("amount_fen") or data.get("paid_fen") or 0)
+    paid_at = data.get("paid_at")
+    return {
+        "thing1": thing(data.get("item_name") or contents[-1].title),
+        "amount2": amount(fen),
+        "date3": date_value(datetime.fromisoformat(paid_at) if paid_at else now),
+    }
+
+
+_BUILDERS = {
+    NEW_MATCHES: _new_matches,
+    GRANT_MADE: _grant_made,
+    CLAIM_STATUS: _claim_status,
+    DEADLINE_NEAR: _deadline_near,
+    PAYOUT_DONE: _payout_done,
+}
+
+
+def template_for(kind: str, template_ids: Mapping[str, str]) -> str:
+    """Return the configured template id for a kind (KeyError for a kind we do not push)."""
+    if kind not in _BUILDERS:
+        raise KeyError(f"no template for message kind {kind!r}")
+    return template_ids.get(kind) or DEFAULT_TEMPLATE_IDS[kind]
+
+
+def build(
+    contents: Sequence[Content], *, template_ids: Mapping[str, str], now: datetime
+) -> WxMessage:
+    """Build one push for `contents` (one message, or a bundle of one bundling kind).
+
+    The page is the first message's deep link (a bundle of new matches opens the home page).
+    """
+    if not contents:
+        raise ValueError("nothing to build a message from")
+    kind = contents[0].kind
+    if any(c.kind != kind for c in contents):
+        raise ValueError("a bundle holds messages of one kind")
+    if len(contents) > 1 and kind not in BUNDLED_KINDS:
+        raise ValueError(f"{kind} messages are not bundled")
+    data = _BUILDERS[kind](contents, now)
+    return WxMessage(
+        template_id=template_for(kind, template_ids),
+        data={key: {"value": value} for key, value in data.items()},
+        page=contents[0].page,
+        kind=kind,
+        covers=len(contents),
+    )
