@@ -9,7 +9,7 @@ from api.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app from settings (default: the KX_* environment)."""
-    from api import admin, auth, docs, errors, extensions, health, requests
+    from api import admin, auth, docs, errors, extensions, health, requests, wechat_callback
     from models.context import configure_logging
 
     settings = settings or Settings.from_env()
@@ -39,4 +39,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     docs.register_assets(app)
     extensions.api.register_blueprint(health.blp)
     admin.register(extensions.api)
+    extensions.api.register_blueprint(wechat_callback.blp)
     return app
