@@ -13,8 +13,10 @@ from api.commands.checks import check_dependencies
 from api.commands.db import db_group
 from api.commands.demo import seed_demo_command
 from api.commands.matching import jobs_group, match_command
+from api.commands.outbox import outbox_group
 from api.commands.profiles import import_profiles_command
 from api.commands.rules import rules_group
+from api.commands.scheduler import scheduler_command
 from api.commands.staff import staff_group
 from api.commands.wechat import wx_emulator_command
 from api.config import ConfigError, Settings, data_key_path, new_data_key
@@ -53,7 +55,9 @@ for command in (
     wx_emulator_command,
     match_command,
     jobs_group,
+    scheduler_command,
     import_profiles_command,
+    outbox_group,
 ):
     cli.add_command(command)
 

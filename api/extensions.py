@@ -115,3 +115,20 @@ wechat = WeChatExtension()
 def settings_of(app: Flask | None = None) -> Settings:
     """Return the Settings the app was created with."""
     return (app or current_app).extensions["kx.settings"]
+
+
+def dispatcher_for(app: Flask | None = None, *, name: str | None = None, **changes: Any) -> Any:
+    """Return a notify.dispatcher.Dispatcher on the app's database, gateway and Redis."""
+    from notify.dispatcher import make_dispatcher
+
+    app = app or current_app
+    settings = settings_of(app)
+    return make_dispatcher(
+        app.extensions["kx.db"],
+        app.extensions["kx.wechat"],
+        settings.dispatch(**changes),
+        rate=settings.send_rate,
+        redis=app.extensions["kx.redis"],
+        redis_prefix=settings.redis_prefix,
+        name=name,
+    )

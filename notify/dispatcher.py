@@ -269,8 +269,9 @@ class Dispatcher:
         depth = self.settings.concurrency * 2
         while True:
             late = ends is not None and time.monotonic() > ends
-            if not (exhausted or late or self.stopping.is_set()) and len(in_flight) < depth:
-                room = min(self.settings.batch, depth - len(in_flight))
+            unrecorded = len(in_flight) + len(finished)  # claimed and not yet written back
+            if not (exhausted or late or self.stopping.is_set()) and unrecorded < depth:
+                room = min(self.settings.batch, depth - unrecorded)
                 pushes = self.claim(room, counts)
                 exhausted = not pushes
                 in_flight.update(self._pool.submit(self._send, push) for push in pushes)
@@ -278,7 +279,7 @@ class Dispatcher:
                 done, in_flight = wait(in_flight, timeout=0.05, return_when=FIRST_COMPLETED)
                 finished += [future.result() for future in done]
             quiet_for = time.monotonic() - last_record
-            if finished and (len(finished) >= 100 or quiet_for > 0.25 or not in_flight):
+            if finished and (len(finished) >= depth // 2 or quiet_for > 0.25 or not in_flight):
                 self.record(finished, counts)
                 finished, last_record = [], time.monotonic()
             if not in_flight and not finished and (exhausted or late or self.stopping.is_set()):

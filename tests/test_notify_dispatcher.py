@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -206,6 +206,9 @@ def test_an_invalid_token_is_refreshed_once_and_the_push_goes(app, settings, ses
     assert [r["errcode"] for r in sends(wx)] == [40001, 0]
 
 
+NIGHTS = {"quiet_start": time(22, 0), "quiet_end": time(8, 0)}
+
+
 def at_shanghai(hour: int, minute: int = 0) -> datetime:
     day = datetime.now(SHANGHAI).date() + timedelta(days=1)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
@@ -223,7 +226,7 @@ def test_quiet_hours_hold_non_urgent_pushes_until_morning(app, settings, session
         pf.new_match(
             session, subject_id, "补正材料", kind="claim_status", urgent=True, status="returned"
         )
-        counts = dispatcher(app, settings).run()
+        counts = dispatcher(app, settings, **NIGHTS).run()
 
     (urgent,) = wx.messages()
     assert urgent["data"]["phrase3"]["value"] == "需补正"
@@ -233,9 +236,9 @@ def test_quiet_hours_hold_non_urgent_pushes_until_morning(app, settings, session
     assert held.status == MessageStatus.PENDING
     assert morning <= held.next_attempt_at <= morning + timedelta(minutes=15)
     with frozen(at_shanghai(7, 59) + timedelta(days=1)):
-        assert "sent" not in dispatcher(app, settings).run()
+        assert "sent" not in dispatcher(app, settings, **NIGHTS).run()
     with frozen(morning + timedelta(minutes=16)):
-        assert dispatcher(app, settings).run()["sent"] == 1
+        assert dispatcher(app, settings, **NIGHTS).run()["sent"] == 1
 
 
 def test_an_expired_message_is_not_sent(app, settings, session, wx, alice) -> None:
