@@ -33,7 +33,7 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
         _seed_if_empty(database)
     emulator = _start_emulator(settings)
     scheduler = None
-    if settings.scheduler == "inprocess":
+    if settings.scheduler == "inprocess":  # guarded like `kuaixiang scheduler`: see jobs.runner
         from jobs.scheduler import build_scheduler
 
         scheduler = build_scheduler(database)
@@ -50,8 +50,8 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
             request_handler=QuietRequestHandler,
         )
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if scheduler is not None:  # running jobs finish and release their leases
+            scheduler.shutdown(wait=True)
         if emulator is not None:
             emulator.stop()
         database.dispose()

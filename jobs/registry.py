@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from jobs.runner import JobFunction
+from jobs.runner import DEFAULT_LEASE_SECONDS, JobFunction
 from models import ChangeEvent, ChangeKind, Database
-from models.clock import SHANGHAI
-from services import housekeeping, leases, matching, snapshot
+from models.clock import SHANGHAI, local_now, utcnow
+from services import housekeeping, leases, matching, reminders, snapshot
+from services.publishing import workflow
+
+# Interval triggers count from one fixed moment, so every scheduler process has the same ticks
+# (a tick run by one process is not run again by another: jobs.runner.run_guarded).
+ANCHOR = datetime(2026, 1, 1, tzinfo=SHANGHAI)
+MISFIRE_GRACE_SECONDS = 300
 
 
 @dataclass(frozen=True)
 class Job:
-    """A named piece of work and when it runs."""
+    """A named piece of work and when it runs.
+
+    `lease_ttl`: seconds the job's lease lasts without renewal (it is renewed every third of it
+    while the work runs; a crashed holder blocks the job at most this long).
+    """
 
     name: str
     work: JobFunction
     trigger: BaseTrigger
     description: str
     record_idle: bool = True
+    lease_ttl: float = DEFAULT_LEASE_SECONDS
+    misfire_grace_time: int = MISFIRE_GRACE_SECONDS
+
+
+def every(**interval: float) -> IntervalTrigger:
+    """Return an interval trigger whose ticks are the same in every process."""
+    return IntervalTrigger(**interval, start_date=ANCHOR, timezone=SHANGHAI)
 
 
 def _housekeeping(database: Database) -> dict[str, int]:
@@ -34,7 +52,10 @@ def _full_reconcile(database: Database) -> dict[str, int]:
     with database.session() as session:
         session.add(ChangeEvent(kind=ChangeKind.FULL, reason="nightly"))
         session.commit()
-    return matching.process_changes(database, wait=600)
+    counts = matching.process_changes(database, wait=600)
+    if counts.get("skipped_busy"):  # the full event stays pending: match_changes will take it
+        return {"full_event_queued": 1}
+    return counts
 
 
 def _compact_profiles(database: Database) -> dict[str, int]:
@@ -50,22 +71,54 @@ def _compact_profiles(database: Database) -> dict[str, int]:
     return counts
 
 
+def _deadline_reminders(database: Database) -> dict[str, int]:
+    return reminders.remind_deadlines(database, now=utcnow())
+
+
+def _expire_items(database: Database) -> dict[str, int]:
+    """Expire policies past their end date (with their items), then items past their window."""
+    with database.session() as session:
+        policies = workflow.expire_policies(session=session, today=local_now().date())
+    with database.session() as session:
+        items = workflow.expire_items(session=session, now=utcnow())
+    counts = {
+        "policies_expired": policies["policies_expired"],
+        "items_expired_with_policy": policies["items_expired"],
+        "items_expired": items["items_expired"],
+    }
+    return {name: value for name, value in counts.items() if value}
+
+
 def all_jobs() -> list[Job]:
     """Return the jobs the scheduler runs."""
     return [
         Job(
             "match_changes",
             lambda database: matching.process_changes(database),
-            IntervalTrigger(seconds=3),
+            every(seconds=3),
             "处理画像和事项的变更，重新匹配",
             record_idle=False,
+            lease_ttl=120,
         ),
+        # "dispatch" (send pending outbox messages to WeChat, every few seconds) goes here.
         Job(
             "compact_profiles",
             _compact_profiles,
-            IntervalTrigger(minutes=10),
+            every(minutes=10),
             "重建过期的画像列存块，让全量匹配不必逐行读取画像",
             record_idle=False,
+        ),
+        Job(
+            "deadline_reminders",
+            _deadline_reminders,
+            CronTrigger(hour=9, minute=0, timezone=SHANGHAI),
+            "申请截止提醒：可享未申请、3 天内截止的事项",
+        ),
+        Job(
+            "expire_items",
+            _expire_items,
+            CronTrigger(minute=0, timezone=SHANGHAI),
+            "下架申请期已过的事项和到期的政策",
         ),
         Job(
             "full_reconcile",

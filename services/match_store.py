@@ -245,5 +245,25 @@ def merge_one(
     return Merge(entries=_array(changed), newly_eligible=newly, changed=True)
 
 
+def active_entry(raw: bytes | None, item_id: int) -> Standing | None:
+    """Return a stored row's active standing on one item (None: no entry, or it ended)."""
+    if not raw:
+        return None
+    size = _RECORD.size
+    low, high = 0, len(raw) // size
+    while low < high:  # entries are sorted by item id
+        middle = (low + high) // 2
+        if _ITEM_ID.unpack_from(raw, middle * size)[0] < item_id:
+            low = middle + 1
+        else:
+            high = middle
+    if low * size >= len(raw):
+        return None
+    found, version, verdict, flags, _, _, amount = _RECORD.unpack_from(raw, low * size)
+    if found != item_id or flags & ENDED:
+        return None
+    return Standing(item_id, version, verdict, amount if flags & AMOUNT_KNOWN else None)
+
+
 def _array(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, ENTRY) if raw else EMPTY

@@ -1,4 +1,7 @@
-"""`kuaixiang match …` and `kuaixiang jobs …`: re-match on demand, list and run jobs."""
+"""`kuaixiang match …` and `kuaixiang jobs …`: re-match on demand, list and run jobs.
+
+`kuaixiang scheduler` (the process that runs every job on schedule) is in scheduler.py.
+"""
 
 from __future__ import annotations
 
@@ -54,42 +57,65 @@ def jobs_group() -> None:
 
 @jobs_group.command("list")
 def jobs_list() -> None:
-    """Show every job, when it runs, and its last run."""
+    """Show every job, when it runs, its last run, and who runs it now."""
     from sqlalchemy import select
 
     from jobs.registry import all_jobs
-    from models import JobRun
+    from jobs.runner import lease_name
+    from models import JobRun, JobStatus
+    from services import leases
 
-    with current_app.extensions["kx.db"].session() as session:
-        for job in all_jobs():
-            last = session.scalar(
+    database = current_app.extensions["kx.db"]
+    for job in all_jobs():
+        with database.session() as session:
+            last = session.scalar(  # a skipped run says only that another process had it
                 select(JobRun)
-                .where(JobRun.job == job.name)
+                .where(JobRun.job == job.name, JobRun.status != JobStatus.SKIPPED)
                 .order_by(JobRun.started_at.desc())
                 .limit(1)
             )
-            shown = (
-                "never"
-                if last is None
-                else f"{last.status} at {last.started_at:%Y-%m-%d %H:%M:%S} UTC"
-            )
-            click.echo(f"{job.name:16} {str(job.trigger):48} last: {shown}  {job.description}")
+        shown = (
+            "never" if last is None else f"{last.status} at {last.started_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+        holder = leases.holder_of(database, lease_name(job.name))
+        running = f"  running now: {holder}" if holder else ""
+        click.echo(f"{job.name:18} {str(job.trigger):48} last: {shown}{running}  {job.description}")
 
 
 @jobs_group.command("run")
 @click.argument("name")
 def jobs_run(name: str) -> None:
-    """Run one job now, recorded like a scheduled run."""
+    """Run one job now under its lease, recorded like a scheduled run (exit 1 when it is busy)."""
     from jobs.registry import job_named
-    from jobs.runner import run_job
+    from jobs.runner import lease_name, run_guarded
 
     try:
         job = job_named(name)
     except KeyError:
         raise click.ClickException(f"no job named {name}") from None
-    run = run_job(current_app.extensions["kx.db"], job.name, job.work, trigger="manual")
-    assert run is not None
-    click.echo(f"{run.job}: {run.status} {run.counts}")
-    if run.status != "succeeded":
-        click.echo(run.error or "", err=True)
+    outcome = run_guarded(
+        current_app.extensions["kx.db"],
+        job.name,
+        job.work,
+        trigger="manual",
+        ttl=job.lease_ttl,
+    )
+    if outcome.skipped:
+        if outcome.reason == "busy":
+            click.echo(
+                f"{job.name} is busy: another process is running it "
+                f"({outcome.held_by or 'someone'} holds the lease {lease_name(job.name)}); "
+                "try again when it has finished",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"{job.name} did not run: a lease its work needs is held by another process "
+                "(e.g. a matcher); try again shortly",
+                err=True,
+            )
+        sys.exit(1)
+    click.echo(f"{job.name}: {outcome.status} {outcome.counts}")
+    if outcome.status != "succeeded":
+        click.echo(outcome.error or "", err=True)
         sys.exit(1)

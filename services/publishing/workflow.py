@@ -2,12 +2,13 @@
 
 Publishing a policy publishes, in the same transaction, every one of its draft items; it is
 refused unless there is at least one and each passes its checks. Withdrawing or expiring a
-policy takes its items down with it (docs/publishing.md).
+policy takes its items down with it (docs/publishing.md). An item whose application window has
+ended is expired on its own (`expire_items`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -103,6 +104,39 @@ def expire_policies(*, session: Session, today: date, actor: Actor = SYSTEM) -> 
         session.commit()
         counts["policies_expired"] += 1
     return counts
+
+
+def expire_items(*, session: Session, now: datetime, actor: Actor = SYSTEM) -> dict[str, int]:
+    """Expire every published item whose application window (apply_until) ended before `now`.
+
+    Each gets a change event (lifecycle.take_down), so the matcher ends its matches. Safe to run
+    twice: an expired item is no longer published. One transaction per item.
+    """
+    due = list(
+        session.scalars(
+            select(PolicyItem.id)
+            .where(
+                PolicyItem.status == PolicyStatus.PUBLISHED,
+                PolicyItem.apply_until.is_not(None),
+                PolicyItem.apply_until < now,
+            )
+            .order_by(PolicyItem.id)
+        )
+    )
+    session.commit()  # end the read: each item is locked and taken down in its own transaction
+    expired = 0
+    for item_id in due:
+        item = session.get(PolicyItem, item_id, with_for_update=True, populate_existing=True)
+        if item is None or item.status != PolicyStatus.PUBLISHED:
+            session.rollback()
+            continue
+        if item.apply_until is None or item.apply_until >= now:  # reopened meanwhile
+            session.rollback()
+            continue
+        take_down(session, actor, item, PolicyStatus.EXPIRED, utcnow())
+        session.commit()
+        expired += 1
+    return {"items_expired": expired}
 
 
 def _items(session: Session, policy_id: int, *statuses: str) -> list[PolicyItem]:

@@ -1,0 +1,36 @@
+"""`kuaixiang scheduler`: run every scheduled job in this process until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from api.commands.checks import require_migrated
+
+
+@click.command("scheduler")
+@click.option(
+    "--jobs-from",
+    "jobs_from",
+    hidden=True,
+    help="module:function returning the jobs to run instead of the registry's (tests).",
+)
+@with_appcontext
+def scheduler_command(jobs_from: str | None) -> None:
+    """Run the scheduled jobs in the foreground (one such process in production).
+
+    Each run takes its job's lease, so a second scheduler (or `kuaixiang run` with its in-process
+    scheduler) runs nothing twice. SIGTERM or Ctrl-C stops it after the running jobs finish.
+    """
+    from jobs.scheduler import run_until_stopped
+
+    require_migrated()
+    jobs = None
+    if jobs_from:
+        module, _, function = jobs_from.partition(":")
+        jobs = getattr(importlib.import_module(module), function)()
+    stopped_by = run_until_stopped(current_app.extensions["kx.db"], jobs=jobs)
+    click.echo(f"scheduler stopped ({stopped_by})")
