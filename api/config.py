@@ -86,7 +86,7 @@ VARIABLES: list[tuple[str, str, str]] = [
         "deadline_near=ID,payout_done=ID`",
     ),
     ("KX_QUIET_HOURS", "22:00-08:00", "Asia/Shanghai hours when non-urgent pushes wait"),
-    ("KX_SEND_RATE", "200", "pushes per second at most, across all dispatchers"),
+    ("KX_SEND_RATE", "1000", "pushes per second at most, across all dispatchers"),
     ("KX_SEND_CONCURRENCY", "32", "pushes in flight at once per dispatcher"),
     ("KX_SEND_MAX_ATTEMPTS", "6", "tries of a push before it is failed for an operator"),
     (
@@ -142,7 +142,7 @@ class Settings:
     miniprogram_state: str = "formal"
     wechat_templates: dict[str, str] = field(default_factory=dict)
     quiet_hours: str = "22:00-08:00"
-    send_rate: float = 200.0
+    send_rate: float = 1000.0
     send_concurrency: int = 32
     send_max_attempts: int = 6
     scheduler: str = "inprocess"
@@ -212,7 +212,7 @@ class Settings:
             ),
             wechat_templates=_templates(env.get("KX_WECHAT_TEMPLATES") or ""),
             quiet_hours=_quiet_hours(env.get("KX_QUIET_HOURS") or "22:00-08:00"),
-            send_rate=_positive_float("KX_SEND_RATE", env.get("KX_SEND_RATE", "200")),
+            send_rate=_positive_float("KX_SEND_RATE", env.get("KX_SEND_RATE", "1000")),
             send_concurrency=_whole("KX_SEND_CONCURRENCY", env.get("KX_SEND_CONCURRENCY", "32")),
             send_max_attempts=_whole("KX_SEND_MAX_ATTEMPTS", env.get("KX_SEND_MAX_ATTEMPTS", "6")),
             scheduler=_choice(

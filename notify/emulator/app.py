@@ -206,6 +206,9 @@ def _endpoint(
             _delay(state, fault)
         if state.epoch != epoch:  # reset while this call hung: it belongs to a finished test
             return Response("emulator was reset", 503, mimetype="text/plain")
+        if fault is not None and fault.hang:  # WeChat never answered, and did nothing
+            state.record({"method": request.method, "path": request.path, "status": 504})
+            return Response("<html><body>504</body></html>", 504, mimetype="text/html")
         status, answer = _answer(state, fault, method, needs_token, handler, query, body)
         state.record(
             {

@@ -63,8 +63,15 @@ def blueprint(state: EmulatorState) -> Blueprint:
 
     @bp.post("/subscriptions")
     def grant() -> ResponseReturnValue:
-        """Record taps on "allow" in wx.requestSubscribeMessage (count, default 1)."""
+        """Record taps on "allow" in wx.requestSubscribeMessage (count, default 1).
+
+        A body {"grants": [{"openid", "template_id", "count"}, …]} grants many at once.
+        """
         body = _body()
+        if isinstance(body.get("grants"), list):  # many users at once (benchmarks)
+            for grant in body["grants"]:
+                state.grant(str(grant["openid"]), str(grant["template_id"]), int(grant["count"]))
+            return jsonify(granted=len(body["grants"]))
         openid, template_id = str(_need(body, "openid")), str(_need(body, "template_id"))
         if body.get("status") == "reject":
             state.revoke(openid, template_id)

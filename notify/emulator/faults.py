@@ -13,7 +13,12 @@ DEFAULT_HANG_SECONDS = 30.0
 
 @dataclass
 class Fault:
-    """What to do to the next matching calls; `times` None means until cleared."""
+    """What to do to the next matching calls; `times` None means until cleared.
+
+    A hanging call answers 504 after hang_seconds (or when faults are cleared) and has no effect:
+    it stands for a request WeChat never answered. (A send WeChat carried out but whose answer
+    was lost would be sent twice by any client: subscribeMessage.send has no idempotency key.)
+    """
 
     path: str
     errcode: int | None = None

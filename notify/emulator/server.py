@@ -18,7 +18,12 @@ TOKEN_PATHS = ("/cgi-bin/stable_token", "/cgi-bin/token")
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Log method, path and status only: query strings carry secrets and codes."""
+    """Log method, path and status only: query strings carry secrets and codes.
+
+    HTTP/1.1 keeps connections open between calls, as WeChat's servers do.
+    """
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log the request line without its query string, at DEBUG."""

@@ -1,0 +1,263 @@
+"""Push throughput: N new-match messages to N residents through the dispatcher and the emulator.
+
+    python -m bench.push --messages 20000 --latency-ms 50 [--faults] [--db sqlite|mysql]
+
+The WeChat emulator runs as its own process (`kuaixiang wx-emulator`) with the given latency on
+every send; `--faults` adds 5% HTTP 500, 2% timeouts and 1% errcode 45009. Every message is
+enqueued at once (as a nightly reconcile or a broad new item would), then one dispatcher sends
+until every delivery is final. The baseline is the same dispatcher with one push in flight at a
+time, over a sample. Duplicates and losses are counted from what the emulator received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import redis as redis_lib
+import requests
+from sqlalchemy import func, select, text
+
+from bench.common import emit, peak_rss_mb, scratch_database
+from models import (
+    Database,
+    MessageDelivery,
+    MessageStatus,
+    OutboxMessage,
+    Subject,
+    SubjectBinding,
+    SubscriptionQuota,
+    WeChatUser,
+)
+from models.clock import utcnow
+from notify import messages, pages
+from notify.dispatcher import DispatchSettings, make_dispatcher
+from notify.wechat import WeChatGateway
+from services.bulk import write_rows
+
+SEND = "/cgi-bin/message/subscribe/send"
+TEMPLATE = messages.DEFAULT_TEMPLATE_IDS[messages.NEW_MATCHES]
+APPID, SECRET = "wxbench000000000000", "bench-secret"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Emulator:
+    """`kuaixiang wx-emulator` in its own process, driven through /_emulator/."""
+
+    def __init__(self) -> None:
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        port = self.url.rsplit(":", 1)[1]
+        env = os.environ | {"KX_WECHAT_APPID": APPID, "KX_WECHAT_SECRET": SECRET}
+        self.process = subprocess.Popen(
+            [KUAIXIANG, "wx-emulator", "--port", port],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                requests.get(f"{self.url}/_emulator/clock", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("the emulator did not start")
+
+    def control(self, method: str, route: str, **body: object) -> dict:
+        answer = requests.request(method, f"{self.url}/_emulator/{route}", json=body, timeout=60)
+        answer.raise_for_status()
+        return answer.json()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def enqueue(database: Database, openids: list[str]) -> None:
+    """Write residents bound to WeChat users with one quota each, and one message each."""
+    now = utcnow()
+    with database.session() as session:
+        first = int(session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM subjects")) or 0) + 1
+        ids = range(first, first + len(openids))
+        write_rows(
+            session,
+            Subject.__table__,
+            ("id", "kind", "identity_hash", "name", "facts", "facts_hash", "profile_seq")
+            + ("source", "created_at", "updated_at"),
+            [
+                (i, "person", hashlib.sha256(o.encode()).digest(), "居民", "{}", "", 0)
+                + ("bench", now, now)
+                for i, o in zip(ids, openids, strict=True)
+            ],
+        )
+        write_rows(
+            session,
+            WeChatUser.__table__,
+            ("id", "appid", "openid", "status", "created_at"),
+            [(i, APPID, o, "active", now) for i, o in zip(ids, openids, strict=True)],
+        )
+        write_rows(
+            session,
+            SubjectBinding.__table__,
+            ("wechat_user_id", "subject_id", "relation", "status", "verified_by")
+            + ("verified_at", "created_at"),
+            [(i, i, "self", "active", "bench", now, now) for i in ids],
+        )
+        write_rows(
+            session,
+            SubscriptionQuota.__table__,
+            ("wechat_user_id", "template_id", "kind", "remaining", "status")
+            + ("client_unpaired", "event_unpaired", "updated_at"),
+            [(i, TEMPLATE, "one_time", 1, "accept", 0, 0, now) for i in ids],
+        )
+        data = '{"items":[{"item_id":1,"version_id":1,"name":"高校毕业生就业补贴","amount_fen":120000}],"count":1,"total_fen":120000}'  # noqa: E501
+        write_rows(
+            session,
+            OutboxMessage.__table__,
+            ("kind", "dedupe_key", "subject_id", "title", "body", "data", "page", "urgent")
+            + ("status", "attempts", "next_attempt_at", "created_at"),
+            [
+                (messages.NEW_MATCHES, f"bench:{i}", i, "您有新的政策可享", "高校毕业生就业补贴")
+                + (data, pages.home(), False, MessageStatus.PENDING, 0, now, now)
+                for i in ids
+            ],
+        )
+        session.commit()
+
+
+def dispatch_all(database: Database, gateway: WeChatGateway, settings: DispatchSettings, **kw):  # type: ignore[no-untyped-def]
+    """Run a dispatcher until no delivery is pending or sending; return counts and seconds."""
+    dispatcher = make_dispatcher(database, gateway, settings, **kw)
+    counts: Counter[str] = Counter()
+    started = time.perf_counter()
+    try:
+        while True:
+            counts.update(dispatcher.run())
+            with database.session() as session:
+                open_count = session.scalar(
+                    select(func.count())
+                    .select_from(MessageDelivery)
+                    .where(
+                        MessageDelivery.status.in_([MessageStatus.PENDING, MessageStatus.SENDING])
+                    )
+                )
+            if not open_count:
+                break
+            time.sleep(0.2)  # retries wait out their backoff
+    finally:
+        dispatcher.close()
+    return counts, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--faults", action="store_true")
+    parser.add_argument("--db", choices=("sqlite", "mysql"), default="sqlite")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rate", type=float, default=1000.0, help="token bucket, pushes/s")
+    parser.add_argument("--baseline", type=int, default=300, help="messages sent one at a time")
+    args = parser.parse_args()
+    logging.getLogger("notify.wechat").setLevel(logging.ERROR)  # each fault would log a line
+
+    redis = None
+    if args.db == "mysql":
+        redis = redis_lib.Redis.from_url(REDIS_URL)
+        redis.flushdb()
+    emulator = Emulator()
+    try:
+        emulator.control("POST", "faults", path=SEND, latency_ms=args.latency_ms)
+        if args.faults:  # the first fault that fires wins; the last one is the plain latency
+            emulator.control("DELETE", "faults")
+            for fault in (
+                {"errcode": 45009, "probability": 0.01, "seed": 1},
+                {"status": 500, "probability": 0.05, "seed": 2},
+                {"hang": True, "hang_seconds": 1.5, "probability": 0.02, "seed": 3},
+                {"latency_ms": args.latency_ms},
+            ):
+                emulator.control("POST", "faults", path=SEND, **fault)
+        gateway = WeChatGateway(
+            appid=APPID,
+            secret=SECRET,
+            api_base=emulator.url,
+            timeout=1.0,
+            redis=redis,
+            redis_prefix="kxbench",
+            miniprogram_state="formal",
+        )
+        settings = DispatchSettings(
+            concurrency=args.concurrency,
+            backoff_base=0.5,
+            backoff_cap=4.0,
+            max_attempts=10,
+            quiet_start=DispatchSettings().quiet_start,
+            quiet_end=DispatchSettings().quiet_start,  # no quiet hours in a benchmark
+        )
+        total = args.messages + args.baseline
+        openids = [f"o-bench-{n:07d}" for n in range(total)]
+        emulator.control(
+            "POST",
+            "subscriptions",
+            grants=[{"openid": o, "template_id": TEMPLATE, "count": 1} for o in openids],
+        )
+        with scratch_database(args.db) as database:
+            emit("messages", args.messages)
+            enqueue(database, openids[: args.baseline])
+            one = DispatchSettings(**(vars(settings) | {"concurrency": 1}))
+            _, baseline_s = dispatch_all(database, gateway, one, rate=args.rate, redis=redis)
+            baseline_rate = args.baseline / baseline_s
+
+            enqueue(database, openids[args.baseline :])
+            counts, seconds = dispatch_all(database, gateway, settings, rate=args.rate, redis=redis)
+            received = Counter(m["touser"] for m in emulator.control("GET", "messages")["messages"])
+            wanted = openids[args.baseline :]
+            with database.session() as session:
+                measured = MessageDelivery.id > args.baseline
+                latencies = [
+                    (sent - created).total_seconds()
+                    for sent, created in session.execute(
+                        select(MessageDelivery.sent_at, OutboxMessage.created_at)
+                        .join(OutboxMessage, OutboxMessage.id == MessageDelivery.message_id)
+                        .where(measured, MessageDelivery.sent_at.is_not(None))
+                    )
+                ]
+                sent_rows = session.scalar(
+                    select(func.count())
+                    .select_from(MessageDelivery)
+                    .where(measured, MessageDelivery.status == MessageStatus.SENT)
+                )
+            duplicates = sum(max(received[o] - 1, 0) for o in wanted)
+            lost = sum(1 for o in wanted if received[o] == 0)
+            emit("sent", int(sent_rows or 0))
+            emit("throughput_msgs_per_s", args.messages / seconds)
+            emit("duplicates", duplicates)
+            emit("lost", lost)
+            emit("p95_enqueue_to_sent_s", statistics.quantiles(latencies, n=20)[-1])
+            emit("baseline_one_at_a_time_msgs_per_s", baseline_rate)
+            emit("speedup_vs_baseline", (args.messages / seconds) / baseline_rate)
+            emit("retries", counts.get("retry_later", 0))
+            emit("failed", counts.get("failed", 0))
+            emit("peak_rss_mb", peak_rss_mb())
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
