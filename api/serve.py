@@ -34,9 +34,10 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
     emulator = _start_emulator(settings)
     scheduler = None
     if settings.scheduler == "inprocess":  # guarded like `kuaixiang scheduler`: see jobs.runner
+        from api.extensions import dispatcher_for
         from jobs.scheduler import build_scheduler
 
-        scheduler = build_scheduler(database)
+        scheduler = build_scheduler(database, dispatcher=lambda: dispatcher_for(app))
         scheduler.start()
     base = f"http://{settings.host}:{settings.port}"
     click.secho(f"政策快享 serving {base}  (API docs {base}/docs, Ctrl-C to stop)", fg="green")

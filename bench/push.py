@@ -2,11 +2,11 @@
 
     python -m bench.push --messages 20000 --latency-ms 50 [--faults] [--db sqlite|mysql]
 
-The WeChat emulator runs as its own process (`kuaixiang wx-emulator`) with the given latency on
-every send; `--faults` adds 5% HTTP 500, 2% timeouts and 1% errcode 45009. Every message is
-enqueued at once (as a nightly reconcile or a broad new item would), then one dispatcher sends
-until every delivery is final. The baseline is the same dispatcher with one push in flight at a
-time, over a sample. Duplicates and losses are counted from what the emulator received.
+The WeChat emulator runs in its own process (gunicorn, connections kept alive) and answers every
+send after the given latency; `--faults` adds 5% HTTP 500, 2% timeouts and 1% errcode 45009.
+Every message is enqueued at once (as a nightly reconcile or a broad new item would), then one
+dispatcher sends until every delivery is final. The baseline is the same dispatcher with one push
+in flight at a time, over a sample. Duplicates and losses are counted from what the emulator got.
 """
 
 from __future__ import annotations
@@ -58,14 +58,17 @@ def _free_port() -> int:
 
 
 class Emulator:
-    """`kuaixiang wx-emulator` in its own process, driven through /_emulator/."""
+    """The emulator in its own process under gunicorn (keep-alive), driven through /_emulator/."""
 
     def __init__(self) -> None:
         self.url = f"http://127.0.0.1:{_free_port()}"
         port = self.url.rsplit(":", 1)[1]
         env = os.environ | {"KX_WECHAT_APPID": APPID, "KX_WECHAT_SECRET": SECRET}
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(
-            [KUAIXIANG, "wx-emulator", "--port", port],
+            [gunicorn, "-k", "gthread", "--workers", "1", "--threads", "128"]
+            + ["--keep-alive", "30", "--bind", f"127.0.0.1:{port}"]
+            + ["notify.emulator.server:wsgi_app()"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -19,6 +21,7 @@ from services.publishing import workflow
 # (a tick run by one process is not run again by another: jobs.runner.run_guarded).
 ANCHOR = datetime(2026, 1, 1, tzinfo=SHANGHAI)
 MISFIRE_GRACE_SECONDS = 300
+DISPATCH_RUN_SECONDS = 50  # a dispatch run ends by then; the next tick goes on
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,38 @@ def _expire_items(database: Database) -> dict[str, int]:
     return {name: value for name, value in counts.items() if value}
 
 
-def all_jobs() -> list[Job]:
-    """Return the jobs the scheduler runs."""
+def _dispatch(make: Callable[[], Any]) -> JobFunction:
+    """Return the dispatch job's work: one long-lived dispatcher, made on the first run."""
+    made: list[Any] = []
+
+    def work(_database: Database) -> dict[str, int]:
+        if not made:
+            made.append(make())
+        return made[0].run(max_seconds=DISPATCH_RUN_SECONDS)
+
+    return work
+
+
+def all_jobs(dispatcher: Callable[[], Any] | None = None) -> list[Job]:
+    """Return the jobs the scheduler runs.
+
+    `dispatcher` makes the notify.dispatcher.Dispatcher that sends pushes (it needs the app's
+    gateway and settings); without it there is no dispatch job.
+    """
+    dispatch = (
+        [
+            Job(
+                "dispatch",
+                _dispatch(dispatcher),
+                every(seconds=2),
+                "把待发的订阅消息发给微信：配额、静默时段、重试",
+                record_idle=False,
+                lease_ttl=120,
+            )
+        ]
+        if dispatcher is not None
+        else []
+    )
     return [
         Job(
             "match_changes",
@@ -100,7 +133,7 @@ def all_jobs() -> list[Job]:
             record_idle=False,
             lease_ttl=120,
         ),
-        # "dispatch" (send pending outbox messages to WeChat, every few seconds) goes here.
+        *dispatch,
         Job(
             "compact_profiles",
             _compact_profiles,
@@ -135,9 +168,9 @@ def all_jobs() -> list[Job]:
     ]
 
 
-def job_named(name: str) -> Job:
+def job_named(name: str, dispatcher: Callable[[], Any] | None = None) -> Job:
     """Return the registered job with this name, or raise KeyError."""
-    for job in all_jobs():
+    for job in all_jobs(dispatcher):
         if job.name == name:
             return job
     raise KeyError(name)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -62,12 +63,19 @@ def run_scheduled(database: Database, job: Job) -> Outcome:
 
 
 def build_scheduler(
-    database: Database, *, jobs: Sequence[Job] | None = None, blocking: bool = False
+    database: Database,
+    *,
+    jobs: Sequence[Job] | None = None,
+    blocking: bool = False,
+    dispatcher: Callable[[], Any] | None = None,
 ) -> BaseScheduler:
-    """Return a scheduler (not started) with every registered job (or the given ones)."""
+    """Return a scheduler (not started) with every registered job (or the given ones).
+
+    `dispatcher` makes the push dispatcher for the dispatch job (see jobs.registry.all_jobs).
+    """
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=SHANGHAI)
-    for job in all_jobs() if jobs is None else jobs:
+    for job in all_jobs(dispatcher) if jobs is None else jobs:
         scheduler.add_job(
             run_scheduled,
             trigger=job.trigger,
@@ -108,14 +116,19 @@ class _Stop(BaseException):
     """Raised in the main thread by the first SIGTERM or SIGINT to leave the scheduler's loop."""
 
 
-def run_until_stopped(database: Database, *, jobs: Sequence[Job] | None = None) -> str:
+def run_until_stopped(
+    database: Database,
+    *,
+    jobs: Sequence[Job] | None = None,
+    dispatcher: Callable[[], Any] | None = None,
+) -> str:
     """Run every job in this process until SIGTERM or SIGINT; return the signal's name.
 
     The first signal leaves the scheduler's loop; the scheduler then shuts down waiting for the
     running jobs, which finish and release their leases. A second signal while waiting is logged
     and otherwise ignored.
     """
-    scheduler = build_scheduler(database, jobs=jobs, blocking=True)
+    scheduler = build_scheduler(database, jobs=jobs, blocking=True, dispatcher=dispatcher)
     received: list[str] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -141,6 +141,35 @@ def _insert_ignore(model: Any) -> Any:
 def dispatcher_name() -> str:
     """Return a name unique to this dispatcher: host, pid and a random tag."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def update_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Update deliveries by id with few statements: one per set of columns, CASE where they differ.
+
+    (An executemany of UPDATEs costs one round trip per row on MariaDB.)
+    """
+    by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    table = MessageDelivery.__table__
+    for columns, group in by_columns.items():
+        for start in range(0, len(group), 500):
+            chunk = group[start : start + 500]
+            ids = [row["id"] for row in chunk]
+            values: dict[str, Any] = {}
+            for name in columns:
+                if name == "id":
+                    continue
+                distinct = {row[name] for row in chunk}
+                if len(distinct) == 1:
+                    values[name] = chunk[0][name]
+                else:
+                    column = table.c[name]
+                    values[name] = case(
+                        {row["id"]: literal(row[name], column.type) for row in chunk},
+                        value=table.c.id,
+                    )
+            session.execute(update(table).where(table.c.id.in_(ids)).values(**values))
 
 
 def fan_out(database: Database, settings: DispatchSettings) -> int:
@@ -353,8 +382,7 @@ class Dispatcher:
             }
             for row in rows
         ]
-        if values:
-            session.execute(update(MessageDelivery), values)
+        update_rows(session, values)
 
     def _group(
         self, session: Session, rows: Sequence[Any], now: datetime, counts: Counter[str]
@@ -373,13 +401,18 @@ class Dispatcher:
         )
         contents = self._contents(session, {row.message_id for row in rows})
         lease = now + timedelta(seconds=self.settings.lease_seconds)
+        keys = list(groups.items())  # sorted by user and template: locks are taken in one order
+        need = [
+            (user_id, template_id, template_id in self.settings.long_term_templates)
+            for (user_id, template_id, *_), group in keys
+            if not any(row.quota_held for row in group)
+        ]
+        granted = iter(quotas.take_many(session, need))
         pushes, changes = [], []
-        for (user_id, template_id, *_), group in groups.items():  # sorted: no lock-order cycles
+        for (user_id, template_id, *_), group in keys:
             long_term = template_id in self.settings.long_term_templates
             held = any(row.quota_held for row in group)
-            if not held and not quotas.take(
-                session, wechat_user_id=user_id, template_id=template_id, long_term=long_term
-            ):
+            if not held and not next(granted):
                 changes += [
                     {"id": r.id, "status": MessageStatus.WAITING, "quota_held": False}
                     | {"locked_by": None, "locked_until": None}
@@ -409,8 +442,7 @@ class Dispatcher:
                     message_id=group[0].message_id,
                 )
             )
-        if changes:
-            session.execute(update(MessageDelivery), changes)
+        update_rows(session, changes)
         counts["claimed"] += sum(len(p.delivery_ids) for p in pushes)
         return pushes
 
@@ -507,8 +539,7 @@ class Dispatcher:
                         "finished_at": outcome.finished_at,
                     }
                 )
-            if changes:
-                session.execute(update(MessageDelivery), changes)
+            update_rows(session, changes)
             if attempts:
                 session.execute(insert(DeliveryAttempt), attempts)
             session.commit()

@@ -268,10 +268,18 @@ class WeChatGateway:
         }
 
     def widen_pool(self, size: int) -> None:
-        """Keep up to `size` connections open, for that many concurrent sends."""
+        """Keep up to `size` connections open, for that many concurrent sends.
+
+        Proxy settings are read from the environment once, here, instead of on every request
+        (requests would otherwise look for proxies and a .netrc file per call).
+        """
+        http = self._client._http
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(size, 10))
         for scheme in ("http://", "https://"):
-            self._client._http.mount(scheme, adapter)
+            http.mount(scheme, adapter)
+        if http.trust_env:
+            http.proxies.update(requests.utils.get_environ_proxies(self.api_base))
+            http.trust_env = False
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

@@ -30,7 +30,10 @@ from sqlalchemy.orm import Session
 
 from models import MessageDelivery, MessageStatus, QuotaKind, SubscriptionQuota
 from models.base import UTCDateTime
+from notify.quotas import give_back, refused, remaining, take
 from services.errors import InvalidInput
+
+__all__ = ["give_back", "opt_out", "record_results", "refused", "remaining", "take"]
 
 Source = Literal["client", "event"]
 
@@ -106,59 +109,6 @@ def opt_out(session: Session, *, wechat_user_id: int, template_id: str, now: dat
         .values(status=REJECT, remaining=0, updated_at=now)
         .execution_options(**_NO_SYNC)
     )
-
-
-def take(session: Session, *, wechat_user_id: int, template_id: str, long_term: bool) -> bool:
-    """Reserve one send of this template for this user; False when there is no quota."""
-    if long_term:
-        found = session.scalar(
-            select(Q.id).where(_key(wechat_user_id, template_id), Q.status == ACCEPT)
-        )
-        return found is not None
-    taken = session.execute(
-        update(Q)
-        .where(_key(wechat_user_id, template_id), Q.remaining > 0)
-        .values(remaining=Q.remaining - 1)
-        .execution_options(**_NO_SYNC)
-    ).rowcount
-    return taken == 1
-
-
-def give_back(session: Session, *, wechat_user_id: int, template_id: str, long_term: bool) -> None:
-    """Undo a take() whose send did not happen (a retryable failure, an expired delivery)."""
-    if long_term:
-        return
-    session.execute(
-        update(Q)
-        .where(_key(wechat_user_id, template_id))
-        .values(remaining=Q.remaining + 1)
-        .execution_options(**_NO_SYNC)
-    )
-
-
-def refused(session: Session, *, wechat_user_id: int, template_id: str, long_term: bool) -> None:
-    """WeChat answered 43101: the one-time count is used up, or the long-term one was revoked."""
-    values: dict[str, object] = {"remaining": 0}
-    if long_term:
-        values["status"] = REJECT
-    session.execute(
-        update(Q)
-        .where(_key(wechat_user_id, template_id))
-        .values(**values)
-        .execution_options(**_NO_SYNC)
-    )
-
-
-def remaining(session: Session, *, wechat_user_id: int, template_id: str, long_term: bool) -> int:
-    """Return how many more sends are allowed (long-term: 1 when on, 0 when off)."""
-    row = session.execute(
-        select(Q.remaining, Q.status).where(_key(wechat_user_id, template_id))
-    ).first()
-    if row is None:
-        return 0
-    if long_term:
-        return 1 if row.status == ACCEPT else 0
-    return max(row.remaining, 0)
 
 
 # --- internals ---------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def jobs_list() -> None:
     from services import leases
 
     database = current_app.extensions["kx.db"]
-    for job in all_jobs():
+    for job in all_jobs(_dispatcher()):
         with database.session() as session:
             last = session.scalar(  # a skipped run says only that another process had it
                 select(JobRun)
@@ -90,7 +90,7 @@ def jobs_run(name: str) -> None:
     from jobs.runner import lease_name, run_guarded
 
     try:
-        job = job_named(name)
+        job = job_named(name, _dispatcher())
     except KeyError:
         raise click.ClickException(f"no job named {name}") from None
     outcome = run_guarded(
@@ -119,3 +119,11 @@ def jobs_run(name: str) -> None:
     if outcome.status != "succeeded":
         click.echo(outcome.error or "", err=True)
         sys.exit(1)
+
+
+def _dispatcher():  # type: ignore[no-untyped-def]
+    """Return a maker of the app's push dispatcher, for the dispatch job."""
+    from api.extensions import dispatcher_for
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return lambda: dispatcher_for(app)

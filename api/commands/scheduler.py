@@ -32,5 +32,10 @@ def scheduler_command(jobs_from: str | None) -> None:
     if jobs_from:
         module, _, function = jobs_from.partition(":")
         jobs = getattr(importlib.import_module(module), function)()
-    stopped_by = run_until_stopped(current_app.extensions["kx.db"], jobs=jobs)
+    from api.extensions import dispatcher_for
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stopped_by = run_until_stopped(
+        app.extensions["kx.db"], jobs=jobs, dispatcher=lambda: dispatcher_for(app)
+    )
     click.echo(f"scheduler stopped ({stopped_by})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from types import TracebackType
 from typing import Any
@@ -18,17 +19,23 @@ TOKEN_PATHS = ("/cgi-bin/stable_token", "/cgi-bin/token")
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Log method, path and status only: query strings carry secrets and codes.
-
-    HTTP/1.1 keeps connections open between calls, as WeChat's servers do.
-    """
-
-    protocol_version = "HTTP/1.1"
+    """Log method, path and status only: query strings carry secrets and codes."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log the request line without its query string, at DEBUG."""
         path = getattr(self, "path", "").split("?", 1)[0]
         log.debug("wx-emulator %s %s %s", getattr(self, "command", "-"), path, code)
+
+
+def wsgi_app() -> Any:
+    """Return the emulator as a WSGI app for gunicorn (one worker, many threads, keep-alive).
+
+    The appid and secret come from KX_WECHAT_APPID / KX_WECHAT_SECRET. Werkzeug's server closes
+    every connection; under `gunicorn -k gthread` clients keep theirs, as with WeChat's servers.
+    """
+    appid = os.environ.get("KX_WECHAT_APPID") or "wx0000000000000000"
+    secret = os.environ.get("KX_WECHAT_SECRET") or "emulator-secret"
+    return create_emulator_app(EmulatorState(appid=appid, secret=secret))
 
 
 class EmulatorServer:
