@@ -8,6 +8,8 @@ import sys
 BENCHMARKS = [
     ["bench.seed", "--persons", "100000", "--db", "sqlite"],
     ["bench.rules"],
+    ["bench.matching", "--persons", "100000", "--items", "500", "--db", "sqlite"],
+    ["bench.push", "--messages", "20000", "--latency-ms", "50"],
 ]
 
 

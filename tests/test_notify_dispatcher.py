@@ -275,3 +275,45 @@ def test_two_dispatchers_at_once_send_each_message_once(app, settings, session, 
     assert got == sorted(f"o-many-{n}" for n in range(60))  # each once, none missing
     assert sum(r.get("sent", 0) for r in results) == 60
     assert all(r.get("sent", 0) > 0 for r in results), results  # both did work
+
+
+def test_the_dispatch_job_sends_through_jobs_run(app, settings, session, wx, alice) -> None:
+    from api.cli import cli
+
+    subject_id, alice_id = alice
+    pf.give_quota(session, alice_id, 1)
+    wx.grant("o-alice", pf.NEW)
+    pf.new_match(session, subject_id)
+
+    done = app.test_cli_runner().invoke(cli, ["jobs", "run", "dispatch"])
+
+    assert done.exit_code == 0, done.output
+    assert "dispatch: succeeded" in done.output and len(wx.messages()) == 1
+    listed = app.test_cli_runner().invoke(cli, ["jobs", "list"])
+    assert any(line.startswith("dispatch ") for line in listed.output.splitlines())
+
+
+def test_operators_list_failed_pushes_and_send_them_again(app, settings, session, wx, alice):
+    from api.cli import cli
+
+    subject_id, alice_id = alice
+    pf.give_quota(session, alice_id, 1)
+    wx.grant("o-alice", pf.NEW)
+    wx.inject(SEND, errcode=47003, errmsg="argument invalid! data.thing1.value invalid", times=1)
+    pf.new_match(session, subject_id)
+    dispatcher(app, settings).run()
+    runner = app.test_cli_runner()
+
+    listed = runner.invoke(cli, ["outbox", "failed"])
+    (row,) = pf.deliveries(session)
+    assert f"{row.id}\tnew_matches" in listed.output and "47003" in listed.output
+    assert "o-alice" not in listed.output  # openids are masked
+    retried = runner.invoke(cli, ["outbox", "retry", str(row.id)])
+    assert "deliveries queued again: 1" in retried.output
+    assert dispatcher(app, settings).run()["sent"] == 1
+    status = runner.invoke(cli, ["outbox", "status"])
+    assert "deliveries: sent 1" in status.output
+    from models import AuditEntry
+
+    (entry,) = session.query(AuditEntry).filter_by(action="delivery.retry").all()
+    assert entry.after == {"delivery_ids": [row.id]} and entry.actor_name == "kuaixiang CLI"
