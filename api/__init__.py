@@ -9,7 +9,18 @@ from api.config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app from settings (default: the KX_* environment)."""
-    from api import admin, auth, docs, errors, extensions, health, requests, wechat_callback
+    from api import (
+        admin,
+        auth,
+        docs,
+        errors,
+        extensions,
+        health,
+        requests,
+        resident,
+        resident_auth,
+        wechat_callback,
+    )
     from models.context import configure_logging
 
     settings = settings or Settings.from_env()
@@ -32,12 +43,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     extensions.wechat.init_app(app, settings)
     extensions.limiter.init_app(app)
     extensions.api.init_app(app)
-    for name, scheme in auth.SECURITY_SCHEMES.items():
+    for name, scheme in (auth.SECURITY_SCHEMES | resident_auth.RESIDENT_SCHEME).items():
         extensions.api.spec.components.security_scheme(name, scheme)
     errors.register_error_handlers(app)
     requests.register_request_id(app)
     docs.register_assets(app)
     extensions.api.register_blueprint(health.blp)
     admin.register(extensions.api)
+    resident.register(extensions.api)
     extensions.api.register_blueprint(wechat_callback.blp)
     return app

@@ -1,7 +1,15 @@
 """Tables and the session; no business decisions live here."""
 
 from models.base import Base
-from models.claim import ActorKind, Claim, ClaimEvent, ClaimStatus, Grant, GrantStatus
+from models.claim import (
+    ActorKind,
+    Claim,
+    ClaimEvent,
+    ClaimMaterial,
+    ClaimStatus,
+    Grant,
+    GrantStatus,
+)
 from models.db import Database, vault_of
 from models.matching import ChangeEvent, ChangeKind, Lease, SubjectMatches, Verdict
 from models.notify import (
@@ -23,11 +31,12 @@ from models.policy import (
     PolicyItem,
     PolicyItemVersion,
     PolicyStatus,
+    SearchTerm,
     SubjectKind,
     VersionStatus,
 )
 from models.subject import CHUNK_SIZE, ImportBatch, ProfileChunk, Subject
-from models.wechat import Relation, SubjectBinding, WeChatUser
+from models.wechat import Relation, ResidentSession, SubjectBinding, WeChatUser
 
 __all__ = [
     "CATEGORIES",
@@ -39,6 +48,7 @@ __all__ = [
     "ChangeKind",
     "Claim",
     "ClaimEvent",
+    "ClaimMaterial",
     "ClaimStatus",
     "Database",
     "DeliveryAttempt",
@@ -61,12 +71,14 @@ __all__ = [
     "ProfileChunk",
     "QuotaKind",
     "Relation",
+    "ResidentSession",
     "Role",
     "StaffKind",
     "StaffRole",
     "StaffUser",
     "Subject",
     "SubjectBinding",
+    "SearchTerm",
     "SubjectKind",
     "SubjectMatches",
     "SubscriptionQuota",

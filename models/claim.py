@@ -91,6 +91,24 @@ class ClaimEvent(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ClaimMaterial(IdMixin, Base):
+    """A file uploaded for a claim (营业执照, 毕业证 …), kept through the storage seam."""
+
+    __tablename__ = "claim_materials"
+
+    claim_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("claims.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int] = mapped_column(BigId, ForeignKey("wechat_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # which required material this is
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Grant(IdMixin, Base):
     """A benefit granted without application (免申即享), once per subject and item version."""
 

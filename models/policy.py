@@ -164,3 +164,20 @@ class PolicyItemVersion(IdMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+
+
+class SearchTerm(Base):
+    """One word of a policy's or item's text, segmented (Chinese has no spaces), for search."""
+
+    __tablename__ = "search_terms"
+    __table_args__ = (Index("ix_search_terms_term_policy_id", "term", "policy_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    term: Mapped[str] = mapped_column(String(64))
+    policy_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("policies.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("policy_items.id", ondelete="CASCADE"), index=True
+    )
+    weight: Mapped[int] = mapped_column(Integer, default=1)  # title words count more

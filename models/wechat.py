@@ -53,3 +53,19 @@ class SubjectBinding(IdMixin, Base):
     verified_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResidentSession(IdMixin, Base):
+    """A resident's refresh token (kept as its hash): rotated on use, revoked on logout."""
+
+    __tablename__ = "resident_sessions"
+
+    wechat_user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("wechat_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[bytes] = mapped_column(Hash32, unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    replaced_by_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
