@@ -1,0 +1,119 @@
+// 首页「我的政策」: 红利预期 (GET /me/summary) and the matched items (GET /me/matches), with a
+// button that asks for push subscriptions from the tap.
+const api = require('../../utils/api')
+const subscribe = require('../../utils/subscribe')
+const nav = require('../../utils/nav')
+const fmt = require('../../utils/format')
+
+const PAGE_SIZE = 20
+const SCENE = 'home'
+
+// Field access for this page's answers.
+function summaryView(answer) {
+  const s = answer || {}
+  return {
+    total: fmt.yuan(s.total_fen || 0),
+    eligibleCount: s.eligible_count || 0,
+    unknownCount: s.unknown_count || 0,
+    subjectCount: s.subject_count === undefined ? 1 : s.subject_count,
+  }
+}
+
+function matchView(entry) {
+  return {
+    key: `${entry.subject_id}-${entry.item_id}`,
+    itemId: entry.item_id,
+    subjectId: entry.subject_id,
+    name: entry.item_name,
+    subjectName: entry.subject_name || '',
+    status: entry.status,
+    statusLabel: fmt.label(fmt.MATCH_LABELS, entry.status),
+    mode: fmt.label(fmt.MODE_LABELS, entry.mode),
+    amount: fmt.yuan(entry.amount_fen),
+    deadline: fmt.shanghaiTime(entry.apply_until, false),
+  }
+}
+
+Component({
+  data: {
+    loading: true,
+    error: '',
+    summary: null,
+    items: [],
+    page: 1,
+    hasMore: false,
+    loadingMore: false,
+    subscribeNote: '',
+  },
+  methods: {
+    onLoad() {
+      subscribe.prepare(SCENE).catch(() => null)
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    onReachBottom() {
+      return this.loadMore()
+    },
+    load() {
+      this.setData({ loading: true, error: '' })
+      return Promise.all([api.call('summary'), api.page('matches', { query: { page: 1, page_size: PAGE_SIZE } })])
+        .then(([summary, matches]) => {
+          this.setData({
+            loading: false,
+            summary: summaryView(summary),
+            items: matches.items.map(matchView),
+            page: 1,
+            hasMore: matches.hasMore,
+          })
+        })
+        .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    loadMore() {
+      if (!this.data.hasMore || this.data.loadingMore) return Promise.resolve()
+      const next = this.data.page + 1
+      this.setData({ loadingMore: true })
+      return api
+        .page('matches', { query: { page: next, page_size: PAGE_SIZE } })
+        .then((matches) => {
+          this.setData({
+            items: this.data.items.concat(matches.items.map(matchView)),
+            page: next,
+            hasMore: matches.hasMore,
+            loadingMore: false,
+          })
+        })
+        .catch(() => this.setData({ loadingMore: false }))
+    },
+    retry() {
+      return this.load()
+    },
+    openItem(event) {
+      const { id, subject } = event.currentTarget.dataset
+      nav.go(`/pages/item/item?id=${id}&subject_id=${subject}`)
+    },
+    goBind() {
+      nav.go('/pages/me/me')
+    },
+    goPolicies() {
+      nav.go('/pages/policies/policies')
+    },
+    goGrants() {
+      nav.go('/pages/grants/grants')
+    },
+    goClaims() {
+      nav.go('/pages/claims/claims')
+    },
+    goCalculator() {
+      nav.go('/pages/calculator/calculator')
+    },
+    askSubscribe() {
+      return subscribe.ask(SCENE).then((outcome) => {
+        const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
+        if (outcome.notReady) return
+        this.setData({ subscribeNote: accepted.length ? `已订阅 ${accepted.length} 项提醒` : '未订阅提醒，可随时再次开启' })
+      })
+    },
+  },
+})

@@ -1,0 +1,104 @@
+// Subscribe-message prompts. WeChat shows the popup only when wx.requestSubscribeMessage runs in
+// a tap handler with nothing asynchronous before it, so a page calls prepare(scene) when it loads
+// (GET /me/subscriptions/templates?scene=…) and ask(scene) from the tap. Each group of template
+// ids (one-time and long-term never mixed, at most 3 per call) is one popup; the first runs inside
+// the tap, later ones from the previous popup's callback, and a group WeChat refused to show is
+// asked first on the next tap. What the resident chose is reported to POST /me/subscriptions.
+const api = require('./api')
+
+const MAX_PER_CALL = 3
+const ANSWERS = ['accept', 'reject', 'ban', 'filter', 'acceptWithAudio', 'acceptWithAlert']
+
+const prepared = {} // scene → {groups: [[id…]…]} once loaded
+const loading = {} // scene → promise
+const pending = {} // scene → groups not yet shown
+
+// The answer's template groups as lists of ids (field access for this endpoint lives here).
+function groupsFrom(answer) {
+  const list = Array.isArray(answer) ? answer : (answer && answer.groups) || []
+  return list
+    .map((group) => (Array.isArray(group) ? group : group.template_ids || []))
+    .filter((ids) => ids.length)
+    .reduce((all, ids) => {
+      for (let i = 0; i < ids.length; i += MAX_PER_CALL) all.push(ids.slice(i, i + MAX_PER_CALL))
+      return all
+    }, [])
+}
+
+function prepare(scene) {
+  if (prepared[scene]) return Promise.resolve(prepared[scene])
+  if (!loading[scene]) {
+    loading[scene] = api
+      .call('subscriptionTemplates', { query: { scene }, silent: true })
+      .then((answer) => {
+        prepared[scene] = { groups: groupsFrom(answer) }
+        return prepared[scene]
+      })
+      .finally(() => {
+        delete loading[scene]
+      })
+  }
+  return loading[scene]
+}
+
+function isReady(scene) {
+  return !!(prepared[scene] && prepared[scene].groups.length)
+}
+
+// Keep only the per-template answers of a popup's success result.
+function answersOf(result, ids) {
+  const answers = {}
+  ids.forEach((id) => {
+    if (ANSWERS.indexOf(result[id]) >= 0) answers[id] = result[id]
+  })
+  return answers
+}
+
+function report(results) {
+  if (!Object.keys(results).length) return Promise.resolve(null)
+  return api.call('reportSubscriptions', { body: { results }, silent: true }).catch(() => null)
+}
+
+// Call from a tap handler, synchronously. Resolves to {asked, results, reported, notReady}.
+function ask(scene) {
+  if (!isReady(scene)) {
+    prepare(scene).catch(() => null)
+    wx.showToast({ title: '订阅准备中，请稍后再点一次', icon: 'none' })
+    return Promise.resolve({ asked: 0, results: {}, notReady: true })
+  }
+  const order = pending[scene] && pending[scene].length ? pending[scene] : prepared[scene].groups
+  const queue = order.slice()
+  const missed = []
+  const results = {}
+  let asked = 0
+  return new Promise((resolve) => {
+    const next = () => {
+      const ids = queue.shift()
+      if (!ids) {
+        pending[scene] = missed
+        report(results).then((reported) => resolve({ asked, results, reported: !!reported }))
+        return
+      }
+      wx.requestSubscribeMessage({
+        tmplIds: ids,
+        success: (result) => {
+          asked += 1
+          Object.assign(results, answersOf(result || {}, ids))
+          next()
+        },
+        fail: () => {
+          missed.push(ids)
+          next()
+        },
+      })
+    }
+    next()
+  })
+}
+
+function reset() {
+  Object.keys(prepared).forEach((key) => delete prepared[key])
+  Object.keys(pending).forEach((key) => delete pending[key])
+}
+
+module.exports = { prepare, isReady, ask, groupsFrom, reset, MAX_PER_CALL }
