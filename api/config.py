@@ -94,6 +94,20 @@ VARIABLES: list[tuple[str, str, str]] = [
         "inprocess",
         "`inprocess` runs jobs inside `kuaixiang run`; `off` leaves them to `kuaixiang scheduler`",
     ),
+    (
+        "KX_IDENTITY_PROVIDER",
+        "local",
+        "who verifies a resident binding an identity: `local` (check digits and imported "
+        "profiles) or `province` (the province's unified identity service)",
+    ),
+    ("KX_IDENTITY_URL", "(unset)", "base URL of the province identity service (`province` only)"),
+    ("KX_IDENTITY_KEY", "(unset)", "bearer key for the province identity service"),
+    ("KX_IDENTITY_TIMEOUT", "5", "seconds to wait for the province identity service"),
+    (
+        "KX_RESIDENT_RATE_LIMIT",
+        "120/minute",
+        "requests per resident (by user id) across all mini-program endpoints",
+    ),
     ("KX_HOST", "127.0.0.1", "address `kuaixiang run` listens on"),
     ("KX_PORT", "5000", "port `kuaixiang run` listens on"),
     ("KX_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
@@ -146,6 +160,11 @@ class Settings:
     send_concurrency: int = 32
     send_max_attempts: int = 6
     scheduler: str = "inprocess"
+    identity_provider: str = "local"
+    identity_url: str | None = None
+    identity_key: str = field(default="", repr=False)
+    identity_timeout: float = 5.0
+    resident_rate_limit: str = "120/minute"
     host: str = "127.0.0.1"
     port: int = 5000
     log_level: str = "INFO"
@@ -218,6 +237,10 @@ class Settings:
             scheduler=_choice(
                 "KX_SCHEDULER", env.get("KX_SCHEDULER", "inprocess"), ("inprocess", "off")
             ),
+            **_identity(env),
+            resident_rate_limit=_rate_limit(
+                "KX_RESIDENT_RATE_LIMIT", env.get("KX_RESIDENT_RATE_LIMIT") or "120/minute"
+            ),
             host=env.get("KX_HOST") or "127.0.0.1",
             port=int(_positive_float("KX_PORT", env.get("KX_PORT", "5000"))),
             log_level=_choice(
@@ -226,6 +249,37 @@ class Settings:
                 ("DEBUG", "INFO", "WARNING", "ERROR"),
             ),
         )
+
+
+def _identity(env: Mapping[str, str]) -> dict[str, Any]:
+    provider = _choice(
+        "KX_IDENTITY_PROVIDER", env.get("KX_IDENTITY_PROVIDER") or "local", ("local", "province")
+    )
+    url = env.get("KX_IDENTITY_URL") or None
+    key = env.get("KX_IDENTITY_KEY") or ""
+    if url:
+        url = _check_http_url("KX_IDENTITY_URL", url)
+    if provider == "province" and not url:
+        raise ConfigError("KX_IDENTITY_URL", "required when KX_IDENTITY_PROVIDER=province")
+    if provider == "province" and not key:
+        raise ConfigError("KX_IDENTITY_KEY", "required when KX_IDENTITY_PROVIDER=province")
+    timeout = _positive_float("KX_IDENTITY_TIMEOUT", env.get("KX_IDENTITY_TIMEOUT", "5"))
+    return {
+        "identity_provider": provider,
+        "identity_url": url,
+        "identity_key": key,
+        "identity_timeout": timeout,
+    }
+
+
+def _rate_limit(variable: str, value: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(variable, "must be a rate such as 120/minute or 10 per second") from None
+    return value.strip()
 
 
 def _templates(text: str) -> dict[str, str]:

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from api.extensions import db
+from api.auth import client_ip
+from api.errors import error_body
+from api.extensions import db, limiter, settings_of
 from models import WeChatUser
-from services.errors import Unauthorized
+from services.audit import Actor
+from services.errors import DomainError, TooManyRequests, Unauthorized, Unavailable
 
 RESIDENT_TOKEN_SECONDS = 2 * 3600
 RESIDENT_SCHEME = {
@@ -67,16 +70,61 @@ def current_resident() -> Resident:
     return g.resident
 
 
+def resident_actor() -> Actor:
+    """Return the audit-log actor of this request's resident (never their openid)."""
+    resident = current_resident()
+    return Actor(
+        kind="resident",
+        id=resident.user_id,
+        name=f"wechat_user:{resident.user_id}",
+        request_id=g.get("request_id"),
+        ip=client_ip(),
+    )
+
+
+def resident_key() -> str:
+    """Return the rate-limit key of this request's resident (their user id)."""
+    return f"resident:{current_resident().user_id}"
+
+
+def _resident_rate() -> str:
+    return settings_of().resident_rate_limit
+
+
+# One budget per resident across every resident endpoint (KX_RESIDENT_RATE_LIMIT), counted in
+# the limiter's storage (Redis when configured), so a stolen token cannot hammer the service.
+_per_resident = limiter.shared_limit(_resident_rate, scope="resident", key_func=resident_key)
+
+
 def resident_required(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a logged-in resident; documents the bearer scheme and the 401 answer."""
+    """Require a logged-in resident, within their rate limit; documents 401 and 429."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        limited = _per_resident(view)
+
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             g.resident = _resident_from_request()
-            return view(*args, **kwargs)
+            # End the read transaction: on SQLite it holds the write lock, and a view may call
+            # WeChat or the identity service before it writes.
+            db.session.commit()
+            return limited(*args, **kwargs)
 
         documented = blp.doc(security=[{"residentToken": []}])(wrapper)
+        documented = blp.alt_response(429, description="请求过于频繁，请稍后再试")(documented)
         return blp.alt_response(401, description="未登录或登录已失效")(documented)
 
     return decorator
+
+
+def answer_with_retry_after(error: DomainError) -> tuple[Response, int, dict[str, str]]:
+    """Answer a domain error in the one shape, with Retry-After when the error names one."""
+    seconds = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(seconds)} if seconds else {}
+    return jsonify(error_body(error.status, error.message, error.errors)), error.status, headers
+
+
+def send_retry_after(blp: Blueprint) -> None:
+    """Make the blueprint's 429 and 503 answers say when to retry (WeChat, identity service)."""
+    blp.register_error_handler(TooManyRequests, answer_with_retry_after)
+    blp.register_error_handler(Unavailable, answer_with_retry_after)
