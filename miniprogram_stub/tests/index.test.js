@@ -3,12 +3,31 @@ const { open, text, tap, find, settle } = require('./helpers/page')
 const subscribe = require('../utils/subscribe')
 const auth = require('../utils/auth')
 
-const SUMMARY = { total_fen: 630000, eligible_count: 2, unknown_count: 1, subject_count: 1 }
+const SUMMARY = { year: 2026, subjects: 1, eligible_count: 1, unknown_count: 1, expected_fen: 630000, claimed_count: 0, claimed_fen: 0, received_count: 1, received_fen: 120000 }
+const card = (item, verdict, mode, amountFen, extra = {}) => ({
+  item: { id: item[0], code: `C-${item[0]}`, name: item[1], mode },
+  policy: { id: 8, title: '聊城市高龄津贴发放管理办法' },
+  department: { id: 2, short_name: '市民政局' },
+  subject: { id: 3, kind: 'person', name: '张*' },
+  verdict,
+  amount_fen: amountFen,
+  period: 'monthly',
+  annual_fen: amountFen * 12,
+  apply_from: null,
+  apply_until: null,
+  mode,
+  claim: null,
+  grant: null,
+  acted: false,
+  reason: '符合：户籍东昌府区、年龄 82 周岁',
+  ...extra,
+})
 const MATCHES = [
-  { item_id: 7, subject_id: 3, item_name: '高龄津贴', subject_name: '张*', status: 'eligible', mode: 'auto_grant', amount_fen: 480000 },
-  { item_id: 9, subject_id: 3, item_name: '一次性创业补贴', subject_name: '张*', status: 'unknown', mode: 'one_tap', amount_fen: 150000, apply_until: '2026-12-31T15:59:59' },
+  card([7, '高龄津贴'], 'eligible', 'auto_grant', 10000, { grant: { id: 5, status: 'granted' } }),
+  card([9, '一次性创业补贴'], 'unknown', 'one_tap', 150000, { period: 'once', apply_until: '2026-12-31T23:59:59+08:00' }),
 ]
-const TEMPLATES = { groups: [{ kind: 'one_time', template_ids: ['tpl-new', 'tpl-claim'] }, { kind: 'long_term', template_ids: ['tpl-long'] }] }
+const template = (id, longTerm = false) => ({ template_id: id, kind: 'new_matches', title: '政策匹配提醒', long_term: longTerm, remaining: 0 })
+const TEMPLATES = { scene: 'home', groups: [[template('tpl-new'), template('tpl-claim')], [template('tpl-long', true)]] }
 
 beforeEach(() => {
   subscribe.reset()
@@ -25,7 +44,10 @@ test('shows the expected total and the matched items', async () => {
   const seen = text(page)
   expect(seen).toContain('6,300元')
   expect(seen).toContain('高龄津贴')
-  expect(seen).toContain('4,800元')
+  expect(seen).toContain('100元/月')
+  expect(seen).toContain('符合：户籍东昌府区、年龄 82 周岁')
+  expect(seen).toContain('今年已到账 1 项 1,200元')
+  expect(seen).toContain('待确认')
   expect(seen).toContain('免申即享')
   expect(seen).toContain('待补充信息')
   expect(seen).toContain('截止 2026-12-31')
@@ -54,7 +76,7 @@ test('asks for subscriptions from the tap, one popup per group, and reports the 
 
 test('an unbound resident is asked to bind an identity', async () => {
   install({
-    'GET /me/summary': reply(200, { total_fen: 0, eligible_count: 0, unknown_count: 0, subject_count: 0 }),
+    'GET /me/summary': reply(200, { ...SUMMARY, subjects: 0, eligible_count: 0, unknown_count: 0, expected_fen: 0 }),
     'GET /me/matches': paginated([]),
   })
   const page = await open('pages/index/index')
@@ -62,7 +84,7 @@ test('an unbound resident is asked to bind an identity', async () => {
 })
 
 test('no matches shows the empty state', async () => {
-  install({ 'GET /me/summary': reply(200, { ...SUMMARY, total_fen: 0 }), 'GET /me/matches': paginated([]) })
+  install({ 'GET /me/summary': reply(200, { ...SUMMARY, expected_fen: 0 }), 'GET /me/matches': paginated([]) })
   const page = await open('pages/index/index')
   expect(text(page)).toContain('暂时没有为您匹配到政策')
 })

@@ -6,12 +6,16 @@
 module.exports = {
   login: { method: 'POST', path: '/auth/wechat', body: ['code'], auth: false },
   refresh: { method: 'POST', path: '/auth/refresh', body: ['refresh_token'], auth: false },
-  logout: { method: 'POST', path: '/auth/logout', body: ['refresh_token'] },
+  logout: { method: 'POST', path: '/auth/logout', body: ['refresh_token'], auth: false },
 
   me: { method: 'GET', path: '/me' },
   bindPhone: { method: 'POST', path: '/me/phone', body: ['code'] },
   subjects: { method: 'GET', path: '/me/subjects' },
-  bindSubject: { method: 'POST', path: '/me/subjects', body: ['subject_type', 'name', 'id_number'] },
+  bindSubject: {
+    method: 'POST',
+    path: '/me/subjects',
+    body: ['kind', 'name', 'id_number', 'uscc', 'relation', 'representative'],
+  },
   unbindSubject: { method: 'DELETE', path: '/me/subjects/{subject_id}' },
   matches: { method: 'GET', path: '/me/matches', query: ['page', 'page_size'], paginated: true },
   summary: { method: 'GET', path: '/me/summary' },

@@ -60,10 +60,27 @@ function fromResponse(statusCode, body) {
   })
 }
 
+// Every field error as {leaf field name: first message}: the API nests them by location
+// ({"json": {"form": {"phone": [...]}}}) or names them with dots ({"facts.age": [...]}).
+function fieldErrors(error) {
+  const found = {}
+  const walk = (node, prefix) => {
+    Object.keys(node || {}).forEach((key) => {
+      const value = node[key]
+      const path = prefix ? `${prefix}.${key}` : key
+      if (Array.isArray(value)) found[path.split('.').pop()] = value.map(String).join('；')
+      else if (value && typeof value === 'object') walk(value, path)
+      else if (value) found[path.split('.').pop()] = String(value)
+    })
+  }
+  walk(error && error.errors, '')
+  return found
+}
+
 function networkError(errMsg) {
   const error = new ApiError({ status: 0 })
   error.detail = errMsg || ''
   return error
 }
 
-module.exports = { ApiError, fromResponse, networkError, NETWORK_MESSAGE }
+module.exports = { ApiError, fromResponse, fieldErrors, networkError, NETWORK_MESSAGE }

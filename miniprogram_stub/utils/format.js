@@ -36,10 +36,12 @@ const CLAIM_LABELS = {
   rejected: '未通过',
   withdrawn: '已撤回',
 }
+const PERIOD_SUFFIX = { once: '', monthly: '/月', yearly: '/年' }
 const GRANT_LABELS = { granted: '待确认', confirmed: '已确认', declined: '已放弃', paid: '已兑现' }
 
 function label(table, value) {
-  return table[value] || value || ''
+  if (value === null || value === undefined) return ''
+  return value in table ? table[value] : value
 }
 
 module.exports = {
@@ -51,4 +53,5 @@ module.exports = {
   MATCH_LABELS,
   CLAIM_LABELS,
   GRANT_LABELS,
+  PERIOD_SUFFIX,
 }

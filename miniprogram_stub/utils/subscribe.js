@@ -13,11 +13,12 @@ const prepared = {} // scene → {groups: [[id…]…]} once loaded
 const loading = {} // scene → promise
 const pending = {} // scene → groups not yet shown
 
-// The answer's template groups as lists of ids (field access for this endpoint lives here).
+// The answer's template groups as lists of ids (field access for this endpoint lives here):
+// {scene, groups: [[{template_id, kind, title, long_term, remaining}, …], …]}, most needed first.
 function groupsFrom(answer) {
-  const list = Array.isArray(answer) ? answer : (answer && answer.groups) || []
+  const list = (answer && answer.groups) || []
   return list
-    .map((group) => (Array.isArray(group) ? group : group.template_ids || []))
+    .map((group) => (group || []).map((template) => template.template_id).filter(Boolean))
     .filter((ids) => ids.length)
     .reduce((all, ids) => {
       for (let i = 0; i < ids.length; i += MAX_PER_CALL) all.push(ids.slice(i, i + MAX_PER_CALL))

@@ -8,29 +8,37 @@ const fmt = require('../../utils/format')
 const PAGE_SIZE = 20
 const SCENE = 'home'
 
-// Field access for this page's answers.
+// Field access for this page's answers: GET /me/summary and the cards of GET /me/matches.
 function summaryView(answer) {
   const s = answer || {}
   return {
-    total: fmt.yuan(s.total_fen || 0),
+    year: s.year || '',
+    total: fmt.yuan(s.expected_fen || 0),
     eligibleCount: s.eligible_count || 0,
     unknownCount: s.unknown_count || 0,
-    subjectCount: s.subject_count === undefined ? 1 : s.subject_count,
+    claimed: s.claimed_count ? `${s.claimed_count} 项 ${fmt.yuan(s.claimed_fen || 0)}` : '',
+    received: s.received_count ? `${s.received_count} 项 ${fmt.yuan(s.received_fen || 0)}` : '',
+    subjectCount: s.subjects === undefined ? 1 : s.subjects,
   }
 }
 
-function matchView(entry) {
+function matchView(card) {
+  const item = card.item || {}
+  const subject = card.subject || {}
+  const acted = card.claim ? fmt.label(fmt.CLAIM_LABELS, card.claim.status) : card.grant ? fmt.label(fmt.GRANT_LABELS, card.grant.status) : ''
   return {
-    key: `${entry.subject_id}-${entry.item_id}`,
-    itemId: entry.item_id,
-    subjectId: entry.subject_id,
-    name: entry.item_name,
-    subjectName: entry.subject_name || '',
-    status: entry.status,
-    statusLabel: fmt.label(fmt.MATCH_LABELS, entry.status),
-    mode: fmt.label(fmt.MODE_LABELS, entry.mode),
-    amount: fmt.yuan(entry.amount_fen),
-    deadline: fmt.shanghaiTime(entry.apply_until, false),
+    key: `${subject.id}-${item.id}`,
+    itemId: item.id,
+    subjectId: subject.id,
+    name: item.name,
+    subjectName: subject.name || '',
+    status: card.verdict,
+    statusLabel: fmt.label(fmt.MATCH_LABELS, card.verdict),
+    mode: fmt.label(fmt.MODE_LABELS, card.mode || item.mode),
+    amount: card.amount_fen === null || card.amount_fen === undefined ? '' : `${fmt.yuan(card.amount_fen)}${fmt.label(fmt.PERIOD_SUFFIX, card.period)}`,
+    reason: card.reason || '',
+    acted,
+    deadline: fmt.shanghaiTime(card.apply_until, false),
   }
 }
 

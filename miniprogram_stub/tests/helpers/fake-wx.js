@@ -120,6 +120,10 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     redirectTo: (options) => calls.navigate.push(options.url),
     switchTab: (options) => calls.navigate.push(options.url),
     navigateBack: () => calls.navigate.push('back'),
+    reLaunch: (options) => calls.navigate.push(options.url),
+    setNavigationBarTitle: (options) => {
+      calls.title = options.title
+    },
     stopPullDownRefresh: () => {},
     getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop', appId: 'touristappid' } }),
     requestSubscribeMessage(options) {

@@ -1,0 +1,180 @@
+// 申请确认: the item and the applicant as the profile fills them, the answers the resident adds,
+// the materials (wx.chooseMessageFile → POST /claims/materials), and one tap to submit
+// (POST /claims with a fresh Idempotency-Key per tap). A returned claim is resubmitted here too.
+const api = require('../../utils/api')
+const nav = require('../../utils/nav')
+const fmt = require('../../utils/format')
+const subscribe = require('../../utils/subscribe')
+const { fieldErrors } = require('../../utils/errors')
+
+const SCENE = 'after_claim'
+// What the resident answers on top of the profile (form: {name: text}).
+const ANSWERS = [
+  { name: 'phone', label: '联系电话', required: true, type: 'number', placeholder: '审核中如需联系您' },
+  { name: 'note', label: '补充说明', required: false, type: 'text', placeholder: '选填' },
+]
+
+// Field access: the item (GET /items/{id}), my subjects (GET /me/subjects), an upload's answer.
+function itemView(detail, subjectId) {
+  const standing = (detail.mine || []).find((s) => s.subject_id === subjectId) || null
+  const amount = standing && standing.amount
+  return {
+    id: detail.id,
+    name: detail.name,
+    benefit: detail.benefit || '',
+    promisedDays: detail.promised_days || null,
+    summary: (standing && standing.summary) || '',
+    eligible: !!standing && standing.verdict === 'eligible',
+    amount: amount && amount.fen !== null && amount.fen !== undefined ? `${fmt.yuan(amount.fen)}${fmt.label(fmt.PERIOD_SUFFIX, amount.period)}` : '',
+    materials: (detail.materials || []).map((m) => ({
+      name: m.name,
+      required: m.required !== false,
+      types: m.types || [],
+      uploaded: null,
+      uploading: false,
+    })),
+  }
+}
+
+function applicantView(subjects, subjectId) {
+  const subject = (subjects || []).find((s) => s.subject_id === subjectId)
+  if (!subject) return null
+  return { name: subject.name, identifier: subject.identifier || '', kind: fmt.label(fmt.SUBJECT_TYPE_LABELS, subject.kind) }
+}
+
+function uploadedView(answer, file) {
+  return { id: answer.id, filename: answer.filename || file.name }
+}
+
+function claimView(answer) {
+  return { id: answer.id, claimNo: answer.claim_no || '', status: fmt.label(fmt.CLAIM_LABELS, answer.status) }
+}
+
+Component({
+  data: {
+    loading: true,
+    error: '',
+    item: null,
+    applicant: null,
+    answers: ANSWERS.map((a) => Object.assign({ value: '', error: '' }, a)),
+    submitting: false,
+    submitError: '',
+    materialsError: '',
+    done: null,
+    subscribeNote: '',
+    resubmitting: false,
+  },
+  methods: {
+    onLoad(query) {
+      this.itemId = Number(query.item_id)
+      this.subjectId = Number(query.subject_id)
+      this.claimId = query.claim_id ? Number(query.claim_id) : null
+      this.setData({ resubmitting: !!this.claimId })
+      subscribe.prepare(SCENE).catch(() => null)
+      return this.load()
+    },
+    load() {
+      if (!this.itemId || !this.subjectId) {
+        this.setData({ loading: false, error: '缺少事项或申请人' })
+        return Promise.resolve()
+      }
+      this.setData({ loading: true, error: '' })
+      return Promise.all([api.call('item', { params: { item_id: this.itemId } }), api.call('subjects')])
+        .then(([detail, subjects]) => {
+          const applicant = applicantView(subjects, this.subjectId)
+          if (!applicant) throw new Error('未绑定该申请人，请先在「我的」中绑定')
+          this.setData({ loading: false, item: itemView(detail, this.subjectId), applicant })
+        })
+        .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    onAnswer(event) {
+      const index = Number(event.currentTarget.dataset.index)
+      this.setData({ [`answers[${index}].value`]: event.detail.value, [`answers[${index}].error`]: '' })
+    },
+    chooseFile(event) {
+      const index = Number(event.currentTarget.dataset.index)
+      const material = this.data.item.materials[index]
+      return new Promise((resolve) => {
+        wx.chooseMessageFile({
+          count: 1,
+          type: 'file',
+          extension: material.types.length ? material.types : undefined,
+          success: (res) => resolve(res.tempFiles && res.tempFiles[0]),
+          fail: () => resolve(null),
+        })
+      }).then((file) => {
+        if (!file) return null
+        this.setData({ [`item.materials[${index}].uploading`]: true, materialsError: '' })
+        return api
+          .uploadFile('uploadMaterial', { filePath: file.path, formData: { name: material.name } })
+          .then((answer) => {
+            this.setData({
+              [`item.materials[${index}].uploaded`]: uploadedView(answer, file),
+              [`item.materials[${index}].uploading`]: false,
+            })
+          })
+          .catch((error) => {
+            this.setData({ [`item.materials[${index}].uploading`]: false, materialsError: error.message })
+          })
+      })
+    },
+    form() {
+      const form = {}
+      this.data.answers.forEach((answer) => {
+        if (String(answer.value).trim()) form[answer.name] = String(answer.value).trim()
+      })
+      return form
+    },
+    checkLocally() {
+      let ok = true
+      this.data.answers.forEach((answer, index) => {
+        if (answer.required && !String(answer.value).trim()) {
+          ok = false
+          this.setData({ [`answers[${index}].error`]: `请填写${answer.label}` })
+        }
+      })
+      const lacking = this.data.item.materials.filter((m) => m.required && !m.uploaded).map((m) => m.name)
+      if (lacking.length) {
+        ok = false
+        this.setData({ materialsError: `请上传：${lacking.join('、')}` })
+      }
+      return ok
+    },
+    submit() {
+      if (this.data.submitting || !this.checkLocally()) return Promise.resolve()
+      const materialIds = this.data.item.materials.filter((m) => m.uploaded).map((m) => m.uploaded.id)
+      this.setData({ submitting: true, submitError: '' })
+      const sent = this.claimId
+        ? api.call('resubmitClaim', { params: { claim_id: this.claimId }, body: { form: this.form(), material_ids: materialIds } })
+        : api.call('submitClaim', {
+            body: { item_id: this.itemId, subject_id: this.subjectId, form: this.form(), material_ids: materialIds },
+            header: { 'Idempotency-Key': api.idempotencyKey() }, // one key per tap, kept by its retries
+          })
+      return sent
+        .then((answer) => this.setData({ submitting: false, done: claimView(answer) }))
+        .catch((error) => {
+          const byField = fieldErrors(error)
+          const answers = this.data.answers.map((a) => Object.assign({}, a, { error: byField[a.name] || '' }))
+          this.setData({
+            submitting: false,
+            submitError: error.message,
+            answers,
+            materialsError: byField.material_ids || byField.file || '',
+          })
+        })
+    },
+    askSubscribe() {
+      return subscribe.ask(SCENE).then((outcome) => {
+        if (outcome.notReady) return
+        const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
+        this.setData({ subscribeNote: accepted.length ? '已订阅，办理进度将通过微信通知您' : '未订阅，可在「我的申请」中查看进度' })
+      })
+    },
+    viewClaim() {
+      wx.redirectTo({ url: `/pages/claim/claim?id=${this.data.done.id}` })
+    },
+    goBind() {
+      nav.go('/pages/me/me')
+    },
+  },
+})

@@ -1,0 +1,98 @@
+// 申请详情: a claim with its timeline (GET /claims/{id}); withdraw while it is open, resubmit
+// when it was returned, and ask for progress reminders from a tap.
+const api = require('../../utils/api')
+const nav = require('../../utils/nav')
+const fmt = require('../../utils/format')
+const subscribe = require('../../utils/subscribe')
+
+const SCENE = 'after_claim'
+const WITHDRAWABLE = ['submitted', 'reviewing', 'returned']
+
+// Field access for GET /claims/{id}.
+function claimView(claim) {
+  const item = claim.item || {}
+  const money = (fen) => (fen === null || fen === undefined ? '' : fmt.yuan(fen))
+  return {
+    id: claim.id,
+    claimNo: claim.claim_no,
+    itemId: item.id || claim.item_id,
+    itemName: item.name || claim.item_name || '',
+    subjectId: (claim.subject && claim.subject.id) || claim.subject_id,
+    subjectName: (claim.subject && claim.subject.name) || '',
+    status: claim.status,
+    statusLabel: fmt.label(fmt.CLAIM_LABELS, claim.status),
+    expected: money(claim.expected_fen),
+    approved: money(claim.approved_fen),
+    paid: money(claim.paid_fen),
+    reason: claim.reason || '',
+    submittedAt: fmt.shanghaiTime(claim.submitted_at),
+    paidAt: fmt.shanghaiTime(claim.paid_at),
+    materials: (claim.materials || []).map((m) => ({ id: m.id, name: m.name, filename: m.filename })),
+    timeline: (claim.events || claim.timeline || []).map((event, index) => ({
+      key: index,
+      status: fmt.label(fmt.CLAIM_LABELS, event.to_status || event.status),
+      note: event.note || '',
+      at: fmt.shanghaiTime(event.created_at || event.at),
+    })),
+    canWithdraw: WITHDRAWABLE.indexOf(claim.status) >= 0,
+    canResubmit: claim.status === 'returned',
+  }
+}
+
+Component({
+  data: { loading: true, error: '', claim: null, acting: false, subscribeNote: '' },
+  methods: {
+    onLoad(query) {
+      this.claimId = query && query.id
+      subscribe.prepare(SCENE).catch(() => null)
+      return this.load()
+    },
+    onShow() {
+      if (this.data.claim) this.load()
+    },
+    load() {
+      if (!this.claimId) {
+        this.setData({ loading: false, error: '缺少申请编号' })
+        return Promise.resolve()
+      }
+      this.setData({ loading: true, error: '' })
+      return api
+        .call('claim', { params: { claim_id: this.claimId } })
+        .then((claim) => this.setData({ loading: false, claim: claimView(claim) }))
+        .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    confirm(content) {
+      return new Promise((resolve) => {
+        wx.showModal({ title: '请确认', content, success: (res) => resolve(!!res.confirm), fail: () => resolve(false) })
+      })
+    },
+    withdraw() {
+      if (this.data.acting) return Promise.resolve()
+      return this.confirm('撤回后本次申请结束，如需办理需重新申请。确定撤回吗？').then((yes) => {
+        if (!yes) return null
+        this.setData({ acting: true })
+        return api
+          .call('withdrawClaim', { params: { claim_id: this.claimId } })
+          .then((claim) => {
+            this.setData({ acting: false, claim: claimView(claim) })
+            wx.showToast({ title: '已撤回', icon: 'success' })
+          })
+          .catch(() => this.setData({ acting: false }))
+      })
+    },
+    resubmit() {
+      const claim = this.data.claim
+      nav.go(`/pages/claim-form/claim-form?item_id=${claim.itemId}&subject_id=${claim.subjectId}&claim_id=${claim.id}`)
+    },
+    askSubscribe() {
+      return subscribe.ask(SCENE).then((outcome) => {
+        if (outcome.notReady) return
+        const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
+        this.setData({ subscribeNote: accepted.length ? '已订阅办理进度提醒' : '未订阅提醒' })
+      })
+    },
+    openItem() {
+      nav.go(`/pages/item/item?id=${this.data.claim.itemId}`)
+    },
+  },
+})

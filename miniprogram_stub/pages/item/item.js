@@ -1,0 +1,116 @@
+// 事项详情: what the item gives, how each of my subjects stands (why I qualify, what is missing),
+// the amount with its trace, and the way to get it: 一键办理, 免申即享 or the guide text.
+const api = require('../../utils/api')
+const nav = require('../../utils/nav')
+const fmt = require('../../utils/format')
+
+const VERDICT_WORDS = { eligible: '您符合条件', unknown: '还差一些信息才能判断', ineligible: '暂不符合条件' }
+const CHECK_MARKS = { pass: '✓', fail: '✗', unknown: '?' }
+
+// The explanation tree, flattened to lines a resident reads (the root "all" node adds nothing).
+function explanationLines(node, depth = 0, lines = []) {
+  if (!node) return lines
+  const children = node.children || []
+  const grouping = children.length && (node.op === 'all' || node.op === 'any')
+  if (!grouping || depth > 0) {
+    const actual = node.actual ? `（${node.actual}）` : ''
+    lines.push({ key: `${depth}-${lines.length}`, mark: CHECK_MARKS[node.status] || '', status: node.status, text: `${node.text || ''}${actual}`, depth })
+  }
+  children.forEach((child) => explanationLines(child, grouping && depth === 0 ? depth : depth + 1, lines))
+  return lines
+}
+
+// Field access for GET /items/{id} (ItemDetail with `mine`, one standing per bound subject).
+function standingView(standing, mode) {
+  const amount = standing.amount || null
+  return {
+    subjectId: standing.subject_id,
+    subjectName: standing.subject_name || '',
+    subjectKind: fmt.label(fmt.SUBJECT_TYPE_LABELS, standing.subject_kind),
+    verdict: standing.verdict,
+    verdictWords: VERDICT_WORDS[standing.verdict] || '',
+    summary: standing.summary || '',
+    missing: (standing.missing || []).map((fact) => fact.label || fact.fact),
+    lines: explanationLines(standing.explanation),
+    amount: amount && amount.fen !== null && amount.fen !== undefined ? `${fmt.yuan(amount.fen)}${fmt.label(fmt.PERIOD_SUFFIX, amount.period)}` : '',
+    annual: amount && amount.annual_fen ? fmt.yuan(amount.annual_fen) : '',
+    trace: (amount && amount.trace) || [],
+    canClaim: mode === 'one_tap' && standing.verdict === 'eligible',
+  }
+}
+
+function itemView(detail) {
+  const mode = detail.mode
+  return {
+    id: detail.id,
+    name: detail.name,
+    benefit: detail.benefit || '',
+    mode,
+    modeLabel: fmt.label(fmt.MODE_LABELS, mode),
+    subjectType: fmt.label(fmt.SUBJECT_TYPE_LABELS, detail.subject_type),
+    policyId: detail.policy ? detail.policy.id : null,
+    policyTitle: detail.policy ? detail.policy.title : '',
+    docNumber: (detail.policy && detail.policy.doc_number) || '',
+    department: (detail.department && detail.department.name) || '',
+    openNow: detail.open_now !== false,
+    applyFrom: fmt.shanghaiTime(detail.apply_from, false),
+    applyUntil: fmt.shanghaiTime(detail.apply_until, false),
+    guideText: detail.guide_text || '',
+    contact: detail.contact || '',
+    promisedDays: detail.promised_days || null,
+    materials: (detail.materials || []).map((m) => ({ name: m.name, required: m.required !== false })),
+    mine: (detail.mine || []).map((standing) => standingView(standing, mode)),
+  }
+}
+
+Component({
+  data: {
+    loading: true,
+    error: '',
+    item: null,
+    focusSubjectId: null,
+  },
+  methods: {
+    onLoad(query) {
+      this.itemId = query && query.id
+      this.setData({ focusSubjectId: query && query.subject_id ? Number(query.subject_id) : null })
+      return this.load()
+    },
+    load() {
+      if (!this.itemId) {
+        this.setData({ loading: false, error: '缺少事项编号' })
+        return Promise.resolve()
+      }
+      this.setData({ loading: true, error: '' })
+      return api
+        .call('item', { params: { item_id: this.itemId } })
+        .then((detail) => {
+          const item = itemView(detail)
+          if (this.data.focusSubjectId) {
+            // the subject the resident came from goes first
+            item.mine.sort((a, b) => (b.subjectId === this.data.focusSubjectId) - (a.subjectId === this.data.focusSubjectId))
+          }
+          this.setData({ loading: false, item })
+          if (wx.setNavigationBarTitle) wx.setNavigationBarTitle({ title: item.name })
+        })
+        .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    claim(event) {
+      const subject = event.currentTarget.dataset.subject
+      nav.go(`/pages/claim-form/claim-form?item_id=${this.data.item.id}&subject_id=${subject}`)
+    },
+    calculate(event) {
+      const subject = event.currentTarget.dataset.subject
+      nav.go(`/pages/calculator/calculator?subject_id=${subject}`)
+    },
+    goGrants() {
+      nav.go('/pages/grants/grants')
+    },
+    goBind() {
+      nav.go('/pages/me/me')
+    },
+    openPolicy() {
+      nav.go(`/pages/policies/policies?q=${encodeURIComponent(this.data.item.policyTitle)}`)
+    },
+  },
+})

@@ -1,0 +1,147 @@
+// 我的: the identities bound to me (GET /me), binding one (POST /me/subjects) or unbinding
+// (DELETE /me/subjects/{id}), the phone number through WeChat's getPhoneNumber button
+// (POST /me/phone {code}), subscribe reminders from a tap, and logging out.
+const api = require('../../utils/api')
+const auth = require('../../utils/auth')
+const nav = require('../../utils/nav')
+const fmt = require('../../utils/format')
+const subscribe = require('../../utils/subscribe')
+const { fieldErrors } = require('../../utils/errors')
+
+const SCENE = 'home'
+const RELATIONS = [['legal_representative', '法定代表人'], ['agent', '委托代理人']]
+const RELATION_WORDS = { self: '本人', legal_representative: '法定代表人', agent: '委托代理人' }
+const EMPTY_FORM = { kind: 'person', name: '', id_number: '', uscc: '', relationIndex: 0, rep_name: '', rep_id_number: '' }
+
+// Field access for GET /me and the bound subjects.
+function subjectView(subject) {
+  return {
+    id: subject.subject_id,
+    kind: fmt.label(fmt.SUBJECT_TYPE_LABELS, subject.kind),
+    name: subject.name,
+    identifier: subject.identifier || '',
+    relation: RELATION_WORDS[subject.relation] || '',
+  }
+}
+
+function meView(me) {
+  return { phone: me.phone_masked || '', subjects: (me.subjects || []).map(subjectView) }
+}
+
+// The bind form → the request body.
+function bindBody(form) {
+  if (form.kind === 'person') return { kind: 'person', name: form.name.trim(), id_number: form.id_number.trim() }
+  return {
+    kind: 'enterprise',
+    uscc: form.uscc.trim(),
+    relation: RELATIONS[form.relationIndex][0],
+    representative: { name: form.rep_name.trim(), id_number: form.rep_id_number.trim() },
+  }
+}
+
+Component({
+  data: {
+    loading: true,
+    error: '',
+    me: null,
+    binding: false,
+    form: Object.assign({}, EMPTY_FORM),
+    formErrors: {},
+    bindError: '',
+    saving: false,
+    relationLabels: RELATIONS.map((pair) => pair[1]),
+    phoneError: '',
+    subscribeNote: '',
+  },
+  methods: {
+    onLoad() {
+      subscribe.prepare(SCENE).catch(() => null)
+      return this.load()
+    },
+    load() {
+      this.setData({ loading: true, error: '' })
+      return api
+        .call('me')
+        .then((me) => this.setData({ loading: false, me: meView(me) }))
+        .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    openBind() {
+      this.setData({ binding: true, form: Object.assign({}, EMPTY_FORM), formErrors: {}, bindError: '' })
+    },
+    cancelBind() {
+      this.setData({ binding: false })
+    },
+    setKind(event) {
+      this.setData({ 'form.kind': event.currentTarget.dataset.kind, formErrors: {} })
+    },
+    onInput(event) {
+      this.setData({ [`form.${event.currentTarget.dataset.field}`]: event.detail.value })
+    },
+    onRelation(event) {
+      this.setData({ 'form.relationIndex': Number(event.detail.value) })
+    },
+    bind() {
+      if (this.data.saving) return Promise.resolve()
+      this.setData({ saving: true, bindError: '', formErrors: {} })
+      return api
+        .call('bindSubject', { body: bindBody(this.data.form) })
+        .then(() => {
+          this.setData({ saving: false, binding: false })
+          wx.showToast({ title: '绑定成功', icon: 'success' })
+          return this.load()
+        })
+        .catch((error) => this.setData({ saving: false, bindError: error.message, formErrors: fieldErrors(error) }))
+    },
+    unbind(event) {
+      const id = event.currentTarget.dataset.id
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '解除绑定？',
+          content: '解除后将不再为该身份匹配政策和推送提醒。',
+          success: (res) => resolve(!!res.confirm),
+          fail: () => resolve(false),
+        })
+      }).then((yes) => {
+        if (!yes) return null
+        return api
+          .call('unbindSubject', { params: { subject_id: id } })
+          .then(() => this.load())
+          .catch(() => null)
+      })
+    },
+    onPhone(event) {
+      const code = event.detail && event.detail.code
+      if (!code) {
+        this.setData({ phoneError: '未授权手机号' })
+        return Promise.resolve()
+      }
+      this.setData({ phoneError: '' })
+      return api
+        .call('bindPhone', { body: { code } })
+        .then((answer) => this.setData({ 'me.phone': answer.phone_masked || '' }))
+        .catch((error) => this.setData({ phoneError: error.message }))
+    },
+    askSubscribe() {
+      return subscribe.ask(SCENE).then((outcome) => {
+        if (outcome.notReady) return
+        const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
+        this.setData({ subscribeNote: accepted.length ? `已订阅 ${accepted.length} 项提醒` : '未订阅提醒' })
+      })
+    },
+    logout() {
+      const saved = auth.tokens()
+      const done = () => {
+        auth.clear()
+        wx.reLaunch({ url: '/pages/index/index' })
+      }
+      if (!saved || !saved.refresh_token) return Promise.resolve(done())
+      return api
+        .call('logout', { body: { refresh_token: saved.refresh_token }, silent: true })
+        .catch(() => null)
+        .then(done)
+    },
+    go(event) {
+      nav.go(event.currentTarget.dataset.url)
+    },
+  },
+})
