@@ -31,6 +31,7 @@ from models.policy import (
     VersionStatus,
 )
 from models.subject import Subject
+from services import search
 from services.demo import content, population, prefetch
 from services.errors import InvalidInput
 from services.subjects import insert_subject_rows, subject_row
@@ -63,6 +64,8 @@ def seed_demo(
     try:
         counts = _seed_content(session, now)
         session.commit()
+        if counts["policies"] or counts["items"]:  # so that search finds the demo's policies
+            search.rebuild_index(session)
         prepare = partial(_row, vault_of(session), now)
         for kind, count in (("person", persons), ("enterprise", enterprises)):
             rows = prefetch.batches(

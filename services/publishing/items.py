@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ItemMode, PolicyItem, PolicyItemVersion, PolicyStatus, VersionStatus
-from services import audit
+from services import audit, search
 from services.audit import Actor
 from services.errors import Conflict, InvalidInput
 from services.publishing.access import ItemDetail, detail_of, item_for, policy_for, staff_id
@@ -129,6 +129,7 @@ def update_item(
     after = audit.snapshot(item)
     if after != before:
         audit.record(session, actor, "item.update", item, before=before, after=after)
+        search.index_policy(session, item.policy_id)
     session.commit()
     return detail
 

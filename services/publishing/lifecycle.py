@@ -15,7 +15,7 @@ from models import (
     PolicyStatus,
     VersionStatus,
 )
-from services import audit
+from services import audit, search
 from services.audit import Actor
 
 
@@ -37,6 +37,7 @@ def go_live(
         item.published_at = now
         reason = "publish"
     session.add(ChangeEvent(kind=ChangeKind.ITEM, item_id=item.id, reason=reason))
+    search.index_policy(session, item.policy_id)
     after = {**audit.snapshot(item), "version": draft.version}
     audit.record(session, actor, f"item.{reason}", item, before=before, after=after)
     return reason
@@ -54,4 +55,5 @@ def take_down(
         item.withdrawn_at = now
     if was_live:
         session.add(ChangeEvent(kind=ChangeKind.ITEM, item_id=item.id, reason=reason))
+        search.index_policy(session, item.policy_id)
     audit.record(session, actor, f"item.{reason}", item, before=before, after=audit.snapshot(item))

@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from models import Department, Policy, PolicyCategory, PolicyStatus
-from services import audit
+from services import audit, search
 from services.audit import Actor
 from services.errors import Conflict, InvalidInput
 from services.publishing.access import (
@@ -142,6 +142,7 @@ def update_policy(
     after = describe_policy(policy)
     if after != before:
         audit.record(session, actor, "policy.update", policy, before=before, after=after)
+        search.index_policy(session, policy.id)
     session.commit()
     return policy
 

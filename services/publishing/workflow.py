@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from models import PolicyItem, PolicyStatus
 from models.clock import local_now, utcnow
 from models.policy import Policy
-from services import audit
+from services import audit, search
 from services.audit import SYSTEM, Actor
 from services.errors import Conflict, InvalidInput
 from services.publishing.access import describe_policy, draft_of, policy_for
@@ -68,6 +68,7 @@ def withdraw_policy(*, session: Session, actor: Actor, policy_id: int) -> Policy
     policy.withdrawn_at = now
     for item in _items(session, policy.id, PolicyStatus.PUBLISHED, PolicyStatus.DRAFT):
         take_down(session, actor, item, PolicyStatus.WITHDRAWN, now)
+    search.index_policy(session, policy.id)
     audit.record(
         session, actor, "policy.withdraw", policy, before=before, after=describe_policy(policy)
     )
@@ -98,6 +99,7 @@ def expire_policies(*, session: Session, today: date, actor: Actor = SYSTEM) -> 
         for item in _items(session, policy.id, PolicyStatus.PUBLISHED, PolicyStatus.DRAFT):
             take_down(session, actor, item, PolicyStatus.EXPIRED, now)
             counts["items_expired"] += 1
+        search.index_policy(session, policy.id)
         audit.record(
             session, actor, "policy.expire", policy, before=before, after=describe_policy(policy)
         )

@@ -1,0 +1,353 @@
+"""我的政策 (精准送) and 红利预期: a resident's matches across every subject bound to them.
+
+Built to be cheap on every open of the mini-program (docs/resident-api.md): one query reads the
+bound subjects with their packed match rows, one the items those rows name, one the claims and
+one the grants; nothing is evaluated but the one-line reason of the entries on the page shown,
+and a client that holds the page's ETag gets 304 before even that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Claim,
+    ClaimStatus,
+    Department,
+    Grant,
+    GrantStatus,
+    Policy,
+    PolicyItem,
+    PolicyStatus,
+    Subject,
+    SubjectBinding,
+    SubjectMatches,
+)
+from models.clock import SHANGHAI
+from rules.amounts import PERIODS
+from rules.identifiers import mask_name
+from services.live_items import compiled_versions
+from services.match_store import AMOUNT_KNOWN, ELIGIBLE, ENDED, unpack
+
+VERDICTS = {ELIGIBLE: "eligible", 2: "unknown"}
+# A claim in one of these states means the resident already acted on the item.
+CLAIM_OPEN = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWING, ClaimStatus.RETURNED)
+CLAIM_ACTED = (*CLAIM_OPEN, ClaimStatus.APPROVED, ClaimStatus.PAID)
+GRANT_ACTED = (GrantStatus.GRANTED, GrantStatus.CONFIRMED, GrantStatus.PAID, GrantStatus.DECLINED)
+_LATEST = datetime.max.replace(tzinfo=SHANGHAI)
+
+
+@dataclass
+class BoundSubject:
+    """One subject the resident may act for, with its stored matches."""
+
+    id: int
+    kind: str
+    name: str
+    facts: dict
+    profile_seq: int
+    entries: Any  # services.match_store ENTRY array
+    matched_at: datetime | None
+
+
+@dataclass
+class MyMatches:
+    """Every match of the resident's subjects, sorted; reasons are added per page."""
+
+    cards: list[dict[str, Any]]
+    subjects: dict[int, BoundSubject]
+    today: date
+    versions: dict[int, str] = field(default_factory=dict)  # version id -> subject kind
+
+    @property
+    def total(self) -> int:
+        """Return how many matches there are."""
+        return len(self.cards)
+
+    def page(self, number: int, size: int) -> list[dict[str, Any]]:
+        """Return one page of the sorted matches."""
+        return self.cards[(number - 1) * size : number * size]
+
+    def fingerprint(self, number: int, size: int) -> dict[str, Any]:
+        """Return what a page's content depends on, for its ETag: the entries with their claim
+        and grant states, the profiles they are explained from, and the day."""
+        page = self.page(number, size)
+        seqs = sorted(
+            {(c["subject"]["id"], self.subjects[c["subject"]["id"]].profile_seq) for c in page}
+        )
+        digest = hashlib.sha1(json.dumps(page, sort_keys=True, default=str).encode()).hexdigest()
+        return {
+            "page": [number, size, self.total],
+            "day": self.today.isoformat(),
+            "profiles": seqs,
+            "entries": digest,
+        }
+
+
+def bound_subjects(session: Session, wechat_user_id: int) -> dict[int, BoundSubject]:
+    """Return the resident's active subjects with their match rows, in binding order (1 query)."""
+    rows = session.execute(
+        select(
+            Subject.id,
+            Subject.kind,
+            Subject.name,
+            Subject.facts,
+            Subject.profile_seq,
+            SubjectMatches.entries,
+            SubjectMatches.updated_at,
+        )
+        .select_from(SubjectBinding)
+        .join(Subject, Subject.id == SubjectBinding.subject_id)
+        .outerjoin(SubjectMatches, SubjectMatches.subject_id == Subject.id)
+        .where(SubjectBinding.wechat_user_id == wechat_user_id, SubjectBinding.status == "active")
+        .order_by(SubjectBinding.id)
+    )
+    return {
+        row.id: BoundSubject(
+            row.id,
+            row.kind,
+            row.name,
+            row.facts or {},
+            row.profile_seq,
+            unpack(row.entries),
+            row.updated_at,
+        )
+        for row in rows
+    }
+
+
+def _items(session: Session, item_ids: set[int]) -> dict[int, Any]:
+    """Return the live items among these ids with their policy and department (1 query)."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(
+            PolicyItem.id,
+            PolicyItem.code,
+            PolicyItem.name,
+            PolicyItem.mode,
+            PolicyItem.apply_from,
+            PolicyItem.apply_until,
+            Policy.id.label("policy_id"),
+            Policy.title.label("policy_title"),
+            Department.id.label("department_id"),
+            Department.short_name.label("department"),
+        )
+        .join(Policy, Policy.id == PolicyItem.policy_id)
+        .join(Department, Department.id == Policy.department_id)
+        .where(
+            PolicyItem.id.in_(item_ids),
+            PolicyItem.status == PolicyStatus.PUBLISHED,
+            Policy.status == PolicyStatus.PUBLISHED,
+        )
+    )
+    return {row.id: row for row in rows}
+
+
+def _latest_claims(session: Session, subject_ids: list[int]) -> dict[tuple[int, int], Any]:
+    rows = session.execute(
+        select(
+            Claim.id,
+            Claim.claim_no,
+            Claim.subject_id,
+            Claim.item_id,
+            Claim.status,
+            Claim.expected_fen,
+            Claim.approved_fen,
+            Claim.paid_fen,
+            Claim.paid_at,
+        )
+        .where(Claim.subject_id.in_(subject_ids))
+        .order_by(Claim.id)
+    )
+    latest: dict[tuple[int, int], Any] = {}
+    for row in rows:  # a later claim of the same item (after a rejection) replaces the earlier
+        latest[(row.subject_id, row.item_id)] = row
+    return latest
+
+
+def _latest_grants(session: Session, subject_ids: list[int]) -> dict[tuple[int, int], Any]:
+    rows = session.execute(
+        select(
+            Grant.id,
+            Grant.subject_id,
+            Grant.item_id,
+            Grant.status,
+            Grant.amount_fen,
+            Grant.paid_at,
+        )
+        .where(Grant.subject_id.in_(subject_ids))
+        .order_by(Grant.id)
+    )
+    return {(row.subject_id, row.item_id): row for row in rows}
+
+
+def shown_name(kind: str, name: str) -> str:
+    """Return a subject's name as a response shows it: a person's masked (张*), an
+    enterprise's as registered (public, like its 统一社会信用代码)."""
+    return mask_name(name) if kind == "person" else name
+
+
+def annual(amount_fen: int | None, period: str | None) -> int | None:
+    """Return what an amount is worth over the next 12 months (monthly x 12)."""
+    if amount_fen is None:
+        return None
+    return amount_fen * PERIODS[period or "once"][1]
+
+
+def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatches:
+    """Return the eligible and 还差一项 (unknown) items of every subject bound to the resident.
+
+    Sorted by value and urgency: eligible before unknown, not yet acted on before claimed or
+    granted, closing soonest first (no deadline last), then the larger yearly amount.
+    """
+    subjects = bound_subjects(session, wechat_user_id)
+    active = {
+        subject_id: [e for e in subject.entries if not e["flags"] & ENDED]
+        for subject_id, subject in subjects.items()
+    }
+    items = _items(session, {int(e["item_id"]) for entries in active.values() for e in entries})
+    ids = list(subjects)
+    claims = _latest_claims(session, ids) if items else {}
+    grants = _latest_grants(session, ids) if items else {}
+    kinds = {
+        int(e["version_id"]): subjects[s].kind for s, entries in active.items() for e in entries
+    }
+    compiled = compiled_versions(session, kinds)
+    cards = []
+    for subject_id, entries in active.items():
+        subject = subjects[subject_id]
+        for entry in entries:
+            item = items.get(int(entry["item_id"]))
+            if item is None:  # taken down; the matcher ends the entry shortly
+                continue
+            version_id = int(entry["version_id"])
+            rules = compiled.get(version_id)
+            period = None if rules is None or rules.amount is None else rules.amount.period
+            fen = int(entry["amount_fen"]) if entry["flags"] & AMOUNT_KNOWN else None
+            claim = claims.get((subject_id, item.id))
+            grant = grants.get((subject_id, item.id))
+            cards.append(
+                {
+                    "item": {
+                        "id": item.id,
+                        "code": item.code,
+                        "name": item.name,
+                        "mode": item.mode,
+                    },
+                    "policy": {"id": item.policy_id, "title": item.policy_title},
+                    "department": {"id": item.department_id, "short_name": item.department},
+                    "subject": {
+                        "id": subject.id,
+                        "kind": subject.kind,
+                        "name": shown_name(subject.kind, subject.name),
+                    },
+                    "verdict": VERDICTS.get(int(entry["verdict"]), "unknown"),
+                    "amount_fen": fen,
+                    "period": period,
+                    "annual_fen": annual(fen, period),
+                    "apply_from": item.apply_from,
+                    "apply_until": item.apply_until,
+                    "mode": item.mode,
+                    "claim": None
+                    if claim is None
+                    else {"id": claim.id, "claim_no": claim.claim_no, "status": claim.status},
+                    "grant": None if grant is None else {"id": grant.id, "status": grant.status},
+                    "acted": (claim is not None and claim.status in CLAIM_ACTED)
+                    or (grant is not None and grant.status in GRANT_ACTED),
+                    "_version_id": version_id,
+                }
+            )
+    cards.sort(key=_urgency)
+    return MyMatches(cards, subjects, today, kinds)
+
+
+def _urgency(card: dict[str, Any]) -> tuple:
+    return (
+        card["verdict"] != "eligible",
+        card["acted"],
+        card["apply_until"] or _LATEST,
+        -(card["annual_fen"] or 0),
+        card["item"]["id"],
+        card["subject"]["id"],
+    )
+
+
+def with_reasons(*, session: Session, matches: MyMatches, cards: list[dict[str, Any]]) -> list:
+    """Add the one-line Chinese reason to each card (computed on read: docs/matching.md)."""
+    compiled = compiled_versions(session, matches.versions)
+    for card in cards:
+        rules = compiled.get(card["_version_id"])
+        subject = matches.subjects[card["subject"]["id"]]
+        if rules is None:
+            card["reason"] = ""
+            continue
+        evaluation = rules.evaluate(subject.facts, matches.today, explain=True)
+        card["reason"] = evaluation.summary
+    return cards
+
+
+def my_summary(*, session: Session, wechat_user_id: int, today: date) -> dict[str, Any]:
+    """Return the home page's 红利预期: expected this year, claimed, received, and counts.
+
+    expected: the yearly value (monthly x 12) of every eligible match with a known amount;
+    claimed: claims submitted, under review, returned or approved (approved amount when
+    decided, else the expected one); received: paid claims and paid grants in this calendar
+    year (Asia/Shanghai).
+    """
+    matches = my_matches(session=session, wechat_user_id=wechat_user_id, today=today)
+    subject_ids = list(matches.subjects)
+    claims = _all_claims(session, subject_ids)
+    grants = _all_grants(session, subject_ids)
+    eligible = [c for c in matches.cards if c["verdict"] == "eligible"]
+    claimed = [c for c in claims if c.status in (*CLAIM_OPEN, ClaimStatus.APPROVED)]
+    received = [
+        fen
+        for fen, paid_at in [(c.paid_fen, c.paid_at) for c in claims if c.status == "paid"]
+        + [(g.amount_fen, g.paid_at) for g in grants if g.status == "paid"]
+        if paid_at is not None and paid_at.astimezone(SHANGHAI).year == today.year
+    ]
+    return {
+        "year": today.year,
+        "subjects": len(subject_ids),
+        "eligible_count": len(eligible),
+        "unknown_count": len(matches.cards) - len(eligible),
+        "expected_fen": sum(c["annual_fen"] or 0 for c in eligible),
+        "claimed_count": len(claimed),
+        "claimed_fen": sum(
+            (c.approved_fen if c.approved_fen is not None else c.expected_fen) or 0 for c in claimed
+        ),
+        "received_count": len(received),
+        "received_fen": sum(fen or 0 for fen in received),
+    }
+
+
+def _all_claims(session: Session, subject_ids: list[int]) -> list:
+    if not subject_ids:
+        return []
+    return list(
+        session.execute(
+            select(
+                Claim.status, Claim.expected_fen, Claim.approved_fen, Claim.paid_fen, Claim.paid_at
+            ).where(Claim.subject_id.in_(subject_ids))
+        )
+    )
+
+
+def _all_grants(session: Session, subject_ids: list[int]) -> list:
+    if not subject_ids:
+        return []
+    return list(
+        session.execute(
+            select(Grant.status, Grant.amount_fen, Grant.paid_at).where(
+                Grant.subject_id.in_(subject_ids)
+            )
+        )
+    )
