@@ -6,6 +6,7 @@ decorated with `resident_required(blp)` and reads `current_resident()`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -14,6 +15,7 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import parse
 
 from api.auth import client_ip
 from api.errors import error_body
@@ -115,6 +117,30 @@ def resident_required(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable
         return blp.alt_response(401, description="未登录或登录已失效")(documented)
 
     return decorator
+
+
+class AttemptsExhausted(TooManyRequests):
+    """The resident used up the attempts this action allows in its window."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("尝试次数过多，请稍后再试")
+        self.retry_after = retry_after
+
+
+def spend_attempt(limit: str, action: str) -> None:
+    """Count one `action` of this request's resident against `limit`; raise 429 past it.
+
+    Counted in the limiter's storage, but not as a route limit: flask-limiter would put this
+    window's reset (up to an hour) in the Retry-After of every answer of the route.
+    """
+    if not limiter.enabled:
+        return
+    item = parse(limit)
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), action, resident_key())
+    if limiter.limiter.hit(item, *keys):
+        return
+    reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+    raise AttemptsExhausted(max(1, int(reset_at - time.time()) + 1))
 
 
 def answer_with_retry_after(error: DomainError) -> tuple[Response, int, dict[str, str]]:

@@ -7,13 +7,13 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, validates_schema
 
 from api.admin.fields import Integer, List, LocalDateTime, Nested, Schema, String, length, one_of
-from api.extensions import db, limiter, settings_of, wechat
+from api.extensions import db, settings_of, wechat
 from api.resident_auth import (
     current_resident,
     resident_actor,
-    resident_key,
     resident_required,
     send_retry_after,
+    spend_attempt,
 )
 from services import bindings, identity, resident_auth
 
@@ -157,7 +157,6 @@ class Subjects(MethodView):
         return bindings.list_bindings(session=db.session, wechat_user_id=current_resident().user_id)
 
     @resident_required(blp)
-    @limiter.limit(BIND_LIMIT, key_func=resident_key)
     @blp.arguments(BindSchema)
     @blp.response(200, BoundSubjectSchema)
     @blp.alt_response(422, description="信息有误、未通过核验、未找到档案，或需通过省统一身份认证")
@@ -167,6 +166,7 @@ class Subjects(MethodView):
 
         Binding a subject already bound to me answers the same binding (idempotent).
         """
+        spend_attempt(BIND_LIMIT, "bind")
         settings = settings_of()
         provider = identity.provider_for(
             identity.IdentityConfig(
