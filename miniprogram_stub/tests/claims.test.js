@@ -1,0 +1,193 @@
+// 申请确认, 我的申请, 申请详情 and 免申即享 as a resident sees them.
+const { install, reply, paginated, apiError } = require('./helpers/fake-wx')
+const { open, text, tap, find, settle } = require('./helpers/page')
+const auth = require('../utils/auth')
+const subscribe = require('../utils/subscribe')
+const f = require('./fixtures')
+
+beforeEach(() => {
+  auth.reset()
+  subscribe.reset()
+})
+
+const TEMPLATES = { scene: 'after_claim', groups: [[f.template('tpl-claim'), f.template('tpl-paid')]] }
+
+describe('申请确认', () => {
+  const routes = () => ({
+    'GET /items/18': reply(200, f.itemDetail()),
+    'GET /me/subjects': reply(200, [f.boundSubject()]),
+    'GET /me/subscriptions/templates': reply(200, TEMPLATES),
+    'UPLOAD /claims/materials': reply(201, { id: 77, name: '老年人本人或代办人身份证', filename: 'licence.pdf' }),
+    'POST /claims': reply(201, f.claim({ status: 'submitted' })),
+    'POST /me/subscriptions': reply(200, { templates: [] }),
+  })
+
+  test('shows the pre-filled applicant, uploads a material, submits once per tap, then offers reminders', async () => {
+    const fake = install(routes())
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    const seen = text(page)
+    expect(seen).toContain('申请人（来自您的档案）')
+    expect(seen).toContain('个人：张*')
+    expect(seen).toContain('3715**********1234')
+    expect(seen).toContain('预计可享 100元/月')
+
+    await tap(page, '.upload')
+    await settle()
+    expect(fake.calls.upload).toHaveLength(1)
+    expect(fake.calls.upload[0]).toMatchObject({ path: '/claims/materials', name: 'file', filePath: '/tmp/wx/licence.pdf', formData: { name: '老年人本人或代办人身份证' } })
+    expect(fake.calls.upload[0].header.Authorization).toBe('Bearer access-1')
+    expect(text(page)).toContain('已上传：licence.pdf')
+
+    page.instance.onAnswer({ currentTarget: { dataset: { index: 0 } }, detail: { value: '13800005678' } })
+    await tap(page, '#submit')
+    await settle()
+    const sent = fake.calls.request.filter((r) => r.method === 'POST' && r.path === '/claims')
+    expect(sent).toHaveLength(1)
+    expect(sent[0].data).toEqual({ item_id: 18, subject_id: 3, form: { phone: '13800005678' }, material_ids: [77] })
+    expect(sent[0].header['Idempotency-Key']).toMatch(/^mp-/)
+    expect(text(page)).toContain('申请已提交')
+    expect(text(page)).toContain('KX20261127000041')
+
+    await tap(page, '#subscribe')
+    await settle()
+    expect(fake.calls.subscribe).toEqual([['tpl-claim', 'tpl-paid']])
+    expect(text(find(page, '#subscribe-note'))).toBe('已订阅，办理进度将通过微信通知您')
+
+    await tap(page, '#view-claim')
+    expect(fake.calls.navigate).toEqual(['/pages/claim/claim?id=41'])
+  })
+
+  test('two taps send two keys; a missing required material stops the submit', async () => {
+    const fake = install({ ...routes(), 'POST /claims': apiError(409, '已有进行中的申请') })
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    page.instance.onAnswer({ currentTarget: { dataset: { index: 0 } }, detail: { value: '13800005678' } })
+    await tap(page, '#submit')
+    expect(text(find(page, '#materials-error'))).toBe('请上传：老年人本人或代办人身份证')
+    expect(fake.calls.request.filter((r) => r.path === '/claims')).toHaveLength(0)
+
+    await tap(page, '.upload')
+    await settle()
+    await tap(page, '#submit')
+    await settle()
+    await tap(page, '#submit')
+    await settle()
+    const keys = fake.calls.request.filter((r) => r.path === '/claims').map((r) => r.header['Idempotency-Key'])
+    expect(keys).toHaveLength(2)
+    expect(keys[0]).not.toBe(keys[1])
+    expect(text(find(page, '#submit-error'))).toBe('已有进行中的申请')
+  })
+
+  test('field errors from the API show under the field', async () => {
+    install({ ...routes(), 'POST /claims': apiError(422, '输入内容有误，请检查后重试', { json: { form: { phone: ['手机号格式不正确'] } } }) })
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    await tap(page, '.upload')
+    await settle()
+    page.instance.onAnswer({ currentTarget: { dataset: { index: 0 } }, detail: { value: '123' } })
+    await tap(page, '#submit')
+    await settle()
+    expect(text(find(page, '#answers'))).toContain('手机号格式不正确')
+  })
+
+  test('an applicant not bound to me cannot be used', async () => {
+    install({ ...routes(), 'GET /me/subjects': reply(200, []) })
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    expect(text(page)).toContain('无法办理：未绑定该申请人')
+  })
+
+  test('a returned claim is resubmitted', async () => {
+    const fake = install({ ...routes(), 'POST /claims/41/resubmit': reply(200, f.claim({ status: 'submitted' })) })
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3', claim_id: '41' })
+    await tap(page, '.upload')
+    await settle()
+    page.instance.onAnswer({ currentTarget: { dataset: { index: 0 } }, detail: { value: '13800005678' } })
+    await tap(page, '#submit')
+    await settle()
+    const sent = fake.calls.request.find((r) => r.path === '/claims/41/resubmit')
+    expect(sent.data).toEqual({ form: { phone: '13800005678' }, material_ids: [77] })
+    expect(text(page)).toContain('已重新提交')
+  })
+})
+
+describe('我的申请', () => {
+  test('lists my claims with their status', async () => {
+    const fake = install({ 'GET /claims': paginated([f.claim(), f.claim({ id: 42, claim_no: 'KX2', status: 'paid', paid_fen: 150000 })]) })
+    const page = await open('pages/claims/claims')
+    const seen = text(page)
+    expect(seen).toContain('KX20261127000041')
+    expect(seen).toContain('审核中')
+    expect(seen).toContain('已兑现')
+    expect(seen).toContain('1,500元')
+    expect(seen).toContain('提交于 2026-11-27 09:30')
+    await tap(page, '.claim')
+    expect(fake.calls.navigate).toEqual(['/pages/claim/claim?id=41'])
+  })
+
+  test('empty and error states', async () => {
+    install({ 'GET /claims': paginated([]) })
+    expect(text(await open('pages/claims/claims'))).toContain('还没有申请记录')
+    install({ 'GET /claims': apiError(500, '服务器内部错误，请稍后再试') })
+    expect(text(await open('pages/claims/claims'))).toContain('加载失败：服务器内部错误，请稍后再试')
+  })
+})
+
+describe('申请详情', () => {
+  test('shows the timeline and withdraws after confirmation', async () => {
+    const fake = install({
+      'GET /claims/41': reply(200, f.claim()),
+      'POST /claims/41/withdraw': reply(200, f.claim({ status: 'withdrawn', events: [...f.claim().events, { to_status: 'withdrawn', note: '撤回', created_at: '2026-11-27T11:00:00+08:00' }] })),
+      'GET /me/subscriptions/templates': reply(200, TEMPLATES),
+    })
+    const page = await open('pages/claim/claim', { id: '41', from: 'push' })
+    const seen = text(find(page, '#timeline'))
+    expect(seen).toContain('已提交')
+    expect(seen).toContain('审核中')
+    expect(seen).toContain('受理审核')
+    expect(seen).toContain('2026-11-27 10:00')
+    await tap(page, '#withdraw')
+    await settle()
+    expect(fake.calls.modal).toHaveLength(1)
+    expect(text(find(page, '#head'))).toContain('已撤回')
+    expect(page.querySelector('#withdraw')).toBeUndefined()
+  })
+
+  test('a returned claim shows why and offers to resubmit', async () => {
+    const fake = install({ 'GET /claims/41': reply(200, f.claim({ status: 'returned', reason: '身份证照片不清晰' })) })
+    const page = await open('pages/claim/claim', { id: '41' })
+    expect(text(page)).toContain('说明：身份证照片不清晰')
+    await tap(page, '#resubmit')
+    expect(fake.calls.navigate).toEqual(['/pages/claim-form/claim-form?item_id=18&subject_id=3&claim_id=41'])
+  })
+
+  test('a claim of someone else is not found', async () => {
+    install({ 'GET /claims/41': apiError(404, '未找到该申请') })
+    expect(text(await open('pages/claim/claim', { id: '41' }))).toContain('加载失败：未找到该申请')
+  })
+})
+
+describe('免申即享', () => {
+  test('confirms one grant and declines another after asking', async () => {
+    const fake = install({
+      'GET /me/grants': reply(200, [f.grant(), f.grant({ id: 6, item: { id: 19, name: '残疾人两项补贴' }, amount_fen: 8000 })]),
+      'POST /me/grants/5/confirm': reply(200, f.grant({ status: 'confirmed' })),
+      'POST /me/grants/6/decline': reply(200, f.grant({ id: 6, item: { id: 19, name: '残疾人两项补贴' }, status: 'declined' })),
+    })
+    const page = await open('pages/grants/grants')
+    expect(text(page)).toContain('高龄津贴')
+    expect(text(page)).toContain('待确认')
+    await tap(page, '.confirm')
+    await settle()
+    expect(text(page)).toContain('已确认')
+    await tap(page, '.decline')
+    await settle()
+    expect(fake.calls.modal).toHaveLength(1)
+    expect(text(page)).toContain('已放弃')
+    expect(page.querySelector('.confirm')).toBeUndefined()
+  })
+
+  test('empty and error states', async () => {
+    install({ 'GET /me/grants': reply(200, []) })
+    expect(text(await open('pages/grants/grants'))).toContain('暂无免申即享待遇')
+    install({ 'GET /me/grants': 'network-error' })
+    expect(text(await open('pages/grants/grants'))).toContain('加载失败：网络连接失败，请稍后重试')
+  })
+})

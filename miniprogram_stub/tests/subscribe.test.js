@@ -1,0 +1,61 @@
+// Subscribe prompts: prepared on load, asked from the tap with nothing asynchronous before the
+// first popup, one popup per group of at most 3, results reported once.
+const { install, reply } = require('./helpers/fake-wx')
+const { settle } = require('./helpers/page')
+const auth = require('../utils/auth')
+const subscribe = require('../utils/subscribe')
+const f = require('./fixtures')
+
+beforeEach(() => {
+  auth.reset()
+  subscribe.reset()
+})
+
+const groups = (...lists) => ({ scene: 'home', groups: lists.map((ids) => ids.map((id) => f.template(id))) })
+
+test('the first popup opens synchronously inside the tap', async () => {
+  const fake = install({ 'GET /me/subscriptions/templates': reply(200, groups(['a', 'b'])), 'POST /me/subscriptions': reply(200, {}) })
+  await subscribe.prepare('home')
+  const asking = subscribe.ask('home')
+  expect(fake.calls.subscribe).toEqual([['a', 'b']]) // before any await
+  await expect(asking).resolves.toMatchObject({ asked: 1, results: { a: 'accept', b: 'accept' }, reported: true })
+  expect(fake.calls.request.filter((r) => r.path === '/me/subscriptions/templates')[0].query).toEqual({ scene: 'home' })
+})
+
+test('a tap before the templates arrived opens nothing and says so', async () => {
+  const fake = install({ 'GET /me/subscriptions/templates': reply(200, groups(['a'])) })
+  await expect(subscribe.ask('home')).resolves.toMatchObject({ notReady: true })
+  expect(fake.calls.subscribe).toEqual([])
+  expect(fake.calls.toast).toEqual(['订阅准备中，请稍后再点一次'])
+  await settle()
+  expect(subscribe.isReady('home')).toBe(true)
+})
+
+test('groups longer than 3 are split; a popup WeChat refused is asked first next time', async () => {
+  const fake = install({ 'GET /me/subscriptions/templates': reply(200, groups(['a', 'b', 'c', 'd'], ['long'])), 'POST /me/subscriptions': reply(200, {}) })
+  await subscribe.prepare('home')
+  let calls = 0
+  const real = fake.requestSubscribeMessage
+  fake.requestSubscribeMessage = (options) => {
+    calls += 1
+    if (calls === 3) {
+      fake.calls.subscribe.push(options.tmplIds)
+      setTimeout(() => options.fail({ errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.', errCode: 10005 }), 0)
+      return
+    }
+    real(options)
+  }
+  const first = await subscribe.ask('home')
+  expect(fake.calls.subscribe).toEqual([['a', 'b', 'c'], ['d'], ['long']])
+  expect(Object.keys(first.results).sort()).toEqual(['a', 'b', 'c', 'd'])
+  await subscribe.ask('home')
+  expect(fake.calls.subscribe[3]).toEqual(['long'])
+})
+
+test('nothing chosen means nothing reported', async () => {
+  const fake = install({ 'GET /me/subscriptions/templates': reply(200, groups(['a'])) })
+  await subscribe.prepare('home')
+  fake.state.subscribeFail = { errMsg: 'requestSubscribeMessage:fail', errCode: 20004 }
+  await expect(subscribe.ask('home')).resolves.toMatchObject({ asked: 0, results: {}, reported: false })
+  expect(fake.calls.request.filter((r) => r.method === 'POST')).toEqual([])
+})
