@@ -7,8 +7,9 @@ from flask_smorest import Api
 
 def register(api: Api) -> None:
     """Register every admin blueprint."""
-    from api.admin import auth, departments, dry_run, items, policies, profiles
+    from api.admin import auth, claims, departments, dry_run, grants, items, policies, profiles
 
     blueprints = (auth.blp, departments.blp, policies.blp, items.blp, dry_run.blp, profiles.blp)
+    blueprints += (claims.blp, grants.blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1/admin{blueprint.url_prefix or ''}")

@@ -2,11 +2,174 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from flask_smorest.pagination import PaginationParameters
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
-blp = Blueprint(
+from api.extensions import db
+from api.resident.claim_schemas import (
+    ClaimCreateSchema,
+    ClaimIdempotencyKeySchema,
+    ClaimMaterialSchema,
+    ClaimMaterialUploadSchema,
+    ClaimQuerySchema,
+    ClaimResubmitSchema,
+    ClaimWithdrawSchema,
+    ResidentClaimSchema,
+    ResidentClaimSummarySchema,
+)
+from api.resident_auth import current_resident, resident_required
+from api.storage import storage
+from services import claim_materials, claims
+
+
+class FormAndFilesParser(FlaskParser):
+    """Read a multipart upload's text fields and files as one set of arguments."""
+
+    def load_files(self, req, schema):  # type: ignore[no-untyped-def]
+        """Return the files and the form fields together."""
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class ClaimsBlueprint(Blueprint):
+    """A blueprint whose `files` arguments also carry the form fields of the same upload."""
+
+    ARGUMENTS_PARSER = FormAndFilesParser()
+
+
+blp = ClaimsBlueprint(
     "resident_claims",
     __name__,
     url_prefix="/claims",
     description="一键办理：申请、材料、进度",
 )
+
+
+@blp.route("")
+class Claims(MethodView):
+    """My claims."""
+
+    @resident_required(blp)
+    @blp.arguments(ClaimQuerySchema, location="query")
+    @blp.response(200, ResidentClaimSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+        """List the claims of my subjects, newest first (status, subject, item)."""
+        rows, total = claims.list_my_claims(
+            session=db.session,
+            wechat_user_id=current_resident().user_id,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @resident_required(blp)
+    @blp.arguments(ClaimIdempotencyKeySchema, location="headers")
+    @blp.arguments(ClaimCreateSchema)
+    @blp.response(201, ResidentClaimSchema)
+    @blp.alt_response(
+        200, schema=ResidentClaimSchema, description="同一 Idempotency-Key 的重复提交：原申请"
+    )
+    @blp.alt_response(404, description="办事主体未绑定，或事项不存在")
+    @blp.alt_response(409, description="已有办理中的申请，或 Idempotency-Key 已用于另一份申请")
+    @blp.alt_response(
+        422,
+        description=(
+            "缺少或不合规的 Idempotency-Key、不符合条件（errors.eligibility 列出原因）、"
+            "事项不可申请或缺少材料"
+        ),
+    )
+    def post(self, headers: dict, data: dict):  # type: ignore[no-untyped-def]
+        """Submit a claim in one tap: eligibility re-checked, the form filled from the profile."""
+        view, created = claims.submit_claim(
+            session=db.session,
+            wechat_user_id=current_resident().user_id,
+            idempotency_key=headers["idempotency_key"],
+            **data,
+        )
+        return view, 201 if created else 200
+
+
+@blp.route("/materials")
+class Materials(MethodView):
+    """Uploading materials."""
+
+    @resident_required(blp)
+    @blp.arguments(ClaimMaterialUploadSchema, location="files")
+    @blp.response(201, ClaimMaterialSchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="申请当前不能补充材料")
+    @blp.alt_response(413, description="文件超过 10 MB")
+    @blp.alt_response(422, description="文件类型不支持（按内容判断），或不是本事项要求的材料")
+    def post(self, data: dict):  # type: ignore[no-untyped-def]
+        """Upload one material (PDF, JPG, PNG or xlsx, up to 10 MB), before or after submitting."""
+        upload = data["file"]
+        if not hasattr(upload, "read"):
+            abort(422, message="请以文件上传", errors={"file": ["应为文件"]})
+        return claim_materials.upload_material(
+            session=db.session,
+            storage=storage(),
+            wechat_user_id=current_resident().user_id,
+            name=data["name"],
+            filename=upload.filename or "",
+            data=upload.read(claim_materials.MAX_BYTES + 1),
+            claim_id=data.get("claim_id"),
+        )
+
+
+@blp.route("/<int:claim_id>")
+class ClaimById(MethodView):
+    """One of my claims."""
+
+    @resident_required(blp)
+    @blp.response(200, ResidentClaimSchema)
+    @blp.alt_response(404, description="申请不存在")
+    def get(self, claim_id: int):  # type: ignore[no-untyped-def]
+        """Show a claim with its form, materials and timeline."""
+        return claims.get_my_claim(
+            session=db.session, wechat_user_id=current_resident().user_id, claim_id=claim_id
+        )
+
+
+@blp.route("/<int:claim_id>/withdraw")
+class WithdrawClaim(MethodView):
+    """Withdrawing a claim."""
+
+    @resident_required(blp)
+    @blp.arguments(ClaimWithdrawSchema, required=False)
+    @blp.response(200, ResidentClaimSchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="审核已结束（已通过、未通过、已发放）或已撤回")
+    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+        """Withdraw my claim, until its review ends."""
+        return claims.withdraw_claim(
+            session=db.session,
+            wechat_user_id=current_resident().user_id,
+            claim_id=claim_id,
+            reason=data.get("reason"),
+        )
+
+
+@blp.route("/<int:claim_id>/resubmit")
+class ResubmitClaim(MethodView):
+    """Resubmitting a returned claim (补正)."""
+
+    @resident_required(blp)
+    @blp.arguments(ClaimResubmitSchema, required=False)
+    @blp.response(200, ResidentClaimSchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="申请不是待补正状态")
+    @blp.alt_response(422, description="仍缺少必需的材料，或材料不符合要求")
+    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+        """Add the materials asked for and submit the claim again."""
+        return claims.resubmit_claim(
+            session=db.session,
+            wechat_user_id=current_resident().user_id,
+            claim_id=claim_id,
+            material_ids=data.get("material_ids"),
+            form=data.get("form"),
+        )

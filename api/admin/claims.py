@@ -1,0 +1,199 @@
+"""Reviewers: the claims of their departments, their materials, and every step to the payout.
+
+A claim of another department answers 404 on every endpoint (as policies do in publishing): a
+reviewer does not learn it exists. A staff user without the reviewer or admin role gets 403.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+
+from api.admin.claim_schemas import (
+    AdminClaimQuerySchema,
+    AdminClaimSchema,
+    AdminClaimSummarySchema,
+    ClaimApproveSchema,
+    ClaimBulkResultSchema,
+    ClaimBulkSchema,
+    ClaimPaySchema,
+    ClaimReasonSchema,
+)
+from api.auth import current_actor, staff_required
+from api.extensions import db
+from api.storage import storage
+from models import Role
+from services import claim_materials, claim_queue, claim_review
+
+blp = Blueprint("admin_claims", __name__, url_prefix="/claims", description="申请审核与兑现")
+
+REVIEWERS = (Role.ADMIN, Role.REVIEWER)
+FILE_TYPES = ("application/pdf", "image/jpeg", "image/png", claim_materials.XLSX)
+
+
+@blp.route("")
+class Claims(MethodView):
+    """The claims the caller reviews."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.arguments(AdminClaimQuerySchema, location="query")
+    @blp.response(200, AdminClaimSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+        """List claims, longest waiting first (department, status, item, overdue, days waiting)."""
+        rows, total = claim_queue.list_claims(
+            session=db.session,
+            actor=current_actor(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/<int:claim_id>")
+class ClaimById(MethodView):
+    """One claim."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.response(200, AdminClaimSchema)
+    @blp.alt_response(404, description="申请不存在")
+    def get(self, claim_id: int):  # type: ignore[no-untyped-def]
+        """Show a claim with its form, materials and timeline."""
+        return claim_queue.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
+
+
+@blp.route("/<int:claim_id>/materials/<int:material_id>")
+class MaterialFile(MethodView):
+    """One material's file."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.doc(
+        responses={
+            200: {
+                "description": "文件内容（下载记入审计日志）",
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_TYPES
+                },
+            }
+        }
+    )
+    @blp.alt_response(404, description="申请或材料不存在")
+    def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
+        """Download a claim's material (staff only; audited)."""
+        material, data = claim_queue.material_file(
+            session=db.session,
+            actor=current_actor(),
+            storage=storage(),
+            claim_id=claim_id,
+            material_id=material_id,
+        )
+        response = send_file(
+            io.BytesIO(data),
+            mimetype=material.content_type,
+            as_attachment=True,
+            download_name=material.filename,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+@blp.route("/<int:claim_id>/review")
+class ReviewClaim(MethodView):
+    """Taking a claim into review."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.response(200, AdminClaimSummarySchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="申请不是已提交状态")
+    def post(self, claim_id: int):  # type: ignore[no-untyped-def]
+        """Take a submitted claim into review (submitted -> reviewing)."""
+        return claim_review.review_claim(
+            session=db.session, actor=current_actor(), claim_id=claim_id
+        )
+
+
+@blp.route("/<int:claim_id>/approve")
+class ApproveClaim(MethodView):
+    """Approving a claim."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.arguments(ClaimApproveSchema, required=False)
+    @blp.response(200, AdminClaimSummarySchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="申请不在审核中，或事项名额已满、预算不足")
+    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+        """Approve a claim under review; the item's places and budget are taken now."""
+        return claim_review.approve_claim(
+            session=db.session, actor=current_actor(), claim_id=claim_id, **data
+        )
+
+
+@blp.route("/<int:claim_id>/reject")
+class RejectClaim(MethodView):
+    """Rejecting a claim."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.arguments(ClaimReasonSchema)
+    @blp.response(200, AdminClaimSummarySchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="审核已结束")
+    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+        """Reject a submitted or reviewed claim, saying why."""
+        return claim_review.reject_claim(
+            session=db.session, actor=current_actor(), claim_id=claim_id, **data
+        )
+
+
+@blp.route("/<int:claim_id>/return")
+class ReturnClaim(MethodView):
+    """Returning a claim for correction."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.arguments(ClaimReasonSchema)
+    @blp.response(200, AdminClaimSummarySchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="审核已结束")
+    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+        """Return a claim to the resident for correction (补正), saying what is needed."""
+        return claim_review.return_claim(
+            session=db.session, actor=current_actor(), claim_id=claim_id, **data
+        )
+
+
+@blp.route("/<int:claim_id>/pay")
+class PayClaim(MethodView):
+    """Registering a payout."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.arguments(ClaimPaySchema)
+    @blp.response(200, AdminClaimSummarySchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="申请未通过审核或已发放")
+    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+        """Register the payout (兑现) of an approved claim: amount and payment reference."""
+        return claim_review.pay_claim(
+            session=db.session, actor=current_actor(), claim_id=claim_id, **data
+        )
+
+
+@blp.route("/bulk")
+class BulkClaims(MethodView):
+    """One action on many claims."""
+
+    @staff_required(blp, *REVIEWERS)
+    @blp.arguments(ClaimBulkSchema)
+    @blp.response(200, ClaimBulkResultSchema)
+    def post(self, data: dict):  # type: ignore[no-untyped-def]
+        """Apply one action to many claims, each in its own transaction, with a result per id."""
+        ids, action = data.pop("ids"), data.pop("action")
+        results = claim_review.bulk(
+            session=db.session, actor=current_actor(), ids=ids, action=action, **data
+        )
+        return {"results": results}
