@@ -15,7 +15,8 @@ from models import ResidentSession, WeChatUser, vault_of
 from models.clock import frozen, utcnow
 from notify.emulator import EmulatorServer
 from services.resident_auth import SESSION_KEY_CONTEXT
-from tests.resident_identities import bearer, login
+from tests.resident_factories import bind
+from tests.resident_identities import add_person, bearer, id_number, login
 
 LOGIN = "/api/v1/auth/wechat"
 REFRESH = "/api/v1/auth/refresh"
@@ -65,6 +66,12 @@ def test_second_login_finds_the_same_user_and_replaces_the_session_key(
     assert session.scalar(select(func.count()).select_from(WeChatUser)) == 1
     assert session.get(WeChatUser, first["user"]["id"]).session_key_enc != old_key
     assert second["refresh_token"] != first["refresh_token"]
+    bind(
+        session,
+        session.get(WeChatUser, first["user"]["id"]),
+        add_person(session, "张三", id_number()).id,
+    )
+    assert login(client, wx, "openid-bob")["user"]["subject_count"] == 1
 
 
 def test_a_code_works_once(client: FlaskClient, wx: EmulatorServer) -> None:
