@@ -110,12 +110,12 @@ describe('申请确认', () => {
 
 describe('我的申请', () => {
   test('lists my claims with their status', async () => {
-    const fake = install({ 'GET /claims': paginated([f.claim(), f.claim({ id: 42, claim_no: 'KX2', status: 'paid', paid_fen: 150000 })]) })
+    const fake = install({ 'GET /claims': paginated([f.claim(), f.claim({ id: 42, claim_no: 'KX2', status: 'paid', status_text: '已发放', paid_fen: 150000 })]) })
     const page = await open('pages/claims/claims')
     const seen = text(page)
     expect(seen).toContain('KX20261127000041')
     expect(seen).toContain('审核中')
-    expect(seen).toContain('已兑现')
+    expect(seen).toContain('已发放')
     expect(seen).toContain('1,500元')
     expect(seen).toContain('提交于 2026-11-27 09:30')
     await tap(page, '.claim')
@@ -134,10 +134,12 @@ describe('申请详情', () => {
   test('shows the timeline and withdraws after confirmation', async () => {
     const fake = install({
       'GET /claims/41': reply(200, f.claim()),
-      'POST /claims/41/withdraw': reply(200, f.claim({ status: 'withdrawn', events: [...f.claim().events, { to_status: 'withdrawn', note: '撤回', created_at: '2026-11-27T11:00:00+08:00' }] })),
+      'POST /claims/41/withdraw': reply(200, f.claim({ status: 'withdrawn', status_text: '已撤回', timeline: [...f.claim().timeline, { to_status: 'withdrawn', note: '撤回', created_at: '2026-11-27T11:00:00+08:00' }] })),
       'GET /me/subscriptions/templates': reply(200, TEMPLATES),
     })
     const page = await open('pages/claim/claim', { id: '41', from: 'push' })
+    expect(text(find(page, '#head'))).toContain('张* 东昌府区')
+    expect(text(find(page, '#facts'))).toContain('年龄82')
     const seen = text(find(page, '#timeline'))
     expect(seen).toContain('已提交')
     expect(seen).toContain('审核中')
@@ -151,7 +153,7 @@ describe('申请详情', () => {
   })
 
   test('a returned claim shows why and offers to resubmit', async () => {
-    const fake = install({ 'GET /claims/41': reply(200, f.claim({ status: 'returned', reason: '身份证照片不清晰' })) })
+    const fake = install({ 'GET /claims/41': reply(200, f.claim({ status: 'returned', status_text: '退回补正', reason: '身份证照片不清晰' })) })
     const page = await open('pages/claim/claim', { id: '41' })
     expect(text(page)).toContain('说明：身份证照片不清晰')
     await tap(page, '#resubmit')
@@ -167,15 +169,17 @@ describe('申请详情', () => {
 describe('免申即享', () => {
   test('confirms one grant and declines another after asking', async () => {
     const fake = install({
-      'GET /me/grants': reply(200, [f.grant(), f.grant({ id: 6, item: { id: 19, name: '残疾人两项补贴' }, amount_fen: 8000 })]),
+      'GET /me/grants': paginated([f.grant(), f.grant({ id: 6, item_id: 19, item_name: '残疾人两项补贴', amount_fen: 8000 })]),
       'POST /me/grants/5/confirm': reply(200, f.grant({ status: 'confirmed' })),
-      'POST /me/grants/6/decline': reply(200, f.grant({ id: 6, item: { id: 19, name: '残疾人两项补贴' }, status: 'declined' })),
+      'POST /me/grants/6/decline': reply(200, f.grant({ id: 6, item_id: 19, item_name: '残疾人两项补贴', status: 'declined' })),
     })
     const page = await open('pages/grants/grants')
     expect(text(page)).toContain('高龄津贴')
+    expect(text(page)).toContain('80至89周岁每人每月100元')
     expect(text(page)).toContain('待确认')
     await tap(page, '.confirm')
     await settle()
+    expect(fake.calls.request.find((r) => r.path === '/me/grants/5/confirm').data).toEqual({})
     expect(text(page)).toContain('已确认')
     await tap(page, '.decline')
     await settle()
@@ -184,8 +188,24 @@ describe('免申即享', () => {
     expect(page.querySelector('.confirm')).toBeUndefined()
   })
 
+  test('a grant paid to a bank account asks for the card number first', async () => {
+    const fake = install({
+      'GET /me/grants': paginated([f.grant({ needs_account: true, payout_account: null })]),
+      'POST /me/grants/5/confirm': apiError(422, '银行卡号有误，请核对', { bank_card: ['校验位不正确'] }),
+    })
+    const page = await open('pages/grants/grants')
+    await tap(page, '.confirm')
+    expect(text(find(page, '.grant-error'))).toBe('请填写用于发放的本人银行卡号')
+    expect(fake.calls.request.filter((r) => r.method === 'POST')).toEqual([])
+    page.instance.onBankCard({ currentTarget: { dataset: { id: 5 } }, detail: { value: '6222 0000 0000 0001' } })
+    await tap(page, '.confirm')
+    await settle()
+    expect(fake.calls.request.find((r) => r.method === 'POST').data).toEqual({ bank_card: '6222000000000001' })
+    expect(text(find(page, '.grant-error'))).toBe('校验位不正确')
+  })
+
   test('empty and error states', async () => {
-    install({ 'GET /me/grants': reply(200, []) })
+    install({ 'GET /me/grants': paginated([]) })
     expect(text(await open('pages/grants/grants'))).toContain('暂无免申即享待遇')
     install({ 'GET /me/grants': 'network-error' })
     expect(text(await open('pages/grants/grants'))).toContain('加载失败：网络连接失败，请稍后重试')

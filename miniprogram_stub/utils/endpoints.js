@@ -48,8 +48,8 @@ module.exports = {
   withdrawClaim: { method: 'POST', path: '/claims/{claim_id}/withdraw' },
   resubmitClaim: { method: 'POST', path: '/claims/{claim_id}/resubmit', body: ['form', 'material_ids'] },
 
-  grants: { method: 'GET', path: '/me/grants' },
-  confirmGrant: { method: 'POST', path: '/me/grants/{grant_id}/confirm' },
+  grants: { method: 'GET', path: '/me/grants', query: ['page', 'page_size'], paginated: true },
+  confirmGrant: { method: 'POST', path: '/me/grants/{grant_id}/confirm', body: ['bank_card'] },
   declineGrant: { method: 'POST', path: '/me/grants/{grant_id}/decline' },
 
   subscriptionTemplates: { method: 'GET', path: '/me/subscriptions/templates', query: ['scene'] },

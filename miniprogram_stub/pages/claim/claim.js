@@ -8,19 +8,22 @@ const subscribe = require('../../utils/subscribe')
 const SCENE = 'after_claim'
 const WITHDRAWABLE = ['submitted', 'reviewing', 'returned']
 
-// Field access for GET /claims/{id}.
+// Field access for GET /claims/{id} (ResidentClaim: form {applicant, facts, answers}, timeline).
 function claimView(claim) {
-  const item = claim.item || {}
   const money = (fen) => (fen === null || fen === undefined ? '' : fmt.yuan(fen))
+  const form = claim.form || {}
+  const applicant = form.applicant || {}
   return {
     id: claim.id,
     claimNo: claim.claim_no,
-    itemId: item.id || claim.item_id,
-    itemName: item.name || claim.item_name || '',
-    subjectId: (claim.subject && claim.subject.id) || claim.subject_id,
-    subjectName: (claim.subject && claim.subject.name) || '',
+    itemId: claim.item_id,
+    itemName: claim.item_name || '',
+    subjectId: claim.subject_id,
+    subjectName: applicant.name || '',
+    district: applicant.district || '',
+    facts: (form.facts || []).map((fact) => ({ label: fact.label, value: fact.value === null || fact.value === undefined ? '未知' : fact.value })),
     status: claim.status,
-    statusLabel: fmt.label(fmt.CLAIM_LABELS, claim.status),
+    statusLabel: claim.status_text || fmt.label(fmt.CLAIM_LABELS, claim.status),
     expected: money(claim.expected_fen),
     approved: money(claim.approved_fen),
     paid: money(claim.paid_fen),
@@ -28,11 +31,11 @@ function claimView(claim) {
     submittedAt: fmt.shanghaiTime(claim.submitted_at),
     paidAt: fmt.shanghaiTime(claim.paid_at),
     materials: (claim.materials || []).map((m) => ({ id: m.id, name: m.name, filename: m.filename })),
-    timeline: (claim.events || claim.timeline || []).map((event, index) => ({
+    timeline: (claim.timeline || []).map((event, index) => ({
       key: index,
-      status: fmt.label(fmt.CLAIM_LABELS, event.to_status || event.status),
+      status: fmt.label(fmt.CLAIM_LABELS, event.to_status),
       note: event.note || '',
-      at: fmt.shanghaiTime(event.created_at || event.at),
+      at: fmt.shanghaiTime(event.created_at),
     })),
     canWithdraw: WITHDRAWABLE.indexOf(claim.status) >= 0,
     canResubmit: claim.status === 'returned',

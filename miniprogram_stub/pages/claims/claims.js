@@ -5,16 +5,14 @@ const fmt = require('../../utils/format')
 
 const PAGE_SIZE = 20
 
-// Field access for a claim in the list.
+// Field access for a claim in the list (ResidentClaimSummary).
 function claimView(claim) {
-  const item = claim.item || {}
   return {
     id: claim.id,
     claimNo: claim.claim_no,
-    itemName: item.name || claim.item_name || '',
-    subjectName: (claim.subject && claim.subject.name) || '',
+    itemName: claim.item_name || '',
     status: claim.status,
-    statusLabel: fmt.label(fmt.CLAIM_LABELS, claim.status),
+    statusLabel: claim.status_text || fmt.label(fmt.CLAIM_LABELS, claim.status),
     amount: fmt.yuan(claim.paid_fen !== null && claim.paid_fen !== undefined ? claim.paid_fen : claim.approved_fen !== null && claim.approved_fen !== undefined ? claim.approved_fen : claim.expected_fen),
     submittedAt: fmt.shanghaiTime(claim.submitted_at),
   }

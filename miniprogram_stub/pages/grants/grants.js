@@ -4,32 +4,34 @@ const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 const subscribe = require('../../utils/subscribe')
+const { fieldErrors } = require('../../utils/errors')
 
 const SCENE = 'grants'
 
-// Field access for a grant.
+const PAGE_SIZE = 20
+
+// Field access for a grant (ResidentGrant).
 function grantView(grant) {
-  const item = grant.item || {}
   return {
     id: grant.id,
-    itemId: item.id || grant.item_id,
-    itemName: item.name || grant.item_name || '',
-    subjectName: (grant.subject && grant.subject.name) || '',
+    itemId: grant.item_id,
+    itemName: grant.item_name || '',
+    benefit: grant.benefit || '',
     status: grant.status,
     statusLabel: fmt.label(fmt.GRANT_LABELS, grant.status),
     amount: fmt.yuan(grant.amount_fen),
+    account: grant.payout_account || '',
+    needsAccount: !!grant.needs_account,
     grantedAt: fmt.shanghaiTime(grant.granted_at, false),
     paidAt: fmt.shanghaiTime(grant.paid_at, false),
     pending: grant.status === 'granted',
+    bankCard: '',
+    error: '',
   }
 }
 
-function listOf(answer) {
-  return Array.isArray(answer) ? answer : (answer && answer.items) || []
-}
-
 Component({
-  data: { loading: true, error: '', grants: [], acting: null, subscribeNote: '' },
+  data: { loading: true, error: '', grants: [], page: 1, hasMore: false, acting: null, subscribeNote: '' },
   methods: {
     onLoad() {
       subscribe.prepare(SCENE).catch(() => null)
@@ -41,9 +43,21 @@ Component({
     load() {
       this.setData({ loading: true, error: '' })
       return api
-        .call('grants')
-        .then((answer) => this.setData({ loading: false, grants: listOf(answer).map(grantView) }))
+        .page('grants', { query: { page: 1, page_size: PAGE_SIZE } })
+        .then((answer) => this.setData({ loading: false, grants: answer.items.map(grantView), page: 1, hasMore: answer.hasMore }))
         .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    onReachBottom() {
+      if (!this.data.hasMore) return Promise.resolve()
+      const next = this.data.page + 1
+      return api
+        .page('grants', { query: { page: next, page_size: PAGE_SIZE } })
+        .then((answer) => this.setData({ grants: this.data.grants.concat(answer.items.map(grantView)), page: next, hasMore: answer.hasMore }))
+        .catch(() => null)
+    },
+    onBankCard(event) {
+      const index = this.data.grants.findIndex((g) => g.id === event.currentTarget.dataset.id)
+      this.setData({ [`grants[${index}].bankCard`]: event.detail.value, [`grants[${index}].error`]: '' })
     },
     replace(grant) {
       const view = grantView(grant)
@@ -52,14 +66,21 @@ Component({
     confirmGrant(event) {
       const id = event.currentTarget.dataset.id
       if (this.data.acting) return Promise.resolve()
+      const index = this.data.grants.findIndex((g) => g.id === id)
+      const grant = this.data.grants[index]
+      const bankCard = grant.bankCard.replace(/\s+/g, '')
+      if (grant.needsAccount && !bankCard) {
+        this.setData({ [`grants[${index}].error`]: '请填写用于发放的本人银行卡号' })
+        return Promise.resolve()
+      }
       this.setData({ acting: id })
       return api
-        .call('confirmGrant', { params: { grant_id: id } })
-        .then((grant) => {
-          this.replace(grant)
+        .call('confirmGrant', { params: { grant_id: id }, body: bankCard ? { bank_card: bankCard } : {} })
+        .then((answer) => {
+          this.replace(answer)
           wx.showToast({ title: '已确认', icon: 'success' })
         })
-        .catch(() => this.setData({ acting: null }))
+        .catch((error) => this.setData({ acting: null, [`grants[${index}].error`]: fieldErrors(error).bank_card || error.message }))
     },
     declineGrant(event) {
       const id = event.currentTarget.dataset.id
