@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from models import (
@@ -123,70 +124,97 @@ def bound_subjects(session: Session, wechat_user_id: int) -> dict[int, BoundSubj
     }
 
 
-def _items(session: Session, item_ids: set[int]) -> dict[int, Any]:
-    """Return the live items among these ids with their policy and department (1 query)."""
-    if not item_ids:
-        return {}
-    rows = session.execute(
-        select(
-            PolicyItem.id,
-            PolicyItem.code,
-            PolicyItem.name,
-            PolicyItem.mode,
-            PolicyItem.apply_from,
-            PolicyItem.apply_until,
-            Policy.id.label("policy_id"),
-            Policy.title.label("policy_title"),
-            Department.id.label("department_id"),
-            Department.short_name.label("department"),
-        )
-        .join(Policy, Policy.id == PolicyItem.policy_id)
-        .join(Department, Department.id == Policy.department_id)
-        .where(
-            PolicyItem.id.in_(item_ids),
-            PolicyItem.status == PolicyStatus.PUBLISHED,
-            Policy.status == PolicyStatus.PUBLISHED,
-        )
-    )
-    return {row.id: row for row in rows}
+ITEMS_TTL = 10.0  # seconds an item's name, window and policy title may be shown stale
 
 
-def _latest_claims(session: Session, subject_ids: list[int]) -> dict[tuple[int, int], Any]:
-    rows = session.execute(
-        select(
-            Claim.id,
-            Claim.claim_no,
-            Claim.subject_id,
-            Claim.item_id,
-            Claim.status,
-            Claim.expected_fen,
-            Claim.approved_fen,
-            Claim.paid_fen,
-            Claim.paid_at,
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a match card shows of its item."""
+
+    id: int
+    code: str
+    name: str
+    mode: str
+    apply_from: datetime | None
+    apply_until: datetime | None
+    policy_id: int
+    policy_title: str
+    department_id: int
+    department: str
+
+
+def live_item_facts(session: Session, item_ids: set[int]) -> dict[int, ItemFacts]:
+    """Return the live items among these ids, from a per-process copy of every live item.
+
+    The copy is read again (one query for all live items: a city has hundreds) when it is older
+    than ITEMS_TTL or lacks an item asked for, so a newly published item shows at once and an
+    edit within seconds; an item taken down may show a few seconds longer, as its matches do
+    until the matcher ends them.
+    """
+    cache = session.info.setdefault("cache", {})
+    held: tuple[float, dict[int, ItemFacts]] | None = cache.get("match_item_facts")
+    now = time.monotonic()
+    if held is None or now - held[0] > ITEMS_TTL or not item_ids <= held[1].keys():
+        rows = session.execute(
+            select(
+                PolicyItem.id,
+                PolicyItem.code,
+                PolicyItem.name,
+                PolicyItem.mode,
+                PolicyItem.apply_from,
+                PolicyItem.apply_until,
+                Policy.id,
+                Policy.title,
+                Department.id,
+                Department.short_name,
+            )
+            .join(Policy, Policy.id == PolicyItem.policy_id)
+            .join(Department, Department.id == Policy.department_id)
+            .where(
+                PolicyItem.status == PolicyStatus.PUBLISHED,
+                Policy.status == PolicyStatus.PUBLISHED,
+            )
         )
-        .where(Claim.subject_id.in_(subject_ids))
-        .order_by(Claim.id)
-    )
-    latest: dict[tuple[int, int], Any] = {}
+        held = (now, {row[0]: ItemFacts(*row) for row in rows})
+        cache["match_item_facts"] = held
+    return {i: held[1][i] for i in item_ids if i in held[1]}
+
+
+@dataclass(frozen=True)
+class Act:
+    """A claim or grant of a subject for an item, as a match card shows it."""
+
+    kind: str  # claim or grant
+    id: int
+    subject_id: int
+    item_id: int
+    status: str
+    claim_no: str | None
+
+
+def _acts(session: Session, subject_ids: list[int]) -> dict[tuple[str, int, int], Act]:
+    """Return the latest claim and grant per subject and item (1 query for both)."""
+    claims = select(
+        literal("claim").label("kind"),
+        Claim.id,
+        Claim.subject_id,
+        Claim.item_id,
+        Claim.status,
+        Claim.claim_no,
+    ).where(Claim.subject_id.in_(subject_ids))
+    grants = select(
+        literal("grant").label("kind"),
+        Grant.id,
+        Grant.subject_id,
+        Grant.item_id,
+        Grant.status,
+        null().label("claim_no"),
+    ).where(Grant.subject_id.in_(subject_ids))
+    latest: dict[tuple[str, int, int], Act] = {}
+    rows = session.execute(union_all(claims, grants).order_by("id"))
     for row in rows:  # a later claim of the same item (after a rejection) replaces the earlier
-        latest[(row.subject_id, row.item_id)] = row
+        latest[(row.kind, row.subject_id, row.item_id)] = Act(*row)
     return latest
-
-
-def _latest_grants(session: Session, subject_ids: list[int]) -> dict[tuple[int, int], Any]:
-    rows = session.execute(
-        select(
-            Grant.id,
-            Grant.subject_id,
-            Grant.item_id,
-            Grant.status,
-            Grant.amount_fen,
-            Grant.paid_at,
-        )
-        .where(Grant.subject_id.in_(subject_ids))
-        .order_by(Grant.id)
-    )
-    return {(row.subject_id, row.item_id): row for row in rows}
 
 
 def shown_name(kind: str, name: str) -> str:
@@ -213,10 +241,9 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
         subject_id: [e for e in subject.entries if not e["flags"] & ENDED]
         for subject_id, subject in subjects.items()
     }
-    items = _items(session, {int(e["item_id"]) for entries in active.values() for e in entries})
-    ids = list(subjects)
-    claims = _latest_claims(session, ids) if items else {}
-    grants = _latest_grants(session, ids) if items else {}
+    wanted = {int(e["item_id"]) for entries in active.values() for e in entries}
+    items = live_item_facts(session, wanted) if wanted else {}
+    acts = _acts(session, list(subjects)) if items else {}
     kinds = {
         int(e["version_id"]): subjects[s].kind for s, entries in active.items() for e in entries
     }
@@ -232,8 +259,8 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
             rules = compiled.get(version_id)
             period = None if rules is None or rules.amount is None else rules.amount.period
             fen = int(entry["amount_fen"]) if entry["flags"] & AMOUNT_KNOWN else None
-            claim = claims.get((subject_id, item.id))
-            grant = grants.get((subject_id, item.id))
+            claim = acts.get(("claim", subject_id, item.id))
+            grant = acts.get(("grant", subject_id, item.id))
             cards.append(
                 {
                     "item": {

@@ -1,0 +1,232 @@
+"""The resident API under load: `python -m bench.api [--persons 100000] [--users 20000]`.
+
+Seeds a scratch MariaDB database (not timed): the demo's policies and items, N synthetic
+residents and some enterprises, matched by the real matcher; binds WeChat users to residents
+with matches (a share of them also to an enterprise) and mints their access tokens. Then starts
+the service under gunicorn (gthread) on MariaDB and Redis and drives, with a closed-loop
+keep-alive client (bench/load.py), first a bare `GET /healthz` (the baseline: what the stack
+costs with no work), then `GET /api/v1/me/matches` for many users round-robin, each with its own
+token. Prints healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, matches_vs_healthz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import redis as redis_lib
+import requests
+from sqlalchemy import func, select
+
+from bench.common import BENCH_KEY, emit, scratch_database
+from bench.load import drive, request_bytes
+from models import SubjectBinding, SubjectMatches, WeChatUser
+from models.clock import utcnow
+from services import matching, snapshot
+from services.bulk import write_rows
+from services.demo.seed import seed_demo
+from services.match_store import ENDED, unpack
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+SECRET = "bench-api-secret-key"
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _matched(session, kind: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Return subjects of `kind` with at least one active match."""
+    rows = session.execute(
+        select(SubjectMatches.subject_id, SubjectMatches.entries).where(SubjectMatches.kind == kind)
+    )
+    return [s for s, blob in rows if ((unpack(blob)["flags"] & ENDED) == 0).any()]
+
+
+def bind_users(session, users: int, enterprise_share: float) -> list[int]:  # type: ignore[no-untyped-def]
+    """Create `users` WeChat users, each bound to a matched resident, some also to an enterprise."""
+    rng = random.Random(11)
+    persons = _matched(session, "person")
+    enterprises = _matched(session, "enterprise")
+    chosen = rng.sample(persons, min(users, len(persons)))
+    now = utcnow()
+    write_rows(
+        session,
+        WeChatUser.__table__,
+        ("appid", "openid", "status", "created_at"),
+        [("wxbenchapi", f"o-api-{s}", "active", now) for s in chosen],
+    )
+    session.commit()
+    ids = dict(
+        session.execute(
+            select(WeChatUser.openid, WeChatUser.id).where(WeChatUser.appid == "wxbenchapi")
+        ).all()
+    )
+    rows = [(ids[f"o-api-{s}"], s, "self") for s in chosen]
+    if enterprises:
+        rows += [
+            (ids[f"o-api-{s}"], rng.choice(enterprises), "legal_representative")
+            for s in chosen
+            if rng.random() < enterprise_share
+        ]
+    rows = list(
+        {(user, subject): (user, subject, relation) for user, subject, relation in rows}.values()
+    )
+    write_rows(
+        session,
+        SubjectBinding.__table__,
+        ("wechat_user_id", "subject_id", "relation", "status", "verified_by")
+        + ("verified_at", "created_at"),
+        [
+            (user, subject, relation, "active", "bench", now, now)
+            for user, subject, relation in rows
+        ],
+    )
+    session.commit()
+    return sorted(ids.values())
+
+
+def tokens(user_ids: list[int]) -> list[str]:
+    """Mint an access token per user with the server's secret (as POST /auth/wechat would)."""
+    from api import create_app
+    from api.config import Settings
+    from api.resident_auth import issue_resident_token
+
+    app = create_app(
+        Settings(
+            instance_dir=Path("/tmp"),
+            database_url="sqlite://",
+            data_key=BENCH_KEY,
+            secret_key=SECRET,
+            scheduler="off",
+            log_level="WARNING",
+        )
+    )
+    with app.test_request_context():
+        return [issue_resident_token(SimpleNamespace(id=user_id)) for user_id in user_ids]  # type: ignore[arg-type]
+
+
+class Server:
+    """The service under gunicorn in its own processes."""
+
+    def __init__(self, database_url: str, workers: int, threads: int, log_level: str) -> None:
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.prefix = f"kxbench-{uuid.uuid4().hex[:8]}"
+        env = os.environ | {
+            "KX_DATABASE_URL": database_url,
+            "KX_REDIS_URL": REDIS_URL,
+            "KX_REDIS_PREFIX": self.prefix,
+            "KX_SECRET_KEY": SECRET,
+            "KX_DATA_KEY": base64.b64encode(BENCH_KEY).decode(),
+            "KX_SCHEDULER": "off",
+            "KX_LOG_LEVEL": log_level,
+            "KX_RESIDENT_RATE_LIMIT": "100000/minute",
+            "KX_INSTANCE_DIR": "/tmp/kxbench-api",
+        }
+        self.process = subprocess.Popen(
+            [GUNICORN, "-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
+            + ["--keep-alive", "30", "--bind", self.url.removeprefix("http://"), "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:  # bound, workers still booting
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited; run it by hand to see why")
+            time.sleep(0.1)
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        raise RuntimeError("the service did not start")
+
+    def stop(self) -> None:
+        """Stop gunicorn and remove this run's Redis keys."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        client = redis_lib.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{self.prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def main() -> None:
+    """Seed, serve, load, print one figure a line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--enterprises", type=int, default=5_000)
+    parser.add_argument("--users", type=int, default=20_000)
+    parser.add_argument("--enterprise-share", type=float, default=0.25)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args()
+    with scratch_database("mysql") as database:
+        started = time.perf_counter()
+        with database.session() as session:
+            seed_demo(session=session, persons=args.persons, enterprises=args.enterprises)
+            for kind in ("person", "enterprise"):
+                snapshot.build_chunks(session, kind)
+            session.commit()
+        matching.process_changes(database)
+        with database.session() as session:
+            user_ids = bind_users(session, args.users, args.enterprise_share)
+            bindings = session.scalar(select(func.count()).select_from(SubjectBinding))
+        emit("persons", args.persons)
+        emit("enterprises", args.enterprises)
+        emit("users", len(user_ids))
+        emit("bindings", bindings)
+        emit("seed_and_match_s", time.perf_counter() - started)
+        bearer = tokens(user_ids)
+        server = Server(database.url, args.workers, args.threads, args.log_level)
+        try:
+            host = server.url.removeprefix("http://")
+            health = drive(
+                server.url,
+                [request_bytes("/healthz", host)],
+                connections=args.connections,
+                seconds=args.seconds,
+            )
+            rng = random.Random(5)
+            order = list(range(len(bearer)))
+            rng.shuffle(order)
+            calls = [
+                request_bytes("/api/v1/me/matches", host, {"Authorization": f"Bearer {bearer[i]}"})
+                for i in order
+            ]
+            matches = drive(server.url, calls, connections=args.connections, seconds=args.seconds)
+        finally:
+            server.stop()
+    emit("workers", f"{args.workers}x{args.threads} gthread")
+    emit("connections", args.connections)
+    emit("healthz_rps", health.rps)
+    emit("healthz_p99_ms", health.percentile_ms(0.99))
+    emit("matches_rps", matches.rps)
+    emit("matches_p50_ms", matches.percentile_ms(0.50))
+    emit("matches_p99_ms", matches.percentile_ms(0.99))
+    emit("matches_statuses", dict(matches.statuses))
+    emit("matches_vs_healthz", matches.rps / health.rps)
+
+
+if __name__ == "__main__":
+    main()
