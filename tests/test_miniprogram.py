@@ -15,19 +15,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from sqlalchemy import select
 
 from api import create_app
 from api.config import Settings
+from models import Database, Subject, SubjectMatches
+from models.pii import Vault
+from services.match_store import ELIGIBLE, ENDED, unpack
+from services.subjects import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
+from tests.test_api_run_command import KUAIXIANG, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "miniprogram_stub"
@@ -194,3 +204,141 @@ def test_request_is_in_the_openapi_document(openapi: dict[str, Any], name: str) 
         assert {("query", "page"), ("query", "page_size")} <= documented, f"{name}: not paginated"
     if spec.get("auth") is not False and not spec["path"].startswith(("/policies", "/items")):
         assert operation.get("security"), f"{name}: expected the resident token to be required"
+
+
+# --- end to end: the mini-program's own request code against `kuaixiang run` ---------------
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Start `kuaixiang run` (SQLite, demo data, emulator, scheduler) in an empty folder."""
+    if not NODE:
+        pytest.skip(NO_NODE)
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    api_port, wx_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KX_")}
+    env.update(
+        KX_INSTANCE_DIR=str(instance),
+        KX_PORT=str(api_port),
+        KX_WECHAT_API_BASE=f"http://127.0.0.1:{wx_port}",
+    )
+    log = instance / "run.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [KUAIXIANG, "run"], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{api_port}"
+    try:
+        _wait_until(lambda: _healthy(base), 120, lambda: f"not serving:\n{log.read_text()}")
+        yield {"base": base, "wx": f"http://127.0.0.1:{wx_port}", "env": env, "log": log}
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def _wait_until(check: Callable[[], Any], seconds: float, why: Callable[[], str]) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    pytest.fail(why())
+
+
+def _claimable(served: dict[str, Any]) -> dict[str, Any] | None:
+    """A demo person eligible for an open 一键办理 item, with the name and 身份证号 to bind."""
+    answer = requests.get(
+        f"{served['base']}{API_PREFIX}/items",
+        params={"mode": "one_tap", "open_now": "true", "subject_type": "person", "page_size": 100},
+        timeout=10,
+    )
+    open_items = {item["id"] for item in answer.json()}
+    settings = Settings.from_env(served["env"])
+    database = Database(settings.database_url, vault=Vault(settings.data_key))
+    try:
+        with database.session() as session:
+            rows = session.execute(
+                select(SubjectMatches.subject_id, SubjectMatches.entries)
+                .join(Subject, Subject.id == SubjectMatches.subject_id)
+                .where(Subject.kind == "person")
+                .order_by(SubjectMatches.subject_id)
+            )
+            for subject_id, entries in rows:
+                for entry in unpack(entries):
+                    live = not int(entry["flags"]) & ENDED and int(entry["verdict"]) == ELIGIBLE
+                    if live and int(entry["item_id"]) in open_items:
+                        subject = session.get(Subject, subject_id)
+                        number = database.vault.decrypt(  # type: ignore[union-attr]
+                            subject.id_number_enc, context=ID_NUMBER_CONTEXT
+                        )
+                        return {
+                            "name": subject.name,
+                            "id_number": number,
+                            "item_id": int(entry["item_id"]),
+                        }
+    finally:
+        database.dispose()
+    return None
+
+
+def test_login_matches_and_claim_through_the_mini_program_code(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    """wx.login → /auth/wechat, bind, my matches, materials, claim (idempotent, after a refresh)."""
+    candidate = _wait_until(
+        lambda: _claimable(served),
+        180,
+        lambda: "no demo person is eligible for an open one_tap item",
+    )
+    (tmp_path / "id.pdf").write_bytes(PDF)
+    (tmp_path / "id.png").write_bytes(PNG)
+    flow = {
+        "api": f"{served['base']}{API_PREFIX}",
+        "emulator": served["wx"],
+        "openid": "o-miniprogram-e2e",
+        "files": {"pdf": str(tmp_path / "id.pdf"), "png": str(tmp_path / "id.png")},
+        **candidate,
+    }
+    done = subprocess.run(
+        [NODE, "e2e/flow.js", json.dumps(flow, ensure_ascii=False)],
+        cwd=MINI,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, (
+        f"{done.stderr}\n--- server log ---\n{served['log'].read_text()[-4000:]}"
+    )
+    report = json.loads(done.stdout)
+    assert report["logged_in"]["subjects"] == 0
+    assert report["bound"]["identifier"] != candidate["id_number"]  # masked
+    assert report["matches"]["card"] == {"verdict": "eligible", "mode": "one_tap"}
+    claim = report["claim"]
+    assert claim["status"] == "submitted" and claim["again"] == claim["id"] and claim["refreshed"]
+    assert report["detail"] == {
+        "status": "submitted",
+        "timeline": ["submitted"],
+        "materials": report["materials"],
+    }
+    assert report["claims"] == [claim["id"]]
+    assert report["not_found"]["status"] == 404
+    assert report["toasts"] == []
