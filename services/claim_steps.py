@@ -52,11 +52,12 @@ _BODIES = {
 def begin_fresh(session: Session) -> None:
     """End the transaction the request opened for reading, and begin one that sees every commit.
 
-    On MariaDB a REPEATABLE READ transaction keeps the snapshot of its first read (the login
-    check), so a count taken after waiting for a row lock would miss what the lock holder just
-    committed; READ COMMITTED reads the latest commit and takes no gap locks (two claims for
-    different subjects inserting side by side would otherwise deadlock). SQLite transactions
-    begin IMMEDIATE and are serialized, so they always see the latest commit.
+    A service that waits for a row lock (the item, the subject) must then read what the lock's
+    previous holder committed. On MariaDB a REPEATABLE READ transaction reads from the snapshot
+    of its first plain read (the login check, the scope check), so the transaction begins again,
+    in READ COMMITTED: every statement reads the latest commit, whatever was read before, and no
+    gap locks are taken (two submissions inserting claims side by side could otherwise deadlock).
+    SQLite transactions begin IMMEDIATE and are serialized, so they see the latest commit anyway.
     """
     session.commit()
     if session.get_bind().dialect.name in ("mysql", "mariadb"):
