@@ -19,7 +19,9 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +39,6 @@ from models.pii import Vault
 from services.match_store import ELIGIBLE, ENDED, unpack
 from services.subjects import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
-from tests.test_api_run_command import KUAIXIANG, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "miniprogram_stub"
@@ -45,6 +46,7 @@ JEST_FILES = sorted(path.name for path in (MINI / "tests").glob("*.test.js"))
 API_PREFIX = "/api/v1"
 NODE, NPM = shutil.which("node"), shutil.which("npm")
 NO_NODE = "node and npm are needed for the mini-program tests (install Node.js 18 or newer)"
+KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
 
 
 def _run(args: list[str], timeout: int) -> subprocess.CompletedProcess[str]:
@@ -213,6 +215,12 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
