@@ -136,3 +136,15 @@ test('request() works without the endpoint table for the wrapper itself', async 
   expect(res.statusCode).toBe(200)
   expect(res.data).toEqual({ id: 9 })
 })
+
+test('money and times read as a resident expects', () => {
+  const fmt = require('../utils/format')
+  expect(fmt.yuan(480000)).toBe('4,800元')
+  expect(fmt.yuan(123456)).toBe('1,234.56元')
+  expect(fmt.yuan(5)).toBe('0.05元')
+  expect(fmt.yuan(null)).toBe('')
+  expect(fmt.shanghaiTime('2026-11-27T01:30:00Z')).toBe('2026-11-27 09:30')
+  expect(fmt.shanghaiTime('2026-11-27T17:30:00')).toBe('2026-11-28 01:30') // no offset: UTC
+  expect(fmt.shanghaiTime('2026-12-31T23:59:59+08:00', false)).toBe('2026-12-31')
+  expect(fmt.shanghaiTime('2026-03-10')).toBe('2026-03-10')
+})

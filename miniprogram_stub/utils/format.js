@@ -14,10 +14,9 @@ function yuan(fen) {
 // An ISO time (UTC when it has no offset) → "2026-11-27 16:05" in Asia/Shanghai (UTC+8, no DST).
 function shanghaiTime(iso, withTime = true) {
   if (!iso) return ''
-  const text = /[zZ]|[+-]\d\d:?\d\d$/.test(iso) || /^\d{4}-\d\d-\d\d$/.test(iso) ? iso : `${iso}Z`
-  const ms = Date.parse(text)
+  if (/^\d{4}-\d\d-\d\d$/.test(iso)) return iso // a date is already a local date
+  const ms = Date.parse(/([zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`)
   if (isNaN(ms)) return String(iso)
-  if (/^\d{4}-\d\d-\d\d$/.test(iso)) return iso
   const d = new Date(ms + 8 * 3600 * 1000)
   const pad = (n) => String(n).padStart(2, '0')
   const day = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
