@@ -12,6 +12,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api import (
         admin,
         auth,
+        converters,
         docs,
         errors,
         extensions,
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.is_sqlite:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.url_map.converters["int"] = converters.IdConverter  # before any route is added
     app.config.update(
         SECRET_KEY=settings.secret_key,
         JSON_AS_ASCII=False,

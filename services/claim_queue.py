@@ -119,8 +119,11 @@ def list_claims(
     elif overdue is False:
         query = query.where(~overdue_clause(session, now))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end: a huge page number must not reach OFFSET
+        return [], total
     rows = session.execute(
-        query.order_by(Claim.submitted_at, Claim.id).offset((page - 1) * page_size).limit(page_size)
+        query.order_by(Claim.submitted_at, Claim.id).offset(offset).limit(page_size)
     ).all()
     return [_queued(row, now) for row in rows], total
 

@@ -161,11 +161,10 @@ def list_my_claims(
     if item_id is not None:
         query = query.where(Claim.item_id == item_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(
-        session.scalars(
-            query.order_by(Claim.id.desc()).offset((page - 1) * page_size).limit(page_size)
-        )
-    )
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end: a huge page number must not reach OFFSET
+        return [], total
+    rows = list(session.scalars(query.order_by(Claim.id.desc()).offset(offset).limit(page_size)))
     names = item_names(session, {c.item_id for c in rows})
     return [ClaimView(c, names.get(c.item_id, ""), []) for c in rows], total
 

@@ -94,9 +94,10 @@ def list_my_grants(
     if status:
         query = query.where(Grant.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Grant.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    )
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end: a huge page number must not reach OFFSET
+        return [], total
+    rows = session.scalars(query.order_by(Grant.id.desc()).offset(offset).limit(page_size))
     return [_view(session, grant) for grant in rows], total
 
 
@@ -178,9 +179,10 @@ def list_grants(
     if item_id is not None:
         query = query.where(Grant.item_id == item_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Grant.id).offset((page - 1) * page_size).limit(page_size)
-    ).all()
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end: a huge page number must not reach OFFSET
+        return [], total
+    rows = session.scalars(query.order_by(Grant.id).offset(offset).limit(page_size)).all()
     return [_view(session, grant, staff=True) for grant in rows], total
 
 

@@ -68,17 +68,20 @@ def list_messages(
     mine = _mine(session, wechat_user_id)
     if unread_only:
         mine = and_(mine, M.read_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(M).where(mine)) or 0
+    total = int(session.scalar(select(func.count()).select_from(M).where(mine)) or 0)
+    offset = (page - 1) * page_size
+    if offset >= total:  # past the end; a huge page number must not reach the database
+        return [], total
     rows = list(
         session.scalars(
             select(M)
             .where(mine)
             .order_by(M.created_at.desc(), M.id.desc())
             .limit(page_size)
-            .offset((page - 1) * page_size)
+            .offset(offset)
         )
     )
-    return _entries(session, wechat_user_id, rows), int(total)
+    return _entries(session, wechat_user_id, rows), total
 
 
 def unread_count(*, session: Session, wechat_user_id: int) -> int:

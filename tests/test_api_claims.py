@@ -313,9 +313,11 @@ def test_my_claims_are_listed_newest_first_with_filters(
     withdrawn = client.get(f"{API}?status=withdrawn", headers=head)
     paged = client.get(f"{API}?page=2&page_size=1", headers=head)
     bad = client.get(f"{API}?status=lost", headers=head)
+    far = client.get(f"{API}?page={2**63}", headers=head)
 
     assert [c["id"] for c in everything.json] == [second["id"], first["id"]]
     assert [c["id"] for c in withdrawn.json] == [first["id"]]
     assert [c["id"] for c in paged.json] == [first["id"]]
     assert '"total": 2' in paged.headers["X-Pagination"]
     assert bad.status_code == 422
+    assert far.status_code == 200 and far.json == []

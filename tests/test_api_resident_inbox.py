@@ -343,6 +343,8 @@ def test_the_inbox_is_paginated(client, session, as_alice, alice) -> None:
     assert [m["id"] for p in pages_seen for m in p.json] == made[::-1]
     meta = json.loads(pages_seen[1].headers["X-Pagination"])
     assert meta["total"] == 23 and meta["total_pages"] == 3 and meta["page"] == 2
+    far = client.get(MESSAGES, query_string={"page": 10**30}, headers=as_alice)
+    assert far.status_code == 200 and far.json == []
 
 
 def test_reading_one_message_and_then_all(client, session, as_alice, alice) -> None:
@@ -373,7 +375,7 @@ def test_another_residents_message_is_not_found(client, session, as_alice, alice
     to_bob = message(session, user_id=bob[1], minute=2)
     message(session, subject_id=alice[0], minute=3)
 
-    for message_id in (bobs, to_bob, 999999):
+    for message_id in (bobs, to_bob, 999999, 10**30):
         response = client.post(f"{MESSAGES}/{message_id}/read", headers=as_alice)
         assert response.status_code == 404
         assert response.json["message"] == "未找到该消息"

@@ -25,13 +25,22 @@ class String(ma.fields.String):
     default_error_messages = {**COMMON, "invalid": "应为文字", "invalid_utf8": "应为 UTF-8 文字"}
 
 
+# What a BIGINT column holds: a larger number would fail in the database (SQLite: a 500).
+INT64 = ma.validate.Range(min=-(2**63), max=2**63 - 1, error="数值过大")
+
+
 class Integer(ma.fields.Integer):
-    """A whole number."""
+    """A whole number that fits a 64-bit column."""
 
     default_error_messages = {**COMMON, "invalid": "应为整数", "too_large": "数值过大"}
 
     def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
-        super().__init__(strict=strict, **kwargs)
+        validate = kwargs.pop("validate", None)
+        if validate is None:
+            validate = []
+        elif callable(validate):
+            validate = [validate]
+        super().__init__(strict=strict, validate=[*validate, INT64], **kwargs)
 
 
 class Boolean(ma.fields.Boolean):

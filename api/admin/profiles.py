@@ -215,7 +215,10 @@ def _load(schema: ma.Schema, data: Any) -> dict[str, Any]:
     try:
         return schema.load(data)
     except ma.ValidationError as exc:
-        raise InvalidInput("导入参数有误", errors=exc.normalized_messages()) from None
+        # str(): werkzeug files a form part without a name under None, which jsonify cannot
+        # sort among the other keys (a 500)
+        errors = {str(key): value for key, value in exc.normalized_messages().items()}
+        raise InvalidInput("导入参数有误", errors=errors) from None
 
 
 def _rejected(report: dict[str, Any]) -> tuple[Response, int]:

@@ -56,6 +56,8 @@ def list_policies(
     if keyword:
         query = query.where(Policy.title.contains(keyword, autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if (page - 1) * page_size >= total:  # past the end: a huge page must not reach the database
+        return [], total
     rows = session.scalars(
         query.order_by(Policy.id.desc()).offset((page - 1) * page_size).limit(page_size)
     )
