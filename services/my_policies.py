@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from models import (
@@ -92,24 +92,46 @@ class MyMatches:
         }
 
 
+# Statements built once: building a select() costs about as much as running it.
+_SUBJECTS = (
+    select(
+        Subject.id,
+        Subject.kind,
+        Subject.name,
+        Subject.facts,
+        Subject.profile_seq,
+        SubjectMatches.entries,
+        SubjectMatches.updated_at,
+    )
+    .select_from(SubjectBinding)
+    .join(Subject, Subject.id == SubjectBinding.subject_id)
+    .outerjoin(SubjectMatches, SubjectMatches.subject_id == Subject.id)
+    .where(SubjectBinding.wechat_user_id == bindparam("user_id"), SubjectBinding.status == "active")
+    .order_by(SubjectBinding.id)
+)
+_ACTS = union_all(
+    select(
+        literal("claim").label("kind"),
+        Claim.id,
+        Claim.subject_id,
+        Claim.item_id,
+        Claim.status,
+        Claim.claim_no,
+    ).where(Claim.subject_id.in_(bindparam("ids", expanding=True))),
+    select(
+        literal("grant").label("kind"),
+        Grant.id,
+        Grant.subject_id,
+        Grant.item_id,
+        Grant.status,
+        null().label("claim_no"),
+    ).where(Grant.subject_id.in_(bindparam("ids", expanding=True))),
+).order_by("id")
+
+
 def bound_subjects(session: Session, wechat_user_id: int) -> dict[int, BoundSubject]:
     """Return the resident's active subjects with their match rows, in binding order (1 query)."""
-    rows = session.execute(
-        select(
-            Subject.id,
-            Subject.kind,
-            Subject.name,
-            Subject.facts,
-            Subject.profile_seq,
-            SubjectMatches.entries,
-            SubjectMatches.updated_at,
-        )
-        .select_from(SubjectBinding)
-        .join(Subject, Subject.id == SubjectBinding.subject_id)
-        .outerjoin(SubjectMatches, SubjectMatches.subject_id == Subject.id)
-        .where(SubjectBinding.wechat_user_id == wechat_user_id, SubjectBinding.status == "active")
-        .order_by(SubjectBinding.id)
-    )
+    rows = session.execute(_SUBJECTS, {"user_id": wechat_user_id})
     return {
         row.id: BoundSubject(
             row.id,
@@ -194,25 +216,9 @@ class Act:
 
 def _acts(session: Session, subject_ids: list[int]) -> dict[tuple[str, int, int], Act]:
     """Return the latest claim and grant per subject and item (1 query for both)."""
-    claims = select(
-        literal("claim").label("kind"),
-        Claim.id,
-        Claim.subject_id,
-        Claim.item_id,
-        Claim.status,
-        Claim.claim_no,
-    ).where(Claim.subject_id.in_(subject_ids))
-    grants = select(
-        literal("grant").label("kind"),
-        Grant.id,
-        Grant.subject_id,
-        Grant.item_id,
-        Grant.status,
-        null().label("claim_no"),
-    ).where(Grant.subject_id.in_(subject_ids))
     latest: dict[tuple[str, int, int], Act] = {}
-    rows = session.execute(union_all(claims, grants).order_by("id"))
-    for row in rows:  # a later claim of the same item (after a rejection) replaces the earlier
+    for row in session.execute(_ACTS, {"ids": subject_ids}):
+        # a later claim of the same item (after a rejection) replaces the earlier
         latest[(row.kind, row.subject_id, row.item_id)] = Act(*row)
     return latest
 
