@@ -54,16 +54,7 @@ from tests.resident_factories import bind, demo_world, subjects_with, wechat_use
 MAX_EXAMPLES = 20
 # Operations whose failure is known and owned elsewhere: reported, expected to fail until fixed.
 # An entry that passes again shows as XPASS; remove it then.
-_HUGE_PAGE = (
-    "a page number past 2**63 reaches OFFSET: OverflowError on SQLite (500), SQL syntax error on "
-    "MariaDB (500); guard the offset against the total as services/inbox.list_messages does — "
-)
-KNOWN_FAILURES: dict[str, str] = {
-    "GET /api/v1/admin/grants": _HUGE_PAGE + "services/grants.list_grants",
-    "GET /api/v1/me/grants": _HUGE_PAGE + "services/grants.list_my_grants",
-    "GET /api/v1/claims": _HUGE_PAGE + "services/claims.py list",
-    "GET /api/v1/admin/claims": _HUGE_PAGE + "services/claim_queue.py list",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 # Generated ids mostly name nothing (404): half of them are pointed at rows that exist, so the
 # success answers are checked too. Not for unbinding, which would empty the resident's world.
 AIMED_PARAMETERS = {
