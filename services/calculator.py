@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Policy, PolicyItem, Subject
-from rules import Explained, facts_of
+from rules import Explained, ParamMissing, facts_of
 from rules.evaluate import FAIL
 from services.errors import InvalidInput, NotFound, Unauthorized
 from services.live_items import live_items
@@ -100,7 +100,10 @@ def calculate(
     titles = _policies(session, [item.id for item in items])
     results = []
     for item in items:
-        evaluation = item.rules.evaluate(stored, as_of, explain=True, overrides=changes or None)
+        try:
+            evaluation = item.rules.evaluate(stored, as_of, explain=True, overrides=changes or None)
+        except ParamMissing:  # the item has no standard for that day (before it took effect)
+            continue
         failing = (
             failing_conditions(evaluation.explanation)
             if evaluation.verdict == "ineligible" and evaluation.explanation is not None

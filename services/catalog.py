@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Department, Policy, PolicyCategory, PolicyItem, PolicyStatus, Subject
-from rules import FactType, ItemRules, facts_of
+from rules import FactType, ItemRules, ParamMissing, facts_of
 from rules.codes import DIVISIONS
 from services import search
 from services.errors import NotFound
@@ -57,7 +57,10 @@ def open_for(rules: ItemRules, district: str, today: date) -> bool:
     """Tell whether someone of this district may qualify: the rule, given only the district,
     is not already failed (the same evaluator as matching decides, not a second reading)."""
     facts = dict.fromkeys(district_facts(rules.kind), district)
-    return rules.verdict(facts, today) != "ineligible"
+    try:
+        return rules.verdict(facts, today) != "ineligible"
+    except ParamMissing:  # no standard in force today: nobody can qualify now
+        return False
 
 
 def _live_items_query(filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
@@ -345,7 +348,10 @@ def _standings(
     compiled = compiled_versions(session, {version_id: card["subject_type"]}).get(version_id)
     if compiled is None:
         return []
-    return [standing_of(compiled, subject, today) for subject in mine]
+    try:
+        return [standing_of(compiled, subject, today) for subject in mine]
+    except ParamMissing:  # no standard in force today: there is nothing to explain
+        return []
 
 
 def standing_of(rules: ItemRules, subject: Any, today: date) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from models import (
     SubjectMatches,
 )
 from models.clock import SHANGHAI
+from rules import ParamMissing
 from rules.amounts import PERIODS
 from rules.identifiers import mask_name
 from services.live_items import compiled_versions
@@ -322,8 +323,10 @@ def with_reasons(*, session: Session, matches: MyMatches, cards: list[dict[str, 
         if rules is None:
             card["reason"] = ""
             continue
-        evaluation = rules.evaluate(subject.facts, matches.today, explain=True)
-        card["reason"] = evaluation.summary
+        try:
+            card["reason"] = rules.evaluate(subject.facts, matches.today, explain=True).summary
+        except ParamMissing:  # no standard in force today; the matcher ends such entries
+            card["reason"] = ""
     return cards
 
 

@@ -136,3 +136,16 @@ def test_bad_facts_are_refused_field_by_field(client, world) -> None:
     wrong_kind = client.post(URL, json={"subject_type": "robot", "facts": {}})
     assert wrong_kind.status_code == 422
     assert "subject_type" in wrong_kind.json["errors"]["json"]
+
+
+def test_a_day_before_an_items_standards_leaves_it_out(client, session) -> None:
+    from services.demo.seed import seed_demo
+
+    seed_demo(session=session, persons=0, enterprises=0)
+    facts = {"hukou_district": "371502", "age": 85}
+    now = _by_code(client.post(URL, json={"subject_type": "person", "facts": facts}))
+    assert now["LC-MZ-2025-01-01"]["verdict"] == "eligible"
+    back_then = client.post(
+        URL, json={"subject_type": "person", "facts": facts, "as_of": "2000-01-01"}
+    )
+    assert "LC-MZ-2025-01-01" not in _by_code(back_then)  # 高龄津贴's standards start 2025-04-01
