@@ -6,7 +6,9 @@ with matches (a share of them also to an enterprise) and mints their access toke
 the service under gunicorn (gthread) on MariaDB and Redis and drives, with a closed-loop
 keep-alive client (bench/load.py), first a bare `GET /healthz` (the baseline: what the stack
 costs with no work), then `GET /api/v1/me/matches` for many users round-robin, each with its own
-token. Prints healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, matches_vs_healthz.
+token; then `GET /bench/noop` (bench/api_app.py: resident_required and nothing else, the floor of
+every resident endpoint). Prints healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms,
+resident_noop_rps, matches_vs_healthz, matches_vs_resident_noop.
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ class Server:
         }
         self.process = subprocess.Popen(
             [GUNICORN, "-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
-            + ["--keep-alive", "30", "--bind", self.url.removeprefix("http://"), "wsgi:app"],
+            + ["--keep-alive", "30", "--bind", self.url.removeprefix("http://")]
+            + ["bench.api_app:app"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -215,6 +218,12 @@ def main() -> None:
                 for i in order
             ]
             matches = drive(server.url, calls, connections=args.connections, seconds=args.seconds)
+            floor = drive(
+                server.url,
+                [call.replace(b"/api/v1/me/matches", b"/bench/noop") for call in calls],
+                connections=args.connections,
+                seconds=args.seconds,
+            )
         finally:
             server.stop()
     emit("workers", f"{args.workers}x{args.threads} gthread")
@@ -225,7 +234,11 @@ def main() -> None:
     emit("matches_p50_ms", matches.percentile_ms(0.50))
     emit("matches_p99_ms", matches.percentile_ms(0.99))
     emit("matches_statuses", dict(matches.statuses))
+    emit("resident_noop_rps", floor.rps)
+    emit("resident_noop_p99_ms", floor.percentile_ms(0.99))
+    emit("resident_noop_statuses", dict(floor.statuses))
     emit("matches_vs_healthz", matches.rps / health.rps)
+    emit("matches_vs_resident_noop", matches.rps / floor.rps)
 
 
 if __name__ == "__main__":
