@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, Response, jsonify
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -62,6 +64,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         return jsonify(error_body(error.status, error.message, error.errors)), error.status
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        """429 with Retry-After: when the breached window resets (one storage read, on breach)."""
+        from api.extensions import limiter
+
+        response, code, headers = http_error_response(error)
+        current = limiter.current_limit
+        if current is not None:
+            headers["Retry-After"] = str(max(1, current.reset_at - int(time.time())))
+        return response, code, headers
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -107,7 +107,9 @@ class AppLimiter(Limiter):
 
 
 # Rate limits live in Redis when configured (shared by every worker), in memory otherwise.
-limiter = AppLimiter(key_func=get_remote_address, headers_enabled=True)
+# No X-RateLimit-* headers on every answer: each costs a storage read per limit per request (and
+# flask-limiter would put a Retry-After on 200s); a 429 says when to retry (api/errors.py).
+limiter = AppLimiter(key_func=get_remote_address, headers_enabled=False)
 redis_store = RedisExtension()
 wechat = WeChatExtension()
 

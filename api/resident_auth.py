@@ -61,10 +61,40 @@ def _resident_from_request() -> Resident:
         raise Unauthorized("登录已过期，请重新登录") from None
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录") from None
-    user = db.session.get(WeChatUser, int(claims.get("u", 0)))
-    if user is None or user.status != "active":
+    user_id = int(claims.get("u", 0))
+    openid = _active_openid(user_id)
+    if openid is None:
         raise Unauthorized("请重新登录")
-    return Resident(user_id=user.id, openid=user.openid)
+    return Resident(user_id=user_id, openid=openid)
+
+
+USER_CACHE_SECONDS = 30.0
+_USER_CACHE_SIZE = 50_000
+
+
+def _active_openid(user_id: int) -> str | None:
+    """Return the openid of an active user, from a per-process cache of USER_CACHE_SECONDS.
+
+    Every resident request needs this; reading the user each time costs a round trip (and, on
+    SQLite, a transaction). A user disabled by staff is refused within USER_CACHE_SECONDS (their
+    refresh token at once).
+    """
+    cache: dict[int, tuple[str | None, float]] = current_app.extensions.setdefault(
+        "kx.resident_users", {}
+    )
+    now = time.monotonic()
+    hit = cache.get(user_id)
+    if hit is not None and now - hit[1] < USER_CACHE_SECONDS:
+        return hit[0]
+    user = db.session.get(WeChatUser, user_id)
+    openid = user.openid if user is not None and user.status == "active" else None
+    # End the read transaction: on SQLite it holds the write lock, and a view may call WeChat
+    # or the identity service before it writes.
+    db.session.commit()
+    if len(cache) >= _USER_CACHE_SIZE:
+        cache.clear()
+    cache[user_id] = (openid, now)
+    return openid
 
 
 def current_resident() -> Resident:
@@ -107,9 +137,6 @@ def resident_required(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             g.resident = _resident_from_request()
-            # End the read transaction: on SQLite it holds the write lock, and a view may call
-            # WeChat or the identity service before it writes.
-            db.session.commit()
             return limited(*args, **kwargs)
 
         documented = blp.doc(security=[{"residentToken": []}])(wrapper)
