@@ -34,6 +34,12 @@ class Subject(IdMixin, Base):
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     phone_enc: Mapped[bytes | None] = mapped_column(Sealed)
+    # An enterprise's legal representative, when the data platform sends one: the name (public
+    # in the business registry, masked in answers) and the keyed hash of the 身份证号 (the same
+    # look-up hash a person's identity_hash is), never the number. Not a profile fact: rules
+    # do not read it, so a change does not re-match.
+    representative_name: Mapped[str | None] = mapped_column(String(100))
+    representative_hash: Mapped[bytes | None] = mapped_column(Hash32)
     district_code: Mapped[str | None] = mapped_column(String(12))
     facts: Mapped[dict] = mapped_column(default=dict)
     facts_hash: Mapped[str] = mapped_column(String(64), default="")
