@@ -2,7 +2,9 @@
 
 Identifiers, names and phones are checked by services.subjects (the one place that knows how);
 facts by rules.values.coerce, then normalised to the JSON the catalog expects (dates as
-"YYYY-MM-DD", tags as a list in catalog order, money as integer fen).
+"YYYY-MM-DD", tags as a list in catalog order, money as integer fen). An enterprise's legal
+representative is checked here too (name, 身份证号 with its check digit) and kept as its name and
+the 身份证号's look-up hash only.
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ from rules.catalog import Fact, FactType, facts_of
 from rules.identifiers import mask_id_number
 from rules.values import coerce
 from services.errors import InvalidInput
-from services.profile_formats import IDENTITY_FIELD, IDENTITY_LABEL, RawRow
-from services.subjects import checked_name, checked_phone, identity_hash
+from services.profile_formats import IDENTITY_FIELD, IDENTITY_LABEL, RECORD_FIELDS, RawRow
+from services.subjects import (
+    REPRESENTATIVE_ID_NUMBER,
+    REPRESENTATIVE_NAME,
+    checked_name,
+    checked_phone,
+    checked_representative_name,
+    identity_hash,
+    representative_hash,
+)
 
 MODES = ("replace", "merge")
-KEEP = "keep"  # merge mode: the phone was not given, so the stored one stays
+KEEP = "keep"  # merge mode: the phone (or representative) was not given: the stored one stays
 # Integers beyond this are not exact in JSON readers that use doubles (and MariaDB's JSON).
 LARGEST_INTEGER = 2**53 - 1
 _REMEMBERED = 200_000
@@ -38,6 +48,9 @@ class CheckedRow:
     phone: str | None  # normalised, None for no phone, KEEP to keep the stored one
     facts: dict[str, Any]  # given facts, normalised, without nulls
     deleted: tuple[str, ...]  # merge mode: facts given as null
+    # An enterprise's legal representative as (name, look-up hash of the 身份证号); None for
+    # none, KEEP to keep the stored one.
+    representative: tuple[str, bytes] | str | None = None
 
 
 @dataclass(slots=True)
@@ -68,18 +81,20 @@ def check_row(raw: RawRow, *, kind: str, mode: str, vault: Vault) -> CheckedRow 
     record = raw.record
     id_field = IDENTITY_FIELD[kind]
     errors: dict[str, list[str]] = {}
+    known = RECORD_FIELDS[kind]
     for key in record:
-        if key not in (id_field, "name", "phone", "facts"):
+        if key != id_field and key != "facts" and key not in known:
             errors.setdefault(key, []).append(f"未知的字段「{key}」")
     identifier = record.get(id_field)
     hashed = _identity(errors, id_field, kind, identifier, vault)
     name = _name(errors, record, mode)
     phone = _phone(errors, record, mode)
     facts, deleted = _facts(errors, record, kind, mode)
+    representative = _representative(errors, record, kind, mode, vault)
     if errors or hashed is None:
         return RejectedRow(raw.line, masked_identifier(kind, identifier), errors)
     assert isinstance(identifier, str)
-    return CheckedRow(raw.line, identifier, hashed, name, phone, facts, deleted)
+    return CheckedRow(raw.line, identifier, hashed, name, phone, facts, deleted, representative)
 
 
 def normalised_value(fact: Fact, raw: Any) -> Any:
@@ -159,6 +174,38 @@ def _phone(errors: dict[str, list[str]], record: dict[str, Any], mode: str) -> s
     except InvalidInput as problem:
         errors.setdefault("phone", []).extend(problem.errors["phone"])
         return None
+
+
+def _representative(
+    errors: dict[str, list[str]], record: dict[str, Any], kind: str, mode: str, vault: Vault
+) -> tuple[str, bytes] | str | None:
+    """Check an enterprise's legal representative: both fields, or neither, or both null."""
+    if kind != "enterprise":
+        return None  # a person's record naming these fields is refused as unknown fields
+    if REPRESENTATIVE_NAME not in record and REPRESENTATIVE_ID_NUMBER not in record:
+        return KEEP if mode == "merge" else None
+    name, number = record.get(REPRESENTATIVE_NAME), record.get(REPRESENTATIVE_ID_NUMBER)
+    if name in (None, "") and number in (None, ""):
+        return None
+    found: dict[str, list[str]] = {}
+    for field, value in ((REPRESENTATIVE_NAME, name), (REPRESENTATIVE_ID_NUMBER, number)):
+        if value in (None, ""):
+            found[field] = ["法定代表人的姓名和身份证号应同时给出"]
+        elif not isinstance(value, str):
+            found[field] = ["应为文字"]
+    checked, digest = "", b""
+    if not found:
+        try:
+            checked = checked_representative_name(name)
+        except InvalidInput as problem:
+            found.update(problem.errors)
+        try:
+            digest = representative_hash(vault, number)
+        except InvalidInput as problem:
+            found.update(problem.errors)
+    for field, messages in found.items():
+        errors.setdefault(field, []).extend(messages)
+    return None if found else (checked, digest)
 
 
 def _facts(

@@ -1,6 +1,8 @@
 """Reading profile batches (JSON Lines, CSV, JSON rows) into records, one subject each, by line.
 
-A record has the JSON Lines shape: {"id_number" | "uscc", "name", "phone", "facts": {...}}.
+A record has the JSON Lines shape: {"id_number" | "uscc", "name", "phone", "facts": {...}},
+and for an enterprise optionally its legal representative ("legal_representative_name",
+"legal_representative_id_number").
 Files are read line by line from a binary stream, so a 20 MB upload is never one Python object.
 Conventions (docs/profile-import.md): CSV cells are text; the fact's type says how to read them.
 """
@@ -18,6 +20,14 @@ from rules.catalog import Fact, FactType, find_fact
 
 IDENTITY_FIELD = {"person": "id_number", "enterprise": "uscc"}
 IDENTITY_LABEL = {"person": "身份证号", "enterprise": "统一社会信用代码"}
+REPRESENTATIVE_FIELDS = ("legal_representative_name", "legal_representative_id_number")
+# Fields of a record besides its identifier and facts, per kind.
+RECORD_FIELDS = {
+    "person": ("name", "phone"),
+    "enterprise": ("name", "phone", *REPRESENTATIVE_FIELDS),
+}
+# Fields whose CSV cell "null" deletes the stored value (merge mode), as for facts.
+NULLABLE_FIELDS = ("phone", *REPRESENTATIVE_FIELDS)
 FORMATS = ("jsonl", "csv")
 NULL_CELL = "null"  # a CSV cell that deletes the fact (merge mode)
 EMPTY_TAGS_CELL = "[]"  # a CSV cell for an empty tag set ("known: none of them")
@@ -158,7 +168,7 @@ def _columns(header: list[str], kind: str) -> list[tuple[str, Fact | None]]:
     columns: list[tuple[str, Fact | None]] = []
     for name in names:
         fact = None
-        if name not in (identity, "name", "phone"):
+        if name != identity and name not in RECORD_FIELDS[kind]:
             fact = find_fact(kind, name)
             if fact is None:
                 problems.append(f"未知的列「{name}」")
@@ -178,7 +188,7 @@ def _csv_record(columns: list[tuple[str, Fact | None]], cells: list[str]) -> dic
         if not cell or not (text := cell.strip()):
             continue
         if fact is None:
-            record[name] = None if text == NULL_CELL and name == "phone" else text
+            record[name] = None if text == NULL_CELL and name in NULLABLE_FIELDS else text
         elif text == NULL_CELL:
             facts[name] = None
         else:

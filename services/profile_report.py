@@ -136,7 +136,7 @@ def audited(batch: ImportBatch) -> dict[str, Any]:
 
 
 def describe_profile(session: Session, subject: Subject) -> dict[str, Any]:
-    """Return a stored profile with the 身份证号, phone and a person's name masked."""
+    """Return a stored profile with the 身份证号, phone and every person's name masked."""
     vault = vault_of(session)
     person = subject.kind == "person"
     if person and subject.id_number_enc:
@@ -151,6 +151,10 @@ def describe_profile(session: Session, subject: Subject) -> dict[str, Any]:
         "name": mask_name(subject.name) if person else subject.name,
         "phone": mask_phone(phone) if phone else None,
         "district_code": subject.district_code,
+        # The legal representative's name, masked; their 身份证号 is not stored, only its hash.
+        "legal_representative_name": (
+            mask_name(subject.representative_name) if subject.representative_name else None
+        ),
         "facts": subject.facts,
         "profile_seq": subject.profile_seq,
         "updated_at": subject.updated_at,

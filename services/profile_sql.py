@@ -32,10 +32,12 @@ def _by_id(*columns: str) -> Any:
 
 UPDATE_PROFILE = _by_id(*PROFILE_COLUMNS, "profile_seq", "updated_at")
 SET_SEQ = _by_id("profile_seq", "updated_at")
+# An enterprise's legal representative: not a profile fact, so profile_seq stays as it is.
+UPDATE_REPRESENTATIVE = _by_id("representative_name", "representative_hash", "updated_at")
 
 
 def update_subjects(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """Run UPDATE_PROFILE or SET_SEQ for rows keyed by "b_id", with plain driver values."""
+    """Run one of the statements above for rows keyed by "b_id", with plain driver values."""
     if not rows:
         return
     connection = session.connection()
@@ -57,6 +59,8 @@ def _update_joined(connection: Connection, columns: list[str], rows: list[dict[s
     types = {
         "name": "VARCHAR(100)",
         "phone_enc": "VARBINARY(255)",
+        "representative_name": "VARCHAR(100)",
+        "representative_hash": "VARBINARY(32)",
         "district_code": "VARCHAR(12)",
         "facts": "LONGTEXT",
         "facts_hash": "VARCHAR(64)",

@@ -1,6 +1,9 @@
 """Writing checked profiles of one kind: bulk inserts and updates, and the change events.
 
 Every changed subject gets a `subject` change event and that event's id as its profile_seq.
+An enterprise's legal representative is not a profile fact (no rule reads it): a change of it
+alone updates the row and counts as updated, but writes no event and keeps profile_seq, so it
+causes no re-match.
 Past FULL_AFTER changed subjects one `full` event is written instead and every changed subject
 gets its id (docs/matching.md: a vectorized reconcile beats thousands of scalar re-matches).
 Rows are written chunk by chunk as they are read, with a placeholder profile_seq; the events
@@ -19,7 +22,7 @@ from models import ChangeEvent, ChangeKind, Subject
 from models.clock import utcnow
 from models.db import vault_of
 from services.profile_checks import KEEP, CheckedRow, RejectedRow, masked_identifier
-from services.profile_sql import SET_SEQ, UPDATE_PROFILE, update_subjects
+from services.profile_sql import SET_SEQ, UPDATE_PROFILE, UPDATE_REPRESENTATIVE, update_subjects
 from services.subjects import (
     PHONE_CONTEXT,
     canonical_json,
@@ -54,6 +57,7 @@ class BatchWriter:
         # so that one indexed UPDATE finds them at the end.
         self.placeholder = placeholder
         self.counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        self._profile_changes = 0  # inserted or updated facts, name or phone: an event each
         self.writing = True
         self._new_hashes: list[bytes] = []  # while few: the events are one per subject
         self._changed_ids: list[int] = []
@@ -62,8 +66,8 @@ class BatchWriter:
 
     @property
     def changed(self) -> int:
-        """Return how many subjects the batch inserts or updates."""
-        return self.counts["inserted"] + self.counts["updated"]
+        """Return how many subjects the batch inserts or changes the profile of (re-matched)."""
+        return self._profile_changes
 
     def stop_writing(self) -> None:
         """Keep checking rows but write nothing more: the transaction will be rolled back."""
@@ -75,22 +79,32 @@ class BatchWriter:
         rejected: list[RejectedRow] = []
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
+        representatives: list[dict[str, Any]] = []
         for row in rows:
             current = stored.get(row.identity_hash)
             if current is None and row.name is None:
                 identifier = masked_identifier(self.kind, row.identifier)
                 rejected.append(RejectedRow(row.line, identifier, {"name": ["新主体必须提供名称"]}))
-            elif current is None:
+                continue
+            if current is None:
                 new.append(self._new_row(row))
-            elif (planned := self._update(row, current)) is not None:
+                continue
+            planned = self._update(row, current)
+            representative = self._representative(row, current)
+            if planned is not None:
                 changed.append(planned)
-            else:
+            if representative is not None:
+                representatives.append(representative)
+            if planned is None and representative is None:
                 self.counts["unchanged"] += 1
+            else:
+                self.counts["updated"] += 1
         self.counts["inserted"] += len(new)
-        self.counts["updated"] += len(changed)
+        self._profile_changes += len(new) + len(changed)
         if self.writing:
             insert_subject_rows(self.session, new)
             update_subjects(self.session, UPDATE_PROFILE, changed)
+            update_subjects(self.session, UPDATE_REPRESENTATIVE, representatives)
             if self.changed <= FULL_AFTER:
                 self._new_hashes += [row["identity_hash"] for row in new]
                 self._changed_ids += [row["b_id"] for row in changed]
@@ -126,6 +140,8 @@ class BatchWriter:
         if not hashes:
             return {}
         columns = [Subject.id, Subject.identity_hash, Subject.facts_hash, Subject.name]
+        if self.kind == "enterprise":
+            columns += [Subject.representative_name, Subject.representative_hash]
         columns += (
             [Subject.phone_enc, Subject.facts] if self.mode == "merge" else [Subject.phone_enc]
         )
@@ -153,7 +169,23 @@ class BatchWriter:
         )
         planned["created_at"] = planned["updated_at"] = self._now
         planned["profile_seq"] = self.placeholder
+        if isinstance(row.representative, tuple):
+            planned["representative_name"], planned["representative_hash"] = row.representative
         return planned
+
+    def _representative(self, row: CheckedRow, current: Any) -> dict[str, Any] | None:
+        """Return the update of an enterprise's legal representative, or None when as is."""
+        if self.kind != "enterprise" or row.representative == KEEP:
+            return None
+        name, digest = row.representative if isinstance(row.representative, tuple) else (None, None)
+        if name == current.representative_name and digest == current.representative_hash:
+            return None
+        return {
+            "b_id": current.id,
+            "representative_name": name,
+            "representative_hash": digest,
+            "updated_at": self._stamp,
+        }
 
     def _update(self, row: CheckedRow, current: Any) -> dict[str, Any] | None:
         """Return the update of a stored subject, or None when facts, name and phone are as is."""

@@ -26,6 +26,9 @@ ID_NUMBER_CONTEXT = "person.id_number"
 USCC_CONTEXT = "enterprise.uscc"
 PHONE_CONTEXT = "subject.phone"
 NAME_MAX = 100
+# An enterprise's legal representative, as the data platform names the two fields.
+REPRESENTATIVE_NAME = "legal_representative_name"
+REPRESENTATIVE_ID_NUMBER = "legal_representative_id_number"
 # Columns insert_subject_rows() binds, in a fixed set: what subject_row() returns plus the stamps.
 INSERT_COLUMNS = (
     "kind",
@@ -34,6 +37,8 @@ INSERT_COLUMNS = (
     "uscc",
     "name",
     "phone_enc",
+    "representative_name",
+    "representative_hash",
     "district_code",
     "facts",
     "facts_hash",
@@ -61,6 +66,27 @@ def identity_hash(vault: Vault, *, kind: str, identifier: str) -> bytes:
     return vault.lookup_hash(normalised, context=context)
 
 
+def representative_hash(vault: Vault, id_number: str) -> bytes:
+    """Return the look-up hash of a legal representative's 身份证号, or raise InvalidInput.
+
+    The same keyed hash a person's identity_hash is: the number itself is never stored.
+    """
+    try:
+        normalised = check_id_number(id_number)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors={REPRESENTATIVE_ID_NUMBER: [str(exc)]}) from None
+    return vault.lookup_hash(normalised, context=ID_NUMBER_CONTEXT)
+
+
+def checked_representative_name(name: str) -> str:
+    """Return a legal representative's name stripped, or raise InvalidInput saying why not."""
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        message = f"法定代表人姓名不能为空，且不超过{NAME_MAX}个字"
+        raise InvalidInput(message, errors={REPRESENTATIVE_NAME: [message]})
+    return name
+
+
 def subject_row(
     *,
     vault: Vault,
@@ -72,16 +98,28 @@ def subject_row(
     district_code: str | None = None,
     source: str = "data_platform",
     facts_as_json: bool = False,
+    representative: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return the column values of models.Subject for one person or enterprise.
 
     With facts_as_json the facts come back as their canonical JSON text, ready for
-    insert_subject_rows(), so a bulk load serialises each profile once.
+    insert_subject_rows(), so a bulk load serialises each profile once. `representative` is an
+    enterprise's legal representative as (name, 身份证号).
     """
     problems: list[InvalidInput] = []
     normalised = _collect(problems, _checked_identifier, kind, identifier)
     name = _collect(problems, checked_name, name)
     phone_enc = _collect(problems, sealed_phone, vault, phone) if phone else None
+    representative_name = representative_digest = None
+    if representative is not None:
+        if kind != SubjectKind.ENTERPRISE:
+            message = "只有企业有法定代表人"
+            problems.append(InvalidInput(message, errors={REPRESENTATIVE_NAME: [message]}))
+        else:
+            representative_name = _collect(problems, checked_representative_name, representative[0])
+            representative_digest = _collect(
+                problems, representative_hash, vault, representative[1]
+            )
     if problems:
         errors = {
             field: messages for problem in problems for field, messages in problem.errors.items()
@@ -96,6 +134,8 @@ def subject_row(
         "facts_hash": hashlib.sha256(canonical.encode()).hexdigest(),
         "source": source,
         "phone_enc": phone_enc,
+        "representative_name": representative_name,
+        "representative_hash": representative_digest,
     }
     if kind == SubjectKind.PERSON:
         row["identity_hash"] = vault.lookup_hash(normalised, context=ID_NUMBER_CONTEXT)

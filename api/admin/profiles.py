@@ -84,6 +84,12 @@ class ProfileInSchema(ma.Schema):
 
     name = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True)
+    legal_representative_name = ma.fields.String(
+        allow_none=True, metadata={"description": "企业法定代表人姓名（与身份证号同时给出）"}
+    )
+    legal_representative_id_number = ma.fields.String(
+        allow_none=True, metadata={"description": "企业法定代表人身份证号，仅存其查找哈希"}
+    )
     facts = ma.fields.Dict(keys=ma.fields.String(), allow_none=True)
     mode = ma.fields.String(load_default="replace", validate=ma.validate.OneOf(MODES))
 
@@ -97,6 +103,9 @@ class ProfileSchema(ma.Schema):
     name = ma.fields.String()
     phone = ma.fields.String(allow_none=True)
     district_code = ma.fields.String(allow_none=True)
+    legal_representative_name = ma.fields.String(
+        allow_none=True, metadata={"description": "企业法定代表人姓名，脱敏（张*）"}
+    )
     facts = ma.fields.Dict()
     profile_seq = ma.fields.Integer()
     updated_at = ma.fields.DateTime()
