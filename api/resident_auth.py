@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from limits import parse
+from limits import RateLimitItem, parse, parse_many
+from sqlalchemy import select
 
 from api.auth import client_ip
 from api.errors import error_body
@@ -34,12 +34,24 @@ RESIDENT_SCHEME = {
 }
 
 
-@dataclass(frozen=True)
 class Resident:
-    """The logged-in WeChat user."""
+    """The logged-in WeChat user: the id from the signed token; the openid read when asked for."""
 
-    user_id: int
-    openid: str
+    __slots__ = ("user_id", "_openid")
+
+    def __init__(self, user_id: int, openid: str | None = None) -> None:
+        self.user_id = user_id
+        self._openid = openid
+
+    @property
+    def openid(self) -> str:
+        """Return the user's openid (one read, the first time a view asks)."""
+        if self._openid is None:
+            user = db.session.get(WeChatUser, self.user_id)
+            if user is None or user.status != "active":
+                raise Unauthorized("请重新登录")
+            self._openid = user.openid
+        return self._openid
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -62,39 +74,35 @@ def _resident_from_request() -> Resident:
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录") from None
     user_id = int(claims.get("u", 0))
-    openid = _active_openid(user_id)
-    if openid is None:
+    if user_id <= 0 or user_id in _blocked_users():
         raise Unauthorized("请重新登录")
-    return Resident(user_id=user_id, openid=openid)
+    return Resident(user_id)
 
 
-USER_CACHE_SECONDS = 30.0
-_USER_CACHE_SIZE = 50_000
+BLOCKED_REFRESH_SECONDS = 10.0
 
 
-def _active_openid(user_id: int) -> str | None:
-    """Return the openid of an active user, from a per-process cache of USER_CACHE_SECONDS.
+def _blocked_users() -> frozenset[int]:
+    """Return the ids of users who may not use their tokens (not active), read again every
+    BLOCKED_REFRESH_SECONDS per process.
 
-    Every resident request needs this; reading the user each time costs a round trip (and, on
-    SQLite, a transaction). A user disabled by staff is refused within USER_CACHE_SECONDS (their
-    refresh token at once).
+    The token is ours and signed, so it names a user we issued it to (users are disabled, never
+    deleted); what it cannot say is that staff disabled the user since. Instead of reading the
+    user on every request, each process keeps the short list of users who are not active: a
+    disabled user is refused within BLOCKED_REFRESH_SECONDS (their refresh token at once).
     """
-    cache: dict[int, tuple[str | None, float]] = current_app.extensions.setdefault(
-        "kx.resident_users", {}
-    )
+    held: tuple[float, frozenset[int]] | None = current_app.extensions.get("kx.blocked_residents")
     now = time.monotonic()
-    hit = cache.get(user_id)
-    if hit is not None and now - hit[1] < USER_CACHE_SECONDS:
-        return hit[0]
-    user = db.session.get(WeChatUser, user_id)
-    openid = user.openid if user is not None and user.status == "active" else None
-    # End the read transaction: on SQLite it holds the write lock, and a view may call WeChat
-    # or the identity service before it writes.
-    db.session.commit()
-    if len(cache) >= _USER_CACHE_SIZE:
-        cache.clear()
-    cache[user_id] = (openid, now)
-    return openid
+    if held is not None and now - held[0] < BLOCKED_REFRESH_SECONDS:
+        return held[1]
+    # Its own short transaction, not the request's session: on SQLite a transaction holds the
+    # write lock, and a view may call WeChat or the identity service before it writes.
+    with db.database.engine.connect() as connection:
+        blocked = frozenset(
+            connection.scalars(select(WeChatUser.id).where(WeChatUser.status != "active"))
+        )
+    current_app.extensions["kx.blocked_residents"] = (now, blocked)
+    return blocked
 
 
 def current_resident() -> Resident:
@@ -119,25 +127,50 @@ def resident_key() -> str:
     return f"resident:{current_resident().user_id}"
 
 
-def _resident_rate() -> str:
-    return settings_of().resident_rate_limit
+class RequestsExhausted(TooManyRequests):
+    """The resident used up KX_RESIDENT_RATE_LIMIT."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("请求过于频繁，请稍后再试")
+        self.retry_after = retry_after
 
 
-# One budget per resident across every resident endpoint (KX_RESIDENT_RATE_LIMIT), counted in
-# the limiter's storage (Redis when configured), so a stolen token cannot hammer the service.
-_per_resident = limiter.shared_limit(_resident_rate, scope="resident", key_func=resident_key)
+@lru_cache(maxsize=8)
+def _rates(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
+
+
+def _spend_request() -> None:
+    """Count this request against the resident's KX_RESIDENT_RATE_LIMIT; raise 429 past it.
+
+    One budget per resident across every resident endpoint, a fixed window counted in the
+    limiter's storage (Redis when configured, shared by every worker), so a stolen token cannot
+    hammer the service. One storage call a request (Redis: one script that increments and sets
+    the expiry), and a second only on a refusal, for Retry-After; flask-limiter's route limits
+    cost several times more Python per request for the same count.
+    """
+    if not limiter.enabled:
+        return
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "resident", resident_key())
+    strategy = limiter.limiter
+    for rate in _rates(settings_of().resident_rate_limit):
+        if not strategy.hit(rate, *keys):
+            reset_at = strategy.get_window_stats(rate, *keys).reset_time
+            raise RequestsExhausted(max(1, int(reset_at - time.time()) + 1))
 
 
 def resident_required(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Require a logged-in resident, within their rate limit; documents 401 and 429."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        limited = _per_resident(view)
-
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             g.resident = _resident_from_request()
-            return limited(*args, **kwargs)
+            try:
+                _spend_request()
+            except RequestsExhausted as error:
+                return answer_with_retry_after(error)
+            return view(*args, **kwargs)
 
         documented = blp.doc(security=[{"residentToken": []}])(wrapper)
         documented = blp.alt_response(429, description="请求过于频繁，请稍后再试")(documented)
