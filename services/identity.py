@@ -12,6 +12,7 @@ reach a provider already checked (check digits, normalised): see `checked_person
 
 from __future__ import annotations
 
+import hmac
 import logging
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from models import Relation, Subject, SubjectKind, vault_of
 from rules.identifiers import check_id_number, check_uscc
 from services.errors import InvalidInput, Unavailable
-from services.subjects import NAME_MAX, identity_hash
+from services.subjects import NAME_MAX, identity_hash, representative_hash
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +135,12 @@ def find_subject(session: Session, *, kind: str, identifier: str) -> Subject | N
 
 
 class LocalProvider:
-    """Answers from the imported profiles (一人一档): the embedded default.
+    """Answers from the imported profiles (一人一档 / 一企一档): the embedded default.
 
-    A person matches when a person profile with that 身份证号 carries that name. An enterprise
-    profile (一企一档) holds no legal representative, so the local provider cannot confirm that
-    anyone represents an enterprise, let alone an agent's authorisation: both need the province.
+    A person matches when a person profile with that 身份证号 carries that name. A legal
+    representative matches when the enterprise profile carries the representative the data
+    platform sent: that name, and the look-up hash of that 身份证号. An enterprise imported
+    without one, and an agent's authorisation (never in a profile), need the province.
     """
 
     name = LOCAL
@@ -154,10 +156,24 @@ class LocalProvider:
         return Verdict(True, "profile matches")
 
     def verify_enterprise(self, uscc: str, relation: str, name: str, id_number: str) -> Verdict:
-        """Refuse: the imported enterprise profiles cannot prove a representative or an agent."""
+        """Match a legal representative against the enterprise profile; refuse agents.
+
+        Any mismatch (name, number, or both) is the same Verdict: the answer does not tell
+        which part was wrong.
+        """
         if relation == Relation.AGENT:
             raise NeedsProvince("委托代理人的授权无法在本地核验")
-        raise NeedsProvince("企业档案中没有法定代表人信息，无法在本地核验")
+        subject = find_subject(self.session, kind=SubjectKind.ENTERPRISE, identifier=uscc)
+        if subject is None:
+            return Verdict(False, "not the representative in the profile")
+        if subject.representative_hash is None or subject.representative_name is None:
+            raise NeedsProvince("企业档案中没有法定代表人信息，无法在本地核验")
+        given = representative_hash(vault_of(self.session), id_number)
+        same_number = hmac.compare_digest(given, subject.representative_hash)
+        same_name = normalised_name(subject.representative_name) == normalised_name(name)
+        if not (same_number and same_name):
+            return Verdict(False, "not the representative in the profile")
+        return Verdict(True, "profile matches")
 
 
 class ProvinceProvider:

@@ -36,10 +36,17 @@ def add_person(session: Session, name: str, number: str) -> Subject:
     return subject
 
 
-def add_enterprise(session: Session, name: str, code: str) -> Subject:
-    """Import an enterprise profile and return it."""
+def add_enterprise(
+    session: Session, name: str, code: str, representative: tuple[str, str] | None = None
+) -> Subject:
+    """Import an enterprise profile, with its legal representative (name, 身份证号) if given."""
     row = subject_row(
-        vault=vault_of(session), kind="enterprise", identifier=code, name=name, facts={}
+        vault=vault_of(session),
+        kind="enterprise",
+        identifier=code,
+        name=name,
+        facts={},
+        representative=representative,
     )
     subject = Subject(**row)
     session.add(subject)

@@ -28,6 +28,9 @@ ZHANG = id_number("19900101", 123)
 LI = id_number("19850315", 2)
 ENTERPRISE = uscc("MA3C4L7X1")
 BOSS = id_number("19700202", 31)
+LED = uscc("MA3C4L7X2")  # an enterprise imported with its legal representative
+OTHER = uscc("MA3C4L7X3")
+LEGAL = "legal_representative"
 
 
 @pytest.fixture
@@ -37,6 +40,7 @@ def people(session: Session) -> dict[str, int]:
         "zhang": add_person(session, "张三", ZHANG).id,
         "li": add_person(session, "欧阳娜娜", LI).id,
         "firm": add_enterprise(session, "聊城市某某科技有限公司", ENTERPRISE).id,
+        "other": add_enterprise(session, "聊城市另一科技有限公司", OTHER, ("李四", LI)).id,
     }
 
 
@@ -68,10 +72,12 @@ def person(name: str, number: str) -> dict[str, str]:
     return {"kind": "person", "name": name, "id_number": number}
 
 
-def enterprise(relation: str, name: str = "王五", number: str = BOSS) -> dict[str, object]:
+def enterprise(
+    relation: str, name: str = "王五", number: str = BOSS, code: str = ENTERPRISE
+) -> dict[str, object]:
     return {
         "kind": "enterprise",
-        "uscc": ENTERPRISE,
+        "uscc": code,
         "relation": relation,
         "representative": {"name": name, "id_number": number},
     }
@@ -231,6 +237,38 @@ def test_the_local_provider_sends_enterprises_to_the_province(
     assert answer.status_code == 422
     assert "需通过省统一身份认证" in answer.json["message"]
     assert list(answer.json["errors"]) == ["relation"]
+
+
+def test_the_local_provider_binds_the_imported_legal_representative(
+    app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
+) -> None:
+    led = add_enterprise(session, "聊城市某某机械有限公司", LED, representative=("王五", BOSS)).id
+    auth = headers(app, wechat_user(session, "openid-led"))
+    wrong_number = client.post(SUBJECTS, json=enterprise(LEGAL, "王五", ZHANG, LED), headers=auth)
+    wrong_name = client.post(SUBJECTS, json=enterprise(LEGAL, "王六", BOSS, LED), headers=auth)
+    wrong_firm = client.post(SUBJECTS, json=enterprise(LEGAL, "王五", BOSS, OTHER), headers=auth)
+    assert wrong_number.status_code == wrong_name.status_code == wrong_firm.status_code == 422
+    # the same answer whatever part is wrong
+    assert wrong_number.json == wrong_name.json == wrong_firm.json
+    assert set(wrong_number.json["errors"]) == {"representative"}
+    assert set(wrong_number.json["errors"]["representative"]) == {"name", "id_number"}
+
+    bound = client.post(SUBJECTS, json=enterprise(LEGAL, " 王 五", BOSS.lower(), LED), headers=auth)
+    assert bound.status_code == 200, bound.json
+    assert bound.json == {
+        "subject_id": led,
+        "kind": "enterprise",
+        "name": "聊城市某某机械有限公司",
+        "identifier": LED,
+        "relation": "legal_representative",
+        "verified_by": "local",
+        "bound_at": bound.json["bound_at"],
+    }
+    assert [s["subject_id"] for s in client.get(SUBJECTS, headers=auth).json] == [led]
+    agent = client.post(SUBJECTS, json=enterprise("agent", "王五", BOSS, LED), headers=auth)
+    assert agent.status_code == 422 and "需通过省统一身份认证" in agent.json["message"]
+    created = audit(session, "binding.create")
+    assert len(created) == 1 and BOSS not in str(created[0].after)
 
 
 def test_an_enterprise_we_hold_no_profile_of_is_not_found(

@@ -27,6 +27,7 @@ from tests.identity_server import KEY, IdentityService, serving
 from tests.resident_identities import add_enterprise, add_person, id_number, uscc
 
 ZHANG = id_number("19900101", 123)
+LI = id_number("19850315", 2)
 
 
 def test_names_compare_without_spaces_and_with_any_middle_dot() -> None:
@@ -66,14 +67,36 @@ def test_local_provider_matches_the_imported_profile(session: Session) -> None:
 
 
 @pytest.mark.parametrize("relation", ["legal_representative", "agent"])
-def test_local_provider_cannot_vouch_for_enterprise_relations(
+def test_local_provider_cannot_vouch_without_a_representative_or_for_agents(
     session: Session, relation: str
 ) -> None:
-    code = uscc("MA3C4L7X1")
+    code, known = uscc("MA3C4L7X1"), uscc("MA3C4L7X2")
     add_enterprise(session, "聊城市某某科技有限公司", code)
+    add_enterprise(session, "聊城市另一科技有限公司", known, representative=("王五", ZHANG))
     with pytest.raises(NeedsProvince) as caught:
         LocalProvider(session).verify_enterprise(code, relation, "王五", ZHANG)
     assert caught.value.status == 422 and "需通过省统一身份认证" in caught.value.message
+    if relation == "agent":  # an agent's authorisation is never in a profile
+        with pytest.raises(NeedsProvince):
+            LocalProvider(session).verify_enterprise(known, relation, "王五", ZHANG)
+
+
+def test_local_provider_matches_the_imported_legal_representative(session: Session) -> None:
+    code, other = uscc("MA3C4L7X1"), uscc("MA3C4L7X2")
+    add_enterprise(session, "聊城市某某科技有限公司", code, representative=("买买提·艾力", ZHANG))
+    add_enterprise(session, "聊城市另一科技有限公司", other, representative=("李四", LI))
+    provider = provider_for(IdentityConfig(), session=session)
+    relation = "legal_representative"
+    assert provider.verify_enterprise(code, relation, "买买提•艾力", ZHANG) == Verdict(
+        True, "profile matches"
+    )
+    wrong_number = provider.verify_enterprise(code, relation, "买买提·艾力", LI)
+    wrong_name = provider.verify_enterprise(code, relation, "买买提", ZHANG)
+    other_firm = provider.verify_enterprise(other, relation, "买买提·艾力", ZHANG)
+    unknown = provider.verify_enterprise(uscc("MA3C4L7X3"), relation, "买买提·艾力", ZHANG)
+    # one answer for every mismatch: it never says which part was wrong
+    assert wrong_number == wrong_name == other_firm == unknown
+    assert not wrong_number.match
 
 
 @pytest.fixture
