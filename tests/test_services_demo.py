@@ -33,6 +33,7 @@ from rules.values import coerce
 from services.demo import content, population, prefetch
 from services.demo.seed import is_empty, seed_demo
 from services.errors import InvalidInput
+from services.identity import LocalProvider
 from services.subjects import (
     ID_NUMBER_CONTEXT,
     PHONE_CONTEXT,
@@ -385,6 +386,28 @@ def test_seeded_subjects_decrypt_back_and_are_found_by_their_hash(session: Sessi
     for firm in firms:
         assert check_uscc(firm.uscc) == firm.uscc and firm.id_number_enc is None
         assert firm.identity_hash == vault.lookup_hash(firm.uscc, context=USCC_CONTEXT)
+
+
+def test_demo_enterprises_have_a_legal_representative_the_local_provider_binds(
+    session: Session,
+) -> None:
+    drawn = list(prefetch.draw("enterprise", seed=5, count=20, as_of=population.AS_OF))
+    assert drawn == list(prefetch.draw("enterprise", seed=5, count=20, as_of=population.AS_OF))
+    for firm in drawn:
+        name, number = firm["representative"]
+        assert chinese(name) and 2 <= len(name) <= 4 and check_id_number(number) == number
+        assert number[:6] == firm["district_code"] and gender_of(number) in ("male", "female")
+        assert 25 <= population.AS_OF.year - birth_date_of(number).year <= 71
+    seed_demo(session=session, persons=0, enterprises=20, seed=5)
+    provider = LocalProvider(session)
+    for firm in drawn[:5]:
+        name, number = firm["representative"]
+        uscc = firm["identifier"]
+        assert provider.verify_enterprise(uscc, "legal_representative", name, number).match
+        other = drawn[-1]["representative"][1]
+        assert not provider.verify_enterprise(uscc, "legal_representative", name, other).match
+    stored = session.scalars(select(Subject.representative_hash)).all()
+    assert len(stored) == 20 and None not in stored
 
 
 def test_the_same_seed_stores_the_same_people(session: Session) -> None:

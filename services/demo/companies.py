@@ -1,4 +1,5 @@
-"""Synthetic enterprises of 聊城, deterministic for a seed: 统一社会信用代码, names and facts."""
+"""Synthetic enterprises of 聊城, deterministic for a seed: 统一社会信用代码, names, facts and
+the legal representative (name, 身份证号)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from math import log
 from random import Random
 from typing import Any
 
-from rules.identifiers import USCC_ALPHABET, organization_code_check_char, uscc_check_char
+from rules.identifiers import (
+    USCC_ALPHABET,
+    id_number_check_char,
+    organization_code_check_char,
+    uscc_check_char,
+)
 from services.demo import tables as t
 
 # The day the demo population is drawn as of; ages and "last year" count from here.
@@ -42,7 +48,8 @@ INDUSTRIAL = "BCD"
 
 
 def enterprises(rng: Random, count: int, *, as_of: date = AS_OF) -> Iterator[dict[str, Any]]:
-    """Yield `count` enterprises: kind, identifier, name, phone, district_code and facts."""
+    """Yield `count` enterprises: kind, identifier, name, phone, district_code, facts and
+    representative (name, 身份证号)."""
     used: set[str] = set()
     for _ in range(count):
         yield _enterprise(rng, as_of, used)
@@ -78,14 +85,33 @@ def _enterprise(rng: Random, as_of: date, used: set[str]) -> dict[str, Any]:
     division = CITY_LEVEL_CODE if area != t.AREA_NONE else district
     if district == "371503" and founded.year < t.CHIPING_RENAMED_YEAR:
         division = t.CHIPING_OLD_CODE
+    identifier = _uscc(rng, "93" if cooperative else "91", division, founded, used)
     return {
         "kind": "enterprise",
-        "identifier": _uscc(rng, "93" if cooperative else "91", division, founded, used),
+        "identifier": identifier,
         "name": _name(rng, district, section, CLASS_WORDS[code], employees, cooperative),
         "phone": t.mobile(rng) if rng.random() < 0.9 else None,
         "district_code": district,
         "facts": facts,
+        "representative": representative(identifier, district, as_of),
     }
+
+
+def representative(uscc: str, district: str, as_of: date = AS_OF) -> tuple[str, str]:
+    """Return the legal representative (name, 身份证号) of the demo enterprise with this code.
+
+    Drawn from its own stream, seeded by the code, so adding representatives left every
+    enterprise (and every later one) of a seed as it was drawn before.
+    """
+    rng = Random(f"representative:{uscc}")
+    male = rng.random() < 0.8
+    born = date.fromordinal(as_of.toordinal() - rng.randrange(25 * 365, 70 * 365))
+    generation = 0 if born.year < 1970 else 1 if born.year < 1995 else 2
+    chars = t.GIVEN_CHARS[("male" if male else "female", generation)]
+    given = rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.8 else "")
+    name = t.SURNAMES.pick(rng) + given
+    first17 = f"{district}{born:%Y%m%d}{rng.randrange(500) * 2 + male:03d}"
+    return name, first17 + id_number_check_char(first17)
 
 
 def _finances(rng: Random, facts: dict[str, Any], section: str, employees: int) -> None:
