@@ -180,6 +180,26 @@ def test_put_an_enterprise(client: FlaskClient, session: Session) -> None:
     assert response.json["district_code"] == "371502"
 
 
+def test_put_an_enterprise_with_its_legal_representative(
+    client: FlaskClient, session: Session
+) -> None:
+    body = {
+        "name": "聊城某某科技有限公司",
+        "legal_representative_name": "王五",
+        "legal_representative_id_number": ZHANG,
+        "facts": {"registered_district": "371502"},
+    }
+    url = f"/api/v1/admin/profiles/enterprises/{FIRM}"
+    auth = platform(session)
+    response = client.put(url, json=body, headers=auth)
+    assert response.status_code == 200, response.json
+    assert response.json["legal_representative_name"] == "王*"
+    assert ZHANG not in response.get_data(as_text=True)
+    bad = client.put(url, json={**body, "legal_representative_id_number": BAD}, headers=auth)
+    assert bad.status_code == 422
+    assert bad.json["errors"] == {"legal_representative_id_number": ["身份证号校验位不正确"]}
+
+
 def test_the_cli_imports_a_file_and_fails_on_rejected_rows(
     runner: FlaskCliRunner, database, tmp_path: Path
 ) -> None:
