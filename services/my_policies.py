@@ -9,7 +9,6 @@ and a client that holds the page's ETag gets 304 before even that.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,9 +31,11 @@ from models import (
     SubjectMatches,
 )
 from models.clock import SHANGHAI
-from rules import ParamMissing
+from rules import ItemRules, ParamMissing
 from rules.amounts import PERIODS
 from rules.identifiers import mask_name
+from rules.language import Condition
+from rules.profile import Profile
 from services.live_items import compiled_versions
 from services.match_store import AMOUNT_KNOWN, ELIGIBLE, ENDED, unpack
 
@@ -84,7 +85,9 @@ class MyMatches:
         seqs = sorted(
             {(c["subject"]["id"], self.subjects[c["subject"]["id"]].profile_seq) for c in page}
         )
-        digest = hashlib.sha1(json.dumps(page, sort_keys=True, default=str).encode()).hexdigest()
+        # repr of the cards (built with their keys in one order, of str, int, None and datetime)
+        # is the same in every process, and a fraction of the cost of sorted JSON
+        digest = hashlib.sha1(repr(page).encode()).hexdigest()
         return {
             "page": [number, size, self.total],
             "day": self.today.isoformat(),
@@ -132,7 +135,7 @@ _ACTS = union_all(
 
 def bound_subjects(session: Session, wechat_user_id: int) -> dict[int, BoundSubject]:
     """Return the resident's active subjects with their match rows, in binding order (1 query)."""
-    rows = session.execute(_SUBJECTS, {"user_id": wechat_user_id})
+    rows = session.connection().execute(_SUBJECTS, {"user_id": wechat_user_id})
     return {
         row.id: BoundSubject(
             row.id,
@@ -164,6 +167,12 @@ class ItemFacts:
     policy_title: str
     department_id: int
     department: str
+    apply_from_text: str | None = None  # as a response shows it (Asia/Shanghai, ISO 8601)
+    apply_until_text: str | None = None
+
+
+def _shown_time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(SHANGHAI).isoformat()
 
 
 def live_item_facts(session: Session, item_ids: set[int]) -> dict[int, ItemFacts]:
@@ -198,7 +207,13 @@ def live_item_facts(session: Session, item_ids: set[int]) -> dict[int, ItemFacts
                 Policy.status == PolicyStatus.PUBLISHED,
             )
         )
-        held = (now, {row[0]: ItemFacts(*row) for row in rows})
+        held = (
+            now,
+            {
+                row[0]: ItemFacts(*row, _shown_time(row[4]), _shown_time(row[5]))  # type: ignore[misc]
+                for row in rows
+            },
+        )
         cache["match_item_facts"] = held
     return {i: held[1][i] for i in item_ids if i in held[1]}
 
@@ -218,7 +233,7 @@ class Act:
 def _acts(session: Session, subject_ids: list[int]) -> dict[tuple[str, int, int], Act]:
     """Return the latest claim and grant per subject and item (1 query for both)."""
     latest: dict[tuple[str, int, int], Act] = {}
-    for row in session.execute(_ACTS, {"ids": subject_ids}):
+    for row in session.connection().execute(_ACTS, {"ids": subject_ids}):
         # a later claim of the same item (after a rejection) replaces the earlier
         latest[(row.kind, row.subject_id, row.item_id)] = Act(*row)
     return latest
@@ -287,8 +302,8 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
                     "amount_fen": fen,
                     "period": period,
                     "annual_fen": annual(fen, period),
-                    "apply_from": item.apply_from,
-                    "apply_until": item.apply_until,
+                    "apply_from": item.apply_from_text,
+                    "apply_until": item.apply_until_text,
                     "mode": item.mode,
                     "claim": None
                     if claim is None
@@ -297,6 +312,7 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
                     "acted": (claim is not None and claim.status in CLAIM_ACTED)
                     or (grant is not None and grant.status in GRANT_ACTED),
                     "_version_id": version_id,
+                    "_until": item.apply_until,
                 }
             )
     cards.sort(key=_urgency)
@@ -307,7 +323,7 @@ def _urgency(card: dict[str, Any]) -> tuple:
     return (
         card["verdict"] != "eligible",
         card["acted"],
-        card["apply_until"] or _LATEST,
+        card["_until"] or _LATEST,
         -(card["annual_fen"] or 0),
         card["item"]["id"],
         card["subject"]["id"],
@@ -317,17 +333,83 @@ def _urgency(card: dict[str, Any]) -> tuple:
 def with_reasons(*, session: Session, matches: MyMatches, cards: list[dict[str, Any]]) -> list:
     """Add the one-line Chinese reason to each card (computed on read: docs/matching.md)."""
     compiled = compiled_versions(session, matches.versions)
+    known = session.info.setdefault("cache", {}).setdefault("match_reasons", {})
     for card in cards:
         rules = compiled.get(card["_version_id"])
-        subject = matches.subjects[card["subject"]["id"]]
         if rules is None:
             card["reason"] = ""
             continue
-        try:
-            card["reason"] = rules.evaluate(subject.facts, matches.today, explain=True).summary
-        except ParamMissing:  # no standard in force today; the matcher ends such entries
-            card["reason"] = ""
+        card["reason"] = reason(
+            rules,
+            card["_version_id"],
+            matches.subjects[card["subject"]["id"]].facts,
+            matches.today,
+            known,
+        )
     return cards
+
+
+REASONS_CACHED = 50_000
+
+
+def reason(rules: ItemRules, version_id: int, facts: dict, today: date, known: dict) -> str:
+    """Return the one-line reason of an entry, from `known` when already explained.
+
+    `known` is per database (session.info["cache"]): it holds the reasons by key and, by
+    version id, the facts each version's rule reads.
+
+    The reason is a function of the item version, the day, and the values the rule's conditions
+    read (derived facts such as age as derived on that day): residents who share them (the
+    same age and district, the same fact missing) share the reason. So it is kept per process
+    under exactly those values; a rule is explained only for a combination not seen yet.
+    """
+    profile = Profile(rules.kind, facts, today)
+    inputs = known.get(version_id)
+    if inputs is None:
+        inputs = known[version_id] = _inputs(rules)
+    key = (version_id, today, *[_value(profile, name, sources) for name, sources in inputs])
+    try:
+        text = known.get(key)
+    except TypeError:  # a value that cannot be a key: explain it
+        key, text = None, None
+    if text is None:
+        try:
+            text = rules.evaluate(facts, today, explain=True).summary
+        except ParamMissing:  # no standard in force today; the matcher ends such entries
+            text = ""
+        if key is not None:
+            if len(known) >= REASONS_CACHED:
+                known.clear()  # the rules' inputs too: they are found again
+            known[key] = text
+    return text
+
+
+def _value(profile: Profile, name: str, sources: tuple[str, ...]) -> Any:
+    """Return a fact's value as a key: hashable; a derived one with which inputs are missing."""
+    value = profile.get(name)
+    if isinstance(value, set | frozenset):
+        value = tuple(sorted(value, key=repr))
+    elif isinstance(value, list):
+        value = tuple(value)
+    if value is None and sources:
+        return tuple(profile.get(source) is None for source in sources)
+    return value
+
+
+def _inputs(rules: ItemRules) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return the facts the rule's conditions read, each with the stored facts it is derived
+    from (empty for a stored fact): a missing derived fact is reported by its missing inputs."""
+    names: dict[str, tuple[str, ...]] = {}
+    stack = [] if rules.rule is None else [rules.rule]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Condition):
+            for fact in (node.fact, node.other):
+                if fact is not None:
+                    names[fact.name] = tuple(fact.derived_from or ()) if fact.derived else ()
+        else:
+            stack.extend(node.children)
+    return tuple(names.items())
 
 
 def my_summary(*, session: Session, wechat_user_id: int, today: date) -> dict[str, Any]:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
+from werkzeug.datastructures import MultiDict
 
 from api.admin.fields import Boolean, Integer, LocalDateTime, Nested, Schema, String, one_of
 from api.extensions import db
@@ -122,6 +129,56 @@ class SummarySchema(Schema):
     )
 
 
+def paginated(view: Callable[..., Any]) -> Callable[..., Any]:
+    """`blp.paginate()` as documented (page, page_size ≤ 100, X-Pagination), with the common
+    request (absent or plain numbers in range) read without building marshmallow schemas;
+    anything else goes through flask-smorest's own parser and its 422."""
+    documented = blp.paginate()(view)
+    defaults = blp.DEFAULT_PAGINATION_PARAMETERS
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        page = _number(request.args, "page", defaults["page"])
+        size = _number(request.args, "page_size", defaults["page_size"])
+        if page is None or size is None or size > defaults["max_page_size"]:
+            return documented(*args, **kwargs)
+        params = PaginationParameters(page, size)
+        answer = view(*args, pagination_parameters=params, **kwargs)
+        answer.headers[blp.PAGINATION_HEADER_NAME] = json.dumps(
+            pagination_metadata(page, size, params.item_count)
+        )
+        return answer
+
+    wrapper._apidoc = documented._apidoc  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _number(args: MultiDict, name: str, default: int) -> int | None:
+    """Return a query argument that is absent (its default) or one plain number ≥ 1, else None."""
+    values = args.getlist(name)
+    if not values:
+        return default
+    if len(values) == 1 and values[0].isascii() and values[0].isdigit():
+        number = int(values[0])
+        return number if number >= 1 else None
+    return None
+
+
+def pagination_metadata(page: int, size: int, count: int) -> dict[str, int]:
+    """Return X-Pagination as flask-smorest builds it (Blueprint._make_pagination_metadata)."""
+    if count == 0:
+        return {"total": 0, "total_pages": 0}
+    last = (count - 1) // size + 1
+    found = {"total": count, "total_pages": last, "first_page": 1, "last_page": last}
+    if page <= last:
+        found["page"] = page
+        if page > 1:
+            found["previous_page"] = page - 1
+        if page < last:
+            found["next_page"] = page + 1
+    return found
+
+
 @blp.route("/matches")
 class MyMatches(MethodView):
     """精准送: what my subjects can get."""
@@ -129,7 +186,7 @@ class MyMatches(MethodView):
     @resident_required(blp)
     @blp.etag
     @blp.response(200, MatchSchema(many=True))
-    @blp.paginate()
+    @paginated
     def get(self, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
         """List what my subjects qualify for or are one fact away from, most valuable and
         urgent first; send If-None-Match to get 304 when nothing changed."""
@@ -141,9 +198,17 @@ class MyMatches(MethodView):
         page, size = pagination_parameters.page, pagination_parameters.page_size
         pagination_parameters.item_count = matches.total
         blp.set_etag(matches.fingerprint(page, size))  # 304 here, before any evaluation
-        return my_policies.with_reasons(
+        cards = my_policies.with_reasons(
             session=db.session, matches=matches, cards=matches.page(page, size)
         )
+        # The cards are built JSON-ready (MatchSchema documents them; tests check the two
+        # agree): dumping them through marshmallow cost more than the rest of the view.
+        return current_app.json.response([shown(card) for card in cards])
+
+
+def shown(card: dict) -> dict:
+    """Return a match card as MatchSchema shows it: without the service's private keys."""
+    return {key: value for key, value in card.items() if key[0] != "_"}
 
 
 @blp.route("/summary")

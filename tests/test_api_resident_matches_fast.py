@@ -1,0 +1,97 @@
+"""GET /me/matches without marshmallow on the hot path: the answer still conforms to MatchSchema,
+X-Pagination is flask-smorest's, odd page arguments get its 422, and a reason kept per process is
+the reason the rules give."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.resident.matches import MatchSchema, pagination_metadata
+from models import Subject, SubjectMatches
+from models.clock import frozen
+from services import my_policies
+from services.live_items import compiled_versions
+from services.match_store import ENDED, unpack
+from tests import resident_world
+from tests.resident_factories import demo_world, headers
+from tests.resident_world import NOW
+
+URL = "/api/v1/me/matches"
+
+
+@pytest.fixture
+def world(session, database):  # type: ignore[no-untyped-def]
+    """The hand-made world, with the clock at NOW."""
+    with frozen(NOW):
+        yield resident_world.build(session, database)
+
+
+def test_the_answer_conforms_to_the_documented_schema(client, app, world) -> None:
+    answer = client.get(URL, headers=headers(app, world.user))
+    assert answer.status_code == 200
+    assert len(answer.json) == 4
+    assert MatchSchema(many=True).validate(answer.json) == {}
+    for card in answer.json:
+        assert set(card) == set(MatchSchema().fields)  # no private key leaks, none is missing
+
+
+@pytest.mark.parametrize("count", [0, 1, 9, 10, 11, 25, 100, 101])
+@pytest.mark.parametrize(("page", "size"), [(1, 10), (2, 10), (3, 5), (1, 1), (7, 100), (30, 3)])
+def test_pagination_metadata_is_flask_smorests(count: int, page: int, size: int) -> None:
+    ours = pagination_metadata(page, size, count)
+    theirs = Blueprint._make_pagination_metadata(page, size, count)
+    assert json.dumps(ours) == json.dumps(theirs)
+
+
+def test_page_arguments_read_both_ways(client, app, world) -> None:
+    auth = headers(app, world.user)
+    fast = client.get(URL, query_string={"page": "2", "page_size": "3"}, headers=auth)
+    assert fast.status_code == 200 and len(fast.json) == 1
+    meta = json.loads(fast.headers["X-Pagination"])
+    assert meta == {
+        "total": 4,
+        "total_pages": 2,
+        "first_page": 1,
+        "last_page": 2,
+        "page": 2,
+        "previous_page": 1,
+    }
+    # not plain numbers: flask-smorest's parser decides, as before
+    spaced = client.get(URL, query_string={"page_size": " 3"}, headers=auth)
+    assert spaced.status_code == 200 and len(spaced.json) == 3
+    for bad in ({"page": "0"}, {"page_size": "101"}, {"page": "abc"}, {"page_size": "-1"}):
+        refused = client.get(URL, query_string=bad, headers=auth)
+        assert refused.status_code == 422, bad
+        assert refused.json["code"] == 422 and refused.json["errors"]
+    assert client.get(URL, query_string={"page_size": "100"}, headers=auth).status_code == 200
+
+
+def test_a_reason_kept_per_process_is_the_rules_reason(session, database) -> None:
+    demo_world(session, database, persons=150, enterprises=20)
+    today = date(2026, 11, 27)
+    rows = session.execute(
+        select(Subject.id, Subject.kind, Subject.facts, SubjectMatches.entries).join(
+            SubjectMatches, SubjectMatches.subject_id == Subject.id
+        )
+    ).all()
+    entries = [
+        (kind, facts or {}, int(e["version_id"]))
+        for _, kind, facts, blob in rows
+        for e in unpack(blob)
+        if not int(e["flags"]) & ENDED
+    ]
+    assert len(entries) > 100
+    compiled = compiled_versions(session, {version: kind for kind, _, version in entries})
+    known: dict = {}
+    for _ in range(2):  # the first pass explains and keeps, the second reads what was kept
+        for _kind, facts, version in entries:
+            rules = compiled[version]
+            expected = rules.evaluate(facts, today, explain=True).summary
+            assert my_policies.reason(rules, version, facts, today, known) == expected
+    kept = [key for key in known if isinstance(key, tuple)]
+    assert 0 < len(kept) < len(entries)  # residents share reasons
