@@ -1,20 +1,22 @@
 """我的政策 (精准送) and 红利预期: a resident's matches across every subject bound to them.
 
 Built to be cheap on every open of the mini-program (docs/resident-api.md): one query reads the
-bound subjects with their packed match rows, one the items those rows name, one the claims and
-one the grants; nothing is evaluated but the one-line reason of the entries on the page shown,
-and a client that holds the page's ETag gets 304 before even that.
+bound subjects with their packed match rows, claims and grants; the items come from a copy per
+process; nothing is evaluated but the one-line reason of the entries on the page shown (kept per
+process by what it depends on), and a client that holds the page's ETag gets 304 before even
+that.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, literal, null, select, union_all
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -96,48 +98,66 @@ class MyMatches:
         }
 
 
-# Statements built once: building a select() costs about as much as running it.
-_SUBJECTS = (
-    select(
-        Subject.id,
-        Subject.kind,
-        Subject.name,
-        Subject.facts,
-        Subject.profile_seq,
-        SubjectMatches.entries,
-        SubjectMatches.updated_at,
-    )
-    .select_from(SubjectBinding)
-    .join(Subject, Subject.id == SubjectBinding.subject_id)
-    .outerjoin(SubjectMatches, SubjectMatches.subject_id == Subject.id)
-    .where(SubjectBinding.wechat_user_id == bindparam("user_id"), SubjectBinding.status == "active")
-    .order_by(SubjectBinding.id)
-)
-_ACTS = union_all(
-    select(
-        literal("claim").label("kind"),
-        Claim.id,
-        Claim.subject_id,
-        Claim.item_id,
-        Claim.status,
-        Claim.claim_no,
-    ).where(Claim.subject_id.in_(bindparam("ids", expanding=True))),
-    select(
-        literal("grant").label("kind"),
-        Grant.id,
-        Grant.subject_id,
-        Grant.item_id,
-        Grant.status,
-        null().label("claim_no"),
-    ).where(Grant.subject_id.in_(bindparam("ids", expanding=True))),
-).order_by("id")
+# Statements built once per dialect: building a select() costs about as much as running it.
+_MINE: dict[str, Any] = {}
 
 
-def bound_subjects(session: Session, wechat_user_id: int) -> dict[int, BoundSubject]:
-    """Return the resident's active subjects with their match rows, in binding order (1 query)."""
-    rows = session.connection().execute(_SUBJECTS, {"user_id": wechat_user_id})
-    return {
-        row.id: BoundSubject(
+def _mine(dialect: str) -> Any:
+    """Return the statement reading the resident's bound subjects with their facts, packed
+    match row, and their claims and grants (as JSON arrays, so that one round trip reads all)."""
+    statement = _MINE.get(dialect)
+    if statement is None:
+        agg = func.json_group_array if dialect == "sqlite" else func.json_arrayagg
+        claims = (
+            select(agg(func.json_array(Claim.id, Claim.item_id, Claim.status, Claim.claim_no)))
+            .where(Claim.subject_id == Subject.id)
+            .scalar_subquery()
+        )
+        grants = (
+            select(agg(func.json_array(Grant.id, Grant.item_id, Grant.status)))
+            .where(Grant.subject_id == Subject.id)
+            .scalar_subquery()
+        )
+        statement = _MINE[dialect] = (
+            select(
+                Subject.id,
+                Subject.kind,
+                Subject.name,
+                Subject.facts,
+                Subject.profile_seq,
+                SubjectMatches.entries,
+                SubjectMatches.updated_at,
+                claims.label("claims"),
+                grants.label("grants"),
+            )
+            .select_from(SubjectBinding)
+            .join(Subject, Subject.id == SubjectBinding.subject_id)
+            .outerjoin(SubjectMatches, SubjectMatches.subject_id == Subject.id)
+            .where(
+                SubjectBinding.wechat_user_id == bindparam("user_id"),
+                SubjectBinding.status == "active",
+            )
+            .order_by(SubjectBinding.id)
+        )
+    return statement
+
+
+def bound_subjects(
+    session: Session, wechat_user_id: int
+) -> tuple[dict[int, BoundSubject], dict[tuple[str, int, int], Act]]:
+    """Return the resident's active subjects with their match rows, in binding order, and the
+    latest claim and grant per subject and item (1 query).
+
+    Read on a connection of its own, closed at once: closing it ends its transaction with one
+    ROLLBACK (a session's close would send a second one when returning the connection).
+    """
+    engine = session.get_bind()
+    with engine.connect() as connection:
+        rows = connection.execute(_mine(engine.dialect.name), {"user_id": wechat_user_id}).all()
+    subjects: dict[int, BoundSubject] = {}
+    latest: dict[tuple[str, int, int], Act] = {}
+    for row in rows:
+        subjects[row.id] = BoundSubject(
             row.id,
             row.kind,
             row.name,
@@ -146,8 +166,16 @@ def bound_subjects(session: Session, wechat_user_id: int) -> dict[int, BoundSubj
             unpack(row.entries),
             row.updated_at,
         )
-        for row in rows
-    }
+        # a later claim of the same item (after a rejection) replaces the earlier
+        for claim_id, item_id, status, claim_no in sorted(json.loads(row.claims or "[]")):
+            latest[("claim", row.id, item_id)] = Act(
+                "claim", claim_id, row.id, item_id, status, claim_no
+            )
+        for grant_id, item_id, status in sorted(json.loads(row.grants or "[]")):
+            latest[("grant", row.id, item_id)] = Act(
+                "grant", grant_id, row.id, item_id, status, None
+            )
+    return subjects, latest
 
 
 ITEMS_TTL = 10.0  # seconds an item's name, window and policy title may be shown stale
@@ -230,15 +258,6 @@ class Act:
     claim_no: str | None
 
 
-def _acts(session: Session, subject_ids: list[int]) -> dict[tuple[str, int, int], Act]:
-    """Return the latest claim and grant per subject and item (1 query for both)."""
-    latest: dict[tuple[str, int, int], Act] = {}
-    for row in session.connection().execute(_ACTS, {"ids": subject_ids}):
-        # a later claim of the same item (after a rejection) replaces the earlier
-        latest[(row.kind, row.subject_id, row.item_id)] = Act(*row)
-    return latest
-
-
 def shown_name(kind: str, name: str) -> str:
     """Return a subject's name as a response shows it: a person's masked (张*), an
     enterprise's as registered (public, like its 统一社会信用代码)."""
@@ -258,14 +277,13 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
     Sorted by value and urgency: eligible before unknown, not yet acted on before claimed or
     granted, closing soonest first (no deadline last), then the larger yearly amount.
     """
-    subjects = bound_subjects(session, wechat_user_id)
+    subjects, acts = bound_subjects(session, wechat_user_id)
     active = {
         subject_id: [e for e in subject.entries if not e["flags"] & ENDED]
         for subject_id, subject in subjects.items()
     }
     wanted = {int(e["item_id"]) for entries in active.values() for e in entries}
     items = live_item_facts(session, wanted) if wanted else {}
-    acts = _acts(session, list(subjects)) if items else {}
     kinds = {
         int(e["version_id"]): subjects[s].kind for s, entries in active.items() for e in entries
     }
