@@ -55,7 +55,13 @@ class Resident:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kx-resident")
+    """Return the app's token serializer (built once per app and secret)."""
+    secret = current_app.config["SECRET_KEY"]
+    held = current_app.extensions.get("kx.resident_tokens")
+    if held is None or held[0] != secret:
+        held = (secret, URLSafeTimedSerializer(secret, salt="kx-resident"))
+        current_app.extensions["kx.resident_tokens"] = held
+    return held[1]
 
 
 def issue_resident_token(user: WeChatUser) -> str:
