@@ -24,6 +24,7 @@ import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import redis as redis_lib
 import requests
@@ -48,6 +49,89 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    """Return a process's CPU seconds so far (user + system), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _pids_named(*names: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _machine_busy() -> float:
+    """Return the CPU seconds every core has spent busy since boot."""
+    parts = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = parts[3] + parts[4]  # idle + iowait
+    return (sum(parts[:8]) - idle) / TICK
+
+
+class CpuWatch:
+    """CPU seconds spent during one load phase, by whom: the service's workers, the load
+    client (this process), MariaDB, Redis, and the rest of the machine (other jobs)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.workers = _children(server_pid)
+        self.database = _pids_named("mariadbd", "mysqld")
+        self.redis = _pids_named("redis-server")
+
+    def _sample(self) -> dict[str, Any]:
+        return {
+            "wall": time.perf_counter(),
+            "workers": [_cpu_of(pid) for pid in self.workers],
+            "client": time.process_time(),
+            "mariadb": sum(_cpu_of(pid) for pid in self.database),
+            "redis": sum(_cpu_of(pid) for pid in self.redis),
+            "machine": _machine_busy(),
+        }
+
+    def __enter__(self) -> CpuWatch:
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        end = self._sample()
+        wall = end["wall"] - self.start["wall"]
+        workers = [b - a for a, b in zip(self.start["workers"], end["workers"], strict=True)]
+        self.cores = {
+            "workers": sum(workers) / wall,
+            "client": (end["client"] - self.start["client"]) / wall,
+            "mariadb": (end["mariadb"] - self.start["mariadb"]) / wall,
+            "redis": (end["redis"] - self.start["redis"]) / wall,
+        }
+        self.cores["other"] = max(
+            0.0, (end["machine"] - self.start["machine"]) / wall - sum(self.cores.values())
+        )
+        self.per_worker = [round(w / wall, 2) for w in workers]
+
+    def line(self) -> str:
+        """Return the cores each used on average, e.g. `workers 1.31 [0.70, 0.61], client …`."""
+        parts = [f"{name} {value:.2f}" for name, value in self.cores.items()]
+        parts[0] += f" {self.per_worker}"
+        return ", ".join(parts)
 
 
 def _matched(session, kind: str) -> list[int]:  # type: ignore[no-untyped-def]
@@ -124,7 +208,9 @@ def tokens(user_ids: list[int]) -> list[str]:
 class Server:
     """The service under gunicorn in its own processes."""
 
-    def __init__(self, database_url: str, workers: int, threads: int, log_level: str) -> None:
+    def __init__(
+        self, database_url: str, workers: int, threads: int, log_level: str, reuse_port: bool
+    ) -> None:
         self.url = f"http://127.0.0.1:{_free_port()}"
         self.prefix = f"kxbench-{uuid.uuid4().hex[:8]}"
         env = os.environ | {
@@ -141,6 +227,9 @@ class Server:
         self.process = subprocess.Popen(
             [GUNICORN, "-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
             + ["--keep-alive", "30", "--bind", self.url.removeprefix("http://")]
+            # one listening socket per worker: the kernel spreads connections over the workers,
+            # instead of the first worker awake accepting most of the keep-alive connections
+            + (["--reuse-port"] if reuse_port else [])
             + ["bench.api_app:app"],
             cwd=ROOT,
             env=env,
@@ -181,6 +270,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--layouts",
+        type=_layouts,
+        default=None,
+        help="several server layouts on the same seeded data, e.g. 2x4,4x2 (workers x threads)",
+    )
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
@@ -201,44 +297,62 @@ def main() -> None:
         emit("bindings", bindings)
         emit("seed_and_match_s", time.perf_counter() - started)
         bearer = tokens(user_ids)
-        server = Server(database.url, args.workers, args.threads, args.log_level)
-        try:
-            host = server.url.removeprefix("http://")
+        layouts = args.layouts or [(args.workers, args.threads)]
+        for workers, threads in layouts:
+            run_layout(database.url, bearer, workers, threads, args)
+
+
+def run_layout(database_url: str, bearer: list[str], workers: int, threads: int, args: Any) -> None:
+    """Serve with this many workers and threads, drive the three phases, print the figures."""
+    server = Server(database_url, workers, threads, args.log_level, args.reuse_port)
+    try:
+        host = server.url.removeprefix("http://")
+        with CpuWatch(server.process.pid) as health_cpu:
             health = drive(
                 server.url,
                 [request_bytes("/healthz", host)],
                 connections=args.connections,
                 seconds=args.seconds,
             )
-            rng = random.Random(5)
-            order = list(range(len(bearer)))
-            rng.shuffle(order)
-            calls = [
-                request_bytes("/api/v1/me/matches", host, {"Authorization": f"Bearer {bearer[i]}"})
-                for i in order
-            ]
+        rng = random.Random(5)
+        order = list(range(len(bearer)))
+        rng.shuffle(order)
+        calls = [
+            request_bytes("/api/v1/me/matches", host, {"Authorization": f"Bearer {bearer[i]}"})
+            for i in order
+        ]
+        with CpuWatch(server.process.pid) as matches_cpu:
             matches = drive(server.url, calls, connections=args.connections, seconds=args.seconds)
+        with CpuWatch(server.process.pid) as floor_cpu:
             floor = drive(
                 server.url,
                 [call.replace(b"/api/v1/me/matches", b"/bench/noop") for call in calls],
                 connections=args.connections,
                 seconds=args.seconds,
             )
-        finally:
-            server.stop()
-    emit("workers", f"{args.workers}x{args.threads} gthread")
+    finally:
+        server.stop()
+    emit("workers", f"{workers}x{threads} gthread" + (", reuse-port" * args.reuse_port))
     emit("connections", args.connections)
     emit("healthz_rps", health.rps)
     emit("healthz_p99_ms", health.percentile_ms(0.99))
+    emit("healthz_cpu_cores", health_cpu.line())
     emit("matches_rps", matches.rps)
     emit("matches_p50_ms", matches.percentile_ms(0.50))
     emit("matches_p99_ms", matches.percentile_ms(0.99))
     emit("matches_statuses", dict(matches.statuses))
+    emit("matches_cpu_cores", matches_cpu.line())
     emit("resident_noop_rps", floor.rps)
     emit("resident_noop_p99_ms", floor.percentile_ms(0.99))
     emit("resident_noop_statuses", dict(floor.statuses))
+    emit("resident_noop_cpu_cores", floor_cpu.line())
     emit("matches_vs_healthz", matches.rps / health.rps)
     emit("matches_vs_resident_noop", matches.rps / floor.rps)
+
+
+def _layouts(text: str) -> list[tuple[int, int]]:
+    """Parse `2x4,4x2` (workers x threads, comma separated)."""
+    return [tuple(int(n) for n in part.split("x")) for part in text.split(",")]  # type: ignore[misc]
 
 
 if __name__ == "__main__":
