@@ -87,9 +87,22 @@ class MyMatches:
         seqs = sorted(
             {(c["subject"]["id"], self.subjects[c["subject"]["id"]].profile_seq) for c in page}
         )
-        # repr of the cards (built with their keys in one order, of str, int, None and datetime)
-        # is the same in every process, and a fraction of the cost of sorted JSON
-        state = (number, size, self.total, self.today.isoformat(), seqs, page)
+        # what a card shows beyond its item (named by the digest of its shown facts); the repr
+        # of ints, strs and None is the same in every process
+        cards = [
+            (
+                c["_item"],
+                c["_version_id"],
+                c["subject"]["id"],
+                c["subject"]["name"],
+                c["verdict"],
+                c["amount_fen"],
+                c["claim"] and tuple(c["claim"].values()),
+                c["grant"] and tuple(c["grant"].values()),
+            )
+            for c in page
+        ]
+        state = (number, size, self.total, self.today.isoformat(), seqs, cards)
         return hashlib.sha1(repr(state).encode()).hexdigest()
 
 
@@ -195,6 +208,7 @@ class ItemFacts:
     department: str
     apply_from_text: str | None = None  # as a response shows it (Asia/Shanghai, ISO 8601)
     apply_until_text: str | None = None
+    digest: str = ""  # of all the above, for ETags
 
 
 def _shown_time(value: datetime | None) -> str | None:
@@ -236,7 +250,12 @@ def live_item_facts(session: Session, item_ids: set[int]) -> dict[int, ItemFacts
         held = (
             now,
             {
-                row[0]: ItemFacts(*row, _shown_time(row[4]), _shown_time(row[5]))  # type: ignore[misc]
+                row[0]: ItemFacts(
+                    *row,  # type: ignore[misc]
+                    _shown_time(row[4]),
+                    _shown_time(row[5]),
+                    hashlib.sha1(repr(tuple(row)).encode()).hexdigest()[:20],
+                )
                 for row in rows
             },
         )
@@ -329,6 +348,7 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
                     or (grant is not None and grant.status in GRANT_ACTED),
                     "_version_id": version_id,
                     "_until": item.apply_until,
+                    "_item": item.digest,
                 }
             )
     cards.sort(key=_urgency)
@@ -374,42 +394,43 @@ def reason(rules: ItemRules, version_id: int, facts: dict, today: date, known: d
     `known` is per database (session.info["cache"]): it holds the reasons by key and, by
     version id, the facts each version's rule reads.
 
-    The reason is a function of the item version, the day, and the values the rule's conditions
-    read (derived facts such as age as derived on that day): residents who share them (the
-    same age and district, the same fact missing) share the reason. So it is kept per process
-    under exactly those values; a rule is explained only for a combination not seen yet.
+    The reason is a function of the item version, the day, and the facts the rule's conditions
+    read (stored ones as stored, derived ones such as age as derived on that day): residents
+    who share them (the same age and district, the same fact missing) share the reason. So it
+    is kept per process under exactly those values; a rule is explained only for a combination
+    not seen yet.
     """
-    profile = Profile(rules.kind, facts, today)
     inputs = known.get(version_id)
     if inputs is None:
         inputs = known[version_id] = _inputs(rules)
-    key = (version_id, today, *[_value(profile, name, sources) for name, sources in inputs])
+    key: list[Any] = [version_id, today]
+    profile = None
+    for name, sources in inputs:
+        if sources:  # derived (age): as derived today, or which of its inputs are missing
+            if profile is None:
+                profile = Profile(rules.kind, facts, today)
+            value = profile.get(name)
+            if value is None:
+                value = tuple(profile.get(source) is None for source in sources)
+        else:  # stored: as stored (the same stored value is read and explained the same way)
+            value = facts.get(name)
+            if isinstance(value, list):
+                value = tuple(value)
+        key += (value, value.__class__)  # True == 1 as keys; as facts they may differ
     try:
-        text = known.get(key)
-    except TypeError:  # a value that cannot be a key: explain it
-        key, text = None, None
+        text = known.get(tuple(key))
+    except TypeError:  # a value that cannot be a key (a nested list): explain it
+        key, text = [], None
     if text is None:
         try:
             text = rules.evaluate(facts, today, explain=True).summary
         except ParamMissing:  # no standard in force today; the matcher ends such entries
             text = ""
-        if key is not None:
+        if key:
             if len(known) >= REASONS_CACHED:
                 known.clear()  # the rules' inputs too: they are found again
-            known[key] = text
+            known[tuple(key)] = text
     return text
-
-
-def _value(profile: Profile, name: str, sources: tuple[str, ...]) -> Any:
-    """Return a fact's value as a key: hashable; a derived one with which inputs are missing."""
-    value = profile.get(name)
-    if isinstance(value, set | frozenset):
-        value = tuple(sorted(value, key=repr))
-    elif isinstance(value, list):
-        value = tuple(value)
-    if value is None and sources:
-        return tuple(profile.get(source) is None for source in sources)
-    return value
 
 
 def _inputs(rules: ItemRules) -> tuple[tuple[str, tuple[str, ...]], ...]:
