@@ -59,7 +59,6 @@ class BoundSubject:
     facts: dict
     profile_seq: int
     entries: Any  # services.match_store ENTRY array
-    matched_at: datetime | None
 
 
 @dataclass
@@ -136,7 +135,6 @@ def _mine(dialect: str) -> Any:
                 Subject.facts,
                 Subject.profile_seq,
                 SubjectMatches.entries,
-                SubjectMatches.updated_at,
                 claims.label("claims"),
                 grants.label("grants"),
             )
@@ -175,7 +173,6 @@ def bound_subjects(
             row.facts or {},
             row.profile_seq,
             unpack(row.entries),
-            row.updated_at,
         )
         # a later claim of the same item (after a rejection) replaces the earlier
         for claim_id, item_id, status, claim_no in sorted(json.loads(row.claims or "[]")):
