@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -150,38 +150,62 @@ def _mine(dialect: str) -> Any:
     return statement
 
 
+def _read(engine: Engine, wechat_user_id: int) -> list[tuple]:
+    """Run the statement on a pooled DB-API connection: its compiled SQL and parameters are
+    built once, and the rows need no type processing but the facts' JSON (parsed by the caller).
+
+    Returning the connection to the pool ends its transaction with one ROLLBACK (a session's
+    close would send a second one). On SQLite the connection is in autocommit mode outside
+    SQLAlchemy's transactions, so the read takes no lock beyond the statement.
+    """
+    held = _COMPILED.get(engine.dialect.name)
+    if held is None:
+        compiled = _mine(engine.dialect.name).compile(dialect=engine.dialect)
+        held = _COMPILED[engine.dialect.name] = (str(compiled), compiled)
+    sql, compiled = held
+    params: Any = compiled.construct_params({"user_id": wechat_user_id})
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)  # type: ignore[union-attr]
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = list(cursor.fetchall())
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    rows.sort(key=lambda row: row[0])  # binding order
+    return rows
+
+
+_COMPILED: dict[str, tuple[str, Any]] = {}
+
+
 def bound_subjects(
     session: Session, wechat_user_id: int
 ) -> tuple[dict[int, BoundSubject], dict[tuple[str, int, int], Act]]:
     """Return the resident's active subjects with their match rows, in binding order, and the
     latest claim and grant per subject and item (1 query).
 
-    Read on a connection of its own, closed at once: closing it ends its transaction with one
-    ROLLBACK (a session's close would send a second one when returning the connection).
+    Read on a connection of its own, returned at once (see _read).
     """
-    engine = session.get_bind()
-    with engine.connect() as connection:
-        rows = connection.execute(_mine(engine.dialect.name), {"user_id": wechat_user_id}).all()
-    rows.sort(key=lambda row: row.binding_id)
+    rows = _read(session.get_bind(), wechat_user_id)
     subjects: dict[int, BoundSubject] = {}
     latest: dict[tuple[str, int, int], Act] = {}
-    for row in rows:
-        subjects[row.id] = BoundSubject(
-            row.id,
-            row.kind,
-            row.name,
-            row.facts or {},
-            row.profile_seq,
-            unpack(row.entries),
+    for _binding, subject_id, kind, name, facts, seq, entries, claims, grants in rows:
+        subjects[subject_id] = BoundSubject(
+            subject_id, kind, name, json.loads(facts) if facts else {}, seq, unpack(entries)
         )
         # a later claim of the same item (after a rejection) replaces the earlier
-        for claim_id, item_id, status, claim_no in sorted(json.loads(row.claims or "[]")):
-            latest[("claim", row.id, item_id)] = Act(
-                "claim", claim_id, row.id, item_id, status, claim_no
+        for claim_id, item_id, status, claim_no in sorted(json.loads(claims or "[]")):
+            latest[("claim", subject_id, item_id)] = Act(
+                "claim", claim_id, subject_id, item_id, status, claim_no
             )
-        for grant_id, item_id, status in sorted(json.loads(row.grants or "[]")):
-            latest[("grant", row.id, item_id)] = Act(
-                "grant", grant_id, row.id, item_id, status, None
+        for grant_id, item_id, status in sorted(json.loads(grants or "[]")):
+            latest[("grant", subject_id, item_id)] = Act(
+                "grant", grant_id, subject_id, item_id, status, None
             )
     return subjects, latest
 
