@@ -8,7 +8,10 @@ keep-alive client (bench/load.py), first a bare `GET /healthz` (the baseline: wh
 costs with no work), then `GET /api/v1/me/matches` for many users round-robin, each with its own
 token; then `GET /bench/noop` (bench/api_app.py: resident_required and nothing else, the floor of
 every resident endpoint). Prints healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms,
-resident_noop_rps, matches_vs_healthz, matches_vs_resident_noop.
+resident_noop_rps, matches_vs_healthz, matches_vs_resident_noop, and per phase the CPU cores
+used on average by the workers (each), the load client, MariaDB, Redis and the rest of the
+machine (other jobs sharing it). `--layouts 2x4,4x2` serves and drives once per layout on the
+same seeded database.
 """
 
 from __future__ import annotations
