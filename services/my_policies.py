@@ -166,18 +166,27 @@ def _read(engine: Engine, wechat_user_id: int) -> list[tuple]:
     params: Any = compiled.construct_params({"user_id": wechat_user_id})
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)  # type: ignore[union-attr]
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
+    for attempt in range(2):
+        connection = engine.raw_connection()
         try:
+            cursor = connection.cursor()
             cursor.execute(sql, params)
             rows = list(cursor.fetchall())
-        finally:
             cursor.close()
-    finally:
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if attempt or not engine.dialect.is_disconnect(exc, connection.dbapi_connection, None):
+                connection.close()
+                raise
+            # The server dropped the connection (a restart since it was last used, within
+            # models.db's idle ping): drop it and every pooled one, and read again (a read).
+            connection.invalidate(exc)
+            connection.close()
+            engine.dispose()
+            continue
         connection.close()
-    rows.sort(key=lambda row: row[0])  # binding order
-    return rows
+        rows.sort(key=lambda row: row[0])  # binding order
+        return rows
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 _COMPILED: dict[str, tuple[str, Any]] = {}

@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.resident.matches import MatchSchema, pagination_metadata
-from models import Subject, SubjectMatches
+from models import Database, Subject, SubjectMatches
 from models.clock import frozen
 from services import my_policies
 from services.live_items import compiled_versions
@@ -95,3 +95,21 @@ def test_a_reason_kept_per_process_is_the_rules_reason(session, database) -> Non
             assert my_policies.reason(rules, version, facts, today, known) == expected
     kept = [key for key in known if isinstance(key, tuple)]
     assert 0 < len(kept) < len(entries)  # residents share reasons
+
+
+def test_a_connection_the_server_dropped_is_read_again(client, app, world, database) -> None:
+    if database.dialect != "mysql":
+        pytest.skip("SQLite has no server to drop connections")
+    auth = headers(app, world.user)
+    assert client.get(URL, headers=auth).status_code == 200
+    pooled = [record.dbapi_connection for record in database.engine.pool._pool.queue]  # type: ignore[attr-defined]
+    assert pooled
+    killer = Database(database.url)
+    try:
+        with killer.engine.connect() as connection:
+            for dbapi_connection in pooled:
+                connection.execute(text(f"KILL CONNECTION {int(dbapi_connection.thread_id())}"))
+    finally:
+        killer.dispose()
+    answer = client.get(URL, headers=auth)
+    assert answer.status_code == 200 and len(answer.json) == 4
