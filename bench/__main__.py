@@ -10,6 +10,8 @@ BENCHMARKS = [
     ["bench.rules"],
     ["bench.matching", "--persons", "100000", "--items", "500", "--db", "sqlite"],
     ["bench.push", "--messages", "20000", "--latency-ms", "50"],
+    ["bench.search"],
+    ["bench.api"],
 ]
 
 
