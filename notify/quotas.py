@@ -31,22 +31,7 @@ def _row(wechat_user_id: int, template_id: str):  # type: ignore[no-untyped-def]
 
 def take(session: Session, *, wechat_user_id: int, template_id: str, long_term: bool) -> bool:
     """Reserve one send right; False when the user has none for this template."""
-    if long_term:
-        status = session.scalar(
-            select(SubscriptionQuota.status).where(*_row(wechat_user_id, template_id))
-        )
-        return status == ACCEPT
-    taken = session.execute(
-        update(SubscriptionQuota)
-        .where(
-            *_row(wechat_user_id, template_id),
-            SubscriptionQuota.remaining > 0,
-            SubscriptionQuota.status != BAN,
-        )
-        .values(remaining=SubscriptionQuota.remaining - 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return taken == 1
+    return take_many(session, [(wechat_user_id, template_id, long_term)])[0]
 
 
 def take_many(session: Session, wanted: Sequence[tuple[int, str, bool]]) -> list[bool]:

@@ -13,12 +13,11 @@ from models import (
     MessageDelivery,
     OutboxMessage,
     Subject,
-    SubjectBinding,
     SubscriptionQuota,
-    WeChatUser,
 )
 from models.clock import utcnow
 from notify import messages, pages
+from tests import resident_factories as rf
 
 NEW = messages.DEFAULT_TEMPLATE_IDS[messages.NEW_MATCHES]
 
@@ -31,29 +30,17 @@ def resident(session: Session, openid: str, *, appid: str, name: str = "张三")
         name=name,
         district_code="371502",
     )
-    user = WeChatUser(appid=appid, openid=openid)
-    session.add_all([subject, user])
-    session.flush()
-    session.add(
-        SubjectBinding(
-            wechat_user_id=user.id, subject_id=subject.id, relation="self", verified_by="test"
-        )
-    )
+    session.add(subject)
     session.commit()
+    user = rf.wechat_user(session, openid, appid)
+    rf.bind(session, user, subject.id)
     return subject.id, user.id
 
 
 def bind(session: Session, subject_id: int, openid: str, *, appid: str) -> int:
     """Bind one more WeChat user to a subject (an agent); return the user id."""
-    user = WeChatUser(appid=appid, openid=openid)
-    session.add(user)
-    session.flush()
-    session.add(
-        SubjectBinding(
-            wechat_user_id=user.id, subject_id=subject_id, relation="agent", verified_by="test"
-        )
-    )
-    session.commit()
+    user = rf.wechat_user(session, openid, appid)
+    rf.bind(session, user, subject_id, relation="agent")
     return user.id
 
 
