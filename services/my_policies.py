@@ -10,12 +10,12 @@ that.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -110,12 +110,19 @@ _MINE: dict[str, Any] = {}
 
 
 def _mine(dialect: str) -> Any:
-    """Return the statement reading the resident's bound subjects with their facts, packed
-    match row, and their claims and grants (as JSON arrays, so that one round trip reads all;
-    MariaDB caps an aggregate at group_concat_max_len, 1 MB by default: some 20,000 claims)."""
+    """Return the statement reading the resident's bound subjects: per binding, one JSON array
+    [binding id, subject id, kind, name, facts, profile seq, claims, grants] and the packed
+    match row.
+
+    The claims and grants come as JSON arrays, so that one round trip reads all (MariaDB caps
+    an aggregate at group_concat_max_len, 1 MB by default: some 20,000 claims); the rest is
+    packed into the same array because the driver parses every column's description in Python
+    on every read, which cost more than the JSON parsing (bench.api, docs/resident-api.md).
+    """
     statement = _MINE.get(dialect)
     if statement is None:
-        agg = func.json_group_array if dialect == "sqlite" else func.json_arrayagg
+        sqlite = dialect == "sqlite"
+        agg = func.json_group_array if sqlite else func.json_arrayagg
         claims = (
             select(agg(func.json_array(Claim.id, Claim.item_id, Claim.status, Claim.claim_no)))
             .where(Claim.subject_id == Subject.id)
@@ -126,17 +133,22 @@ def _mine(dialect: str) -> Any:
             .where(Grant.subject_id == Subject.id)
             .scalar_subquery()
         )
+        facts = Subject.facts
+        if sqlite:  # JSON is text there (and loses its JSON type through a subquery): json()
+            facts, claims, grants = func.json(facts), func.json(claims), func.json(grants)
         statement = _MINE[dialect] = (
             select(
-                SubjectBinding.id.label("binding_id"),
-                Subject.id,
-                Subject.kind,
-                Subject.name,
-                Subject.facts,
-                Subject.profile_seq,
+                func.json_array(
+                    SubjectBinding.id,
+                    Subject.id,
+                    Subject.kind,
+                    Subject.name,
+                    facts,
+                    Subject.profile_seq,
+                    claims,
+                    grants,
+                ),
                 SubjectMatches.entries,
-                claims.label("claims"),
-                grants.label("grants"),
             )
             .select_from(SubjectBinding)
             .join(Subject, Subject.id == SubjectBinding.subject_id)
@@ -150,13 +162,16 @@ def _mine(dialect: str) -> Any:
     return statement
 
 
-def _read(engine: Engine, wechat_user_id: int) -> list[tuple]:
+def _read(engine: Engine, wechat_user_id: int) -> list[tuple[list, bytes | None]]:
     """Run the statement on a pooled DB-API connection: its compiled SQL and parameters are
-    built once, and the rows need no type processing but the facts' JSON (parsed by the caller).
+    built once, and the rows need no type processing but the JSON (parsed here, by orjson:
+    several times faster than the json module on this path).
 
-    Returning the connection to the pool ends its transaction with one ROLLBACK (a session's
-    close would send a second one). On SQLite the connection is in autocommit mode outside
-    SQLAlchemy's transactions, so the read takes no lock beyond the statement.
+    `engine` is the database's engine for reads (models.db.Database.reads): on MariaDB its
+    connections are in autocommit, so the one statement is its own transaction and the
+    connection goes back to the pool without a ROLLBACK. On SQLite the connection is in
+    autocommit mode outside SQLAlchemy's transactions, so the read takes no lock beyond the
+    statement.
     """
     held = _COMPILED.get(engine.dialect.name)
     if held is None:
@@ -171,7 +186,7 @@ def _read(engine: Engine, wechat_user_id: int) -> list[tuple]:
         try:
             cursor = connection.cursor()
             cursor.execute(sql, params)
-            rows = list(cursor.fetchall())
+            rows = [(orjson.loads(subject), entries) for subject, entries in cursor.fetchall()]
             cursor.close()
         except engine.dialect.loaded_dbapi.Error as exc:
             if attempt or not engine.dialect.is_disconnect(exc, connection.dbapi_connection, None):
@@ -184,7 +199,7 @@ def _read(engine: Engine, wechat_user_id: int) -> list[tuple]:
             engine.dispose()
             continue
         connection.close()
-        rows.sort(key=lambda row: row[0])  # binding order
+        rows.sort(key=lambda row: row[0][0])  # binding order
         return rows
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -200,19 +215,19 @@ def bound_subjects(
 
     Read on a connection of its own, returned at once (see _read).
     """
-    rows = _read(session.get_bind(), wechat_user_id)
+    rows = _read(session.info.get("reads") or session.get_bind(), wechat_user_id)
     subjects: dict[int, BoundSubject] = {}
     latest: dict[tuple[str, int, int], Act] = {}
-    for _binding, subject_id, kind, name, facts, seq, entries, claims, grants in rows:
+    for (_binding, subject_id, kind, name, facts, seq, claims, grants), entries in rows:
         subjects[subject_id] = BoundSubject(
-            subject_id, kind, name, json.loads(facts) if facts else {}, seq, unpack(entries)
+            subject_id, kind, name, facts or {}, seq, unpack(entries)
         )
         # a later claim of the same item (after a rejection) replaces the earlier
-        for claim_id, item_id, status, claim_no in sorted(json.loads(claims or "[]")):
+        for claim_id, item_id, status, claim_no in sorted(claims or ()):
             latest[("claim", subject_id, item_id)] = Act(
                 "claim", claim_id, subject_id, item_id, status, claim_no
             )
-        for grant_id, item_id, status in sorted(json.loads(grants or "[]")):
+        for grant_id, item_id, status in sorted(grants or ()):
             latest[("grant", subject_id, item_id)] = Act(
                 "grant", grant_id, subject_id, item_id, status, None
             )

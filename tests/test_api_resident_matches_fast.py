@@ -38,6 +38,9 @@ def test_the_answer_conforms_to_the_documented_schema(client, app, world) -> Non
     assert MatchSchema(many=True).validate(answer.json) == {}
     for card in answer.json:
         assert set(card) == set(MatchSchema().fields)  # no private key leaks, none is missing
+    # written as app.json writes every other answer: compact, Chinese as UTF-8, a final newline
+    assert answer.data == app.json.response(answer.json).get_data()
+    assert "张" in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("count", [0, 1, 9, 10, 11, 25, 100, 101])
@@ -102,8 +105,10 @@ def test_a_connection_the_server_dropped_is_read_again(client, app, world, datab
         pytest.skip("SQLite has no server to drop connections")
     auth = headers(app, world.user)
     assert client.get(URL, headers=auth).status_code == 200
-    pooled = [record.dbapi_connection for record in database.engine.pool._pool.queue]  # type: ignore[attr-defined]
-    assert pooled
+    # the read's own pool (autocommit connections, models.db.Database.reads) and the main one
+    reads = [record.dbapi_connection for record in database.reads.pool._pool.queue]  # type: ignore[attr-defined]
+    assert reads and database.reads is not database.engine
+    pooled = reads + [record.dbapi_connection for record in database.engine.pool._pool.queue]  # type: ignore[attr-defined]
     killer = Database(database.url)
     try:
         with killer.engine.connect() as connection:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import orjson
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -202,8 +203,12 @@ class MyMatches(MethodView):
             session=db.session, matches=matches, cards=matches.page(page, size)
         )
         # The cards are built JSON-ready (MatchSchema documents them; tests check the two
-        # agree): dumping them through marshmallow cost more than the rest of the view.
-        return current_app.json.response([shown(card) for card in cards])
+        # agree): dumping them through marshmallow cost more than the rest of the view, and
+        # the json module a tenth of it; orjson writes what app.json would (compact, UTF-8,
+        # keys sorted, a final newline) several times faster.
+        sorted_keys = orjson.OPT_SORT_KEYS
+        body = orjson.dumps([shown(card) for card in cards], option=sorted_keys) + b"\n"
+        return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 def shown(card: dict) -> dict:
