@@ -87,6 +87,8 @@ def _resident_from_request() -> Resident:
 
 
 BLOCKED_REFRESH_SECONDS = 10.0
+# a range read of ix_wechat_users_status on MariaDB: a handful of rows among a city's users
+BLOCKED_USERS = select(WeChatUser.id).where(WeChatUser.status != "active")
 
 
 def _blocked_users() -> frozenset[int]:
@@ -105,9 +107,7 @@ def _blocked_users() -> frozenset[int]:
     # Its own short transaction, not the request's session: on SQLite a transaction holds the
     # write lock, and a view may call WeChat or the identity service before it writes.
     with db.database.engine.connect() as connection:
-        blocked = frozenset(
-            connection.scalars(select(WeChatUser.id).where(WeChatUser.status != "active"))
-        )
+        blocked = frozenset(connection.scalars(BLOCKED_USERS))
     current_app.extensions["kx.blocked_residents"] = (now, blocked)
     return blocked
 

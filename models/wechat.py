@@ -32,7 +32,9 @@ class WeChatUser(IdMixin, Base):
     session_key_enc: Mapped[bytes | None] = mapped_column(Sealed)
     phone_enc: Mapped[bytes | None] = mapped_column(Sealed)
     phone_hash: Mapped[bytes | None] = mapped_column(Hash32, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    # indexed: every worker reads the users who are not active every few seconds
+    # (api/resident_auth.py), a handful among a city's users
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

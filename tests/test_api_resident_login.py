@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.resident_auth import BLOCKED_USERS
 from models import ResidentSession, WeChatUser, vault_of
 from models.clock import frozen, utcnow
 from notify.emulator import EmulatorServer
@@ -215,3 +216,12 @@ def test_refresh_of_a_disabled_user_is_refused(
     assert client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]}).status_code == 401
     answer = client.post(LOGIN, json={"code": wx.mint_login_code("openid-liam")})
     assert answer.status_code == 403
+
+
+def test_the_users_not_active_are_read_through_the_status_index(database) -> None:  # type: ignore[no-untyped-def]
+    if database.dialect != "mysql":
+        pytest.skip("SQLite scans its (small, embedded) index whole for !=")
+    statement = BLOCKED_USERS.compile(dialect=database.engine.dialect)
+    with database.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN {statement}", statement.params).mappings().one()
+    assert plan["key"] == "ix_wechat_users_status" and plan["type"] == "range"
