@@ -48,7 +48,9 @@ def every(**interval: float) -> IntervalTrigger:
 
 def _housekeeping(database: Database) -> dict[str, int]:
     with database.session() as session:
-        return housekeeping.purge_job_runs(session=session)
+        counts = housekeeping.purge_job_runs(session=session)
+    with database.session() as session:
+        return counts | housekeeping.purge_resident_sessions(session=session)
 
 
 def _full_reconcile(database: Database) -> dict[str, int]:
@@ -163,7 +165,7 @@ def all_jobs(dispatcher: Callable[[], Any] | None = None) -> list[Job]:
             "housekeeping",
             _housekeeping,
             CronTrigger(hour=3, minute=30, timezone=SHANGHAI),
-            "删除 90 天前的任务运行记录",
+            "删除 90 天前的任务运行记录和已过期的小程序登录会话",
         ),
     ]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models import JobRun
+from models import JobRun, ResidentSession
 from models.clock import utcnow
 
 
@@ -17,3 +17,29 @@ def purge_job_runs(*, session: Session, keep_days: int = 90) -> dict[str, int]:
     result = session.execute(delete(JobRun).where(JobRun.started_at < cutoff))
     session.commit()
     return {"job_runs_deleted": result.rowcount or 0}
+
+
+PURGE_BATCH = 5_000
+
+
+def purge_resident_sessions(*, session: Session, grace_days: int = 1) -> dict[str, int]:
+    """Delete residents' refresh sessions that expired more than `grace_days` ago.
+
+    Rotated and revoked sessions stay until they expire: refreshing with a rotated token must
+    still be recognised as reuse (services/resident_auth.py). Deleted in batches, each its own
+    transaction, so a city's worth never holds a long lock.
+    """
+    cutoff = utcnow() - timedelta(days=grace_days)
+    deleted = 0
+    while True:
+        ids = session.scalars(
+            select(ResidentSession.id)
+            .where(ResidentSession.expires_at < cutoff)
+            .order_by(ResidentSession.id)
+            .limit(PURGE_BATCH)
+        ).all()
+        if not ids:
+            return {"resident_sessions_deleted": deleted}
+        session.execute(delete(ResidentSession).where(ResidentSession.id.in_(ids)))
+        session.commit()
+        deleted += len(ids)

@@ -15,6 +15,7 @@ from api.resident_auth import BLOCKED_USERS
 from models import ResidentSession, WeChatUser, vault_of
 from models.clock import frozen, utcnow
 from notify.emulator import EmulatorServer
+from services import housekeeping
 from services.resident_auth import SESSION_KEY_CONTEXT
 from tests.resident_factories import bind
 from tests.resident_identities import add_person, bearer, id_number, login
@@ -225,3 +226,24 @@ def test_the_users_not_active_are_read_through_the_status_index(database) -> Non
     with database.engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN {statement}", statement.params).mappings().one()
     assert plan["key"] == "ix_wechat_users_status" and plan["type"] == "range"
+
+
+def test_housekeeping_forgets_expired_sessions_only(
+    client: FlaskClient, wx: EmulatorServer, database
+) -> None:  # type: ignore[no-untyped-def]
+    with frozen(utcnow() - timedelta(days=40)):  # refresh tokens last 30 days
+        login(client, wx, "openid-gone")
+    with frozen(utcnow() - timedelta(days=10)):
+        rotated = login(client, wx, "openid-rotating")
+        fresh = client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]}).json
+    current = login(client, wx, "openid-here")
+    with database.session() as session:
+        assert housekeeping.purge_resident_sessions(session=session) == {
+            "resident_sessions_deleted": 1
+        }
+        assert session.scalar(select(func.count()).select_from(ResidentSession)) == 3
+    assert client.post(REFRESH, json={"refresh_token": current["refresh_token"]}).status_code == 200
+    # the rotated token is still known: using it again is reuse, and ends that user's sessions
+    reused = client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]})
+    assert reused.status_code == 401
+    assert client.post(REFRESH, json={"refresh_token": fresh["refresh_token"]}).status_code == 401
