@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import io
 
+from flask import Response, current_app, send_file
+
+from models import ClaimMaterial
+from services.claim_materials import TYPE_NAMES
 from services.storage import Storage, disk_storage
 
 
@@ -13,3 +17,27 @@ def storage() -> Storage:
     if found is None:
         found = current_app.extensions["kx.storage"] = disk_storage(current_app.instance_path)
     return found
+
+
+def material_download(material: ClaimMaterial, data: bytes) -> Response:
+    """Answer a material's bytes as a download: its type and file name, never cached, never
+    sniffed by the browser as another type."""
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=material.content_type,
+        as_attachment=True,
+        download_name=material.filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def material_download_doc(description: str) -> dict:
+    """Return the OpenAPI `responses` entry of a material download."""
+    return {
+        200: {
+            "description": description,
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in TYPE_NAMES},
+        }
+    }

@@ -200,3 +200,20 @@ def _clean_filename(filename: str, content_type: str) -> str:
     base = os.path.basename(filename.replace("\\", "/")).strip() or "file"
     base = "".join(ch for ch in base if ch.isprintable())[:200]
     return base or f"file.{TYPE_NAMES[content_type]}"
+
+
+def my_material_file(
+    *, session: Session, storage: Storage, wechat_user_id: int, claim_id: int, material_id: int
+) -> tuple[ClaimMaterial, bytes]:
+    """Return one material of a claim for a subject bound to me, and its bytes; anyone else's
+    claim or material is not found (the same answer for both)."""
+    claim = session.get(Claim, claim_id)
+    material = session.get(ClaimMaterial, material_id)
+    if (
+        claim is None
+        or material is None
+        or material.claim_id != claim.id
+        or claim.subject_id not in bound_subject_ids(session, wechat_user_id)
+    ):
+        raise NotFound("申请或材料不存在")
+    return material, storage.get(material.storage_key)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEntry, Claim, ClaimEvent, OutboxMessage, PolicyItem
 from tests import factories
-from tests.claim_factories import DEPARTMENT, PDF, claim_world, ready_claim
+from tests.claim_factories import DEPARTMENT, PDF, claim_world, ready_claim, upload
 
 API = "/api/v1/admin/claims"
 
@@ -289,3 +289,31 @@ def test_the_budget_is_taken_at_approval(
     assert [o.status_code for o in outcomes] == [200, 200, 409]
     assert "预算不足" in outcomes[2].json["message"]
     assert smaller.status_code == 200 and smaller.json["approved_fen"] == 500_000
+
+
+def test_residents_download_their_own_materials_only(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    world = claim_world(app, session, database, residents=2)
+    claim = ready_claim(client, world)
+    licence = next(m for m in claim["materials"] if m["name"] == "营业执照")
+    url = licence["download_url"]
+    assert url == f"/api/v1/claims/{claim['id']}/materials/{licence['id']}"
+
+    mine = client.get(url, headers=world.headers())
+    assert mine.status_code == 200 and mine.data == PDF and mine.mimetype == "application/pdf"
+    assert mine.headers["Cache-Control"] == "no-store"
+    assert mine.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in mine.headers["Content-Disposition"]
+    # another resident, another claim's path, a material not yet given with a claim: not found
+    other = client.get(url, headers=world.headers(1))
+    elsewhere = client.get(
+        f"/api/v1/claims/{claim['id'] + 1}/materials/{licence['id']}", headers=world.headers()
+    )
+    loose = upload(client, world.headers(), "营业执照", PDF, "b.pdf").json
+    unattached = client.get(
+        f"/api/v1/claims/{claim['id']}/materials/{loose['id']}", headers=world.headers()
+    )
+    assert loose["download_url"] is None
+    assert [r.status_code for r in (other, elsewhere, unattached)] == [404, 404, 404]
+    assert other.json["message"] == "申请或材料不存在"

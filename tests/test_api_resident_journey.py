@@ -147,6 +147,7 @@ def test_user_a_gets_404_on_every_one_of_user_bs_objects(app, client, session, d
 
     attempts = [
         ("get", f"/api/v1/claims/{claim['id']}", None),
+        ("get", f"/api/v1/claims/{claim['id']}/materials/{claim['materials'][0]['id']}", None),
         ("post", f"/api/v1/claims/{claim['id']}/withdraw", {}),
         ("post", f"/api/v1/claims/{claim['id']}/resubmit", {"material_ids": []}),
         ("post", f"/api/v1/me/grants/{their_grant.id}/confirm", {}),

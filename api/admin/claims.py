@@ -6,9 +6,6 @@ reviewer does not learn it exists. A staff user without the reviewer or admin ro
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -25,14 +22,13 @@ from api.admin.claim_schemas import (
 )
 from api.auth import current_actor, staff_required
 from api.extensions import db
-from api.storage import storage
+from api.storage import material_download, material_download_doc, storage
 from models import Role
-from services import claim_materials, claim_queue, claim_review
+from services import claim_queue, claim_review
 
 blp = Blueprint("admin_claims", __name__, url_prefix="/claims", description="申请审核与兑现")
 
 REVIEWERS = (Role.ADMIN, Role.REVIEWER)
-FILE_TYPES = ("application/pdf", "image/jpeg", "image/png", claim_materials.XLSX)
 
 
 @blp.route("")
@@ -73,16 +69,7 @@ class MaterialFile(MethodView):
     """One material's file."""
 
     @staff_required(blp, *REVIEWERS)
-    @blp.doc(
-        responses={
-            200: {
-                "description": "文件内容（下载记入审计日志）",
-                "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_TYPES
-                },
-            }
-        }
-    )
+    @blp.doc(responses=material_download_doc("文件内容（下载记入审计日志）"))
     @blp.alt_response(404, description="申请或材料不存在")
     def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
         """Download a claim's material (staff only; audited)."""
@@ -93,15 +80,7 @@ class MaterialFile(MethodView):
             claim_id=claim_id,
             material_id=material_id,
         )
-        response = send_file(
-            io.BytesIO(data),
-            mimetype=material.content_type,
-            as_attachment=True,
-            download_name=material.filename,
-        )
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return material_download(material, data)
 
 
 @blp.route("/<int:claim_id>/review")

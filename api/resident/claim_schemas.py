@@ -120,6 +120,16 @@ class ClaimMaterialSchema(Schema):
         metadata={"example": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
     )
     created_at = LocalDateTime(metadata={"example": "2026-11-27T10:02:00+08:00"})
+    download_url = ma.fields.Function(
+        lambda m: None if m.claim_id is None else f"/api/v1/claims/{m.claim_id}/materials/{m.id}",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "下载本人提交的材料；尚未随申请提交的为 null",
+            "example": "/api/v1/claims/88/materials/31",
+        },
+    )
 
 
 class StatusText(ma.fields.Function):

@@ -21,7 +21,7 @@ from api.resident.claim_schemas import (
     ResidentClaimSummarySchema,
 )
 from api.resident_auth import current_resident, resident_required
-from api.storage import storage
+from api.storage import material_download, material_download_doc, storage
 from services import claim_materials, claims
 
 
@@ -133,6 +133,25 @@ class ClaimById(MethodView):
         return claims.get_my_claim(
             session=db.session, wechat_user_id=current_resident().user_id, claim_id=claim_id
         )
+
+
+@blp.route("/<int:claim_id>/materials/<int:material_id>")
+class MyMaterialFile(MethodView):
+    """One material of one of my claims."""
+
+    @resident_required(blp)
+    @blp.doc(responses=material_download_doc("文件内容"))
+    @blp.alt_response(404, description="申请或材料不存在")
+    def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
+        """Download a material I gave with my claim."""
+        material, data = claim_materials.my_material_file(
+            session=db.session,
+            storage=storage(),
+            wechat_user_id=current_resident().user_id,
+            claim_id=claim_id,
+            material_id=material_id,
+        )
+        return material_download(material, data)
 
 
 @blp.route("/<int:claim_id>/withdraw")
