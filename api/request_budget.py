@@ -83,11 +83,6 @@ class RequestBudget:
         self._flush_lock = threading.Lock()  # one flush at a time
         self._flushed_at = 0.0
 
-    @property
-    def shared(self) -> bool:
-        """Tell whether counts are shared with other processes through Redis."""
-        return self._script is not None
-
     def spend(self, key: str) -> int | None:
         """Count one request for `key`; return None if allowed, else the seconds until the
         window that refused it ends (at least 1); a refused request is not counted."""
@@ -116,13 +111,9 @@ class RequestBudget:
                 self._flush_lock.release()
         return None
 
-    def flush(self, now: float | None = None) -> None:
-        """Add the counts not yet added to Redis (without Redis: to this process's totals) and
-        forget the windows that ended."""
-        with self._flush_lock:
-            self._flush(self._clock() if now is None else now)
-
     def _flush(self, now: float) -> None:
+        """Add the counts not yet added to Redis (without Redis: to this process's totals) and
+        forget the windows that ended; the caller holds _flush_lock."""
         with self._lock:
             batch, self._dirty = list(self._dirty.items()), {}
             for _, slot in batch:

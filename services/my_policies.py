@@ -105,23 +105,24 @@ class MyMatches:
         return hashlib.sha1(repr(state).encode()).hexdigest()
 
 
-# Statements built once per dialect: building a select() costs about as much as running it.
-_MINE: dict[str, Any] = {}
+# The statement's SQL and its compiled form, per dialect: built and compiled once (building a
+# select() costs about as much as running it).
+_COMPILED: dict[str, tuple[str, Any]] = {}
 
 
-def _mine(dialect: str) -> Any:
-    """Return the statement reading the resident's bound subjects: per binding, one JSON array
-    [binding id, subject id, kind, name, facts, profile seq, claims, grants] and the packed
-    match row.
+def _compiled(engine: Engine) -> tuple[str, Any]:
+    """Return the SQL and compiled form of the statement reading the resident's bound
+    subjects: per binding, one JSON array [binding id, subject id, kind, name, facts, profile
+    seq, claims, grants] and the packed match row.
 
     The claims and grants come as JSON arrays, so that one round trip reads all (MariaDB caps
     an aggregate at group_concat_max_len, 1 MB by default: some 20,000 claims); the rest is
     packed into the same array because the driver parses every column's description in Python
     on every read, which cost more than the JSON parsing (bench.api, docs/resident-api.md).
     """
-    statement = _MINE.get(dialect)
-    if statement is None:
-        sqlite = dialect == "sqlite"
+    held = _COMPILED.get(engine.dialect.name)
+    if held is None:
+        sqlite = engine.dialect.name == "sqlite"
         agg = func.json_group_array if sqlite else func.json_arrayagg
         claims = (
             select(agg(func.json_array(Claim.id, Claim.item_id, Claim.status, Claim.claim_no)))
@@ -136,7 +137,7 @@ def _mine(dialect: str) -> Any:
         facts = Subject.facts
         if sqlite:  # JSON is text there (and loses its JSON type through a subquery): json()
             facts, claims, grants = func.json(facts), func.json(claims), func.json(grants)
-        statement = _MINE[dialect] = (
+        statement = (
             select(
                 func.json_array(
                     SubjectBinding.id,
@@ -159,7 +160,9 @@ def _mine(dialect: str) -> Any:
             )
             # no ORDER BY: a filesort costs the server more than sorting a few rows here
         )
-    return statement
+        compiled = statement.compile(dialect=engine.dialect)
+        held = _COMPILED[engine.dialect.name] = (str(compiled), compiled)
+    return held
 
 
 def _read(engine: Engine, wechat_user_id: int) -> list[tuple[list, bytes | None]]:
@@ -173,11 +176,7 @@ def _read(engine: Engine, wechat_user_id: int) -> list[tuple[list, bytes | None]
     autocommit mode outside SQLAlchemy's transactions, so the read takes no lock beyond the
     statement.
     """
-    held = _COMPILED.get(engine.dialect.name)
-    if held is None:
-        compiled = _mine(engine.dialect.name).compile(dialect=engine.dialect)
-        held = _COMPILED[engine.dialect.name] = (str(compiled), compiled)
-    sql, compiled = held
+    sql, compiled = _compiled(engine)
     params: Any = compiled.construct_params({"user_id": wechat_user_id})
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)  # type: ignore[union-attr]
@@ -202,9 +201,6 @@ def _read(engine: Engine, wechat_user_id: int) -> list[tuple[list, bytes | None]
         rows.sort(key=lambda row: row[0][0])  # binding order
         return rows
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-_COMPILED: dict[str, tuple[str, Any]] = {}
 
 
 def bound_subjects(
