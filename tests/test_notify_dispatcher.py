@@ -20,8 +20,13 @@ SEND = "/cgi-bin/message/subscribe/send"
 
 
 def dispatcher(app: Flask, settings: Settings, **changes: object) -> Dispatcher:
-    """A dispatcher like the scheduler's, with quick retries for tests."""
-    options = {"backoff_base": 0.2, "backoff_cap": 1.0, "concurrency": 4} | changes
+    """A dispatcher like the scheduler's.
+
+    Retries wait a minute or more, so a retry never comes due inside the run that scheduled it
+    (on a slow machine a sub-second backoff did, and the first run sent the push itself); tests
+    reach a retry by freezing the clock past next_attempt_at.
+    """
+    options = {"backoff_base": 60.0, "backoff_cap": 600.0, "concurrency": 4} | changes
     return make_dispatcher(
         app.extensions["kx.db"],
         app.extensions["kx.wechat"],
