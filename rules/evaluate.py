@@ -169,31 +169,60 @@ class Explained:
         return out
 
 
-def explain(node: Node, profile: Profile, as_of: date) -> Explained:
-    """Evaluate a bound tree and say, for every node, what happened."""
+@dataclass(frozen=True)
+class Step:
+    """A bound node ready to explain: its check and its wording, which no profile changes."""
+
+    node: Node
+    check: Check
+    text: str
+    children: tuple[Step, ...] = ()
+
+
+def plan(node: Node, as_of: date) -> Step:
+    """Return a bound tree with every node's check compiled and its wording written once, so
+    that explaining it for a profile only evaluates and reads the profile's values."""
     if isinstance(node, Condition):
-        status = compile_condition(node, as_of)(profile)
+        return Step(node, compile_condition(node, as_of), requirement(node, node.value))
+    children = tuple(plan(child, as_of) for child in node.children)
+    text = group_wording(node, [child.text for child in children])
+    return Step(node, compile_node(node, as_of), text, children)
+
+
+def explain(node: Node | Step, profile: Profile, as_of: date) -> Explained:
+    """Evaluate a bound tree (or its plan) and say, for every node, what happened."""
+    return _explain(node if isinstance(node, Step) else plan(node, as_of), profile)
+
+
+def _explain(step: Step, profile: Profile) -> Explained:
+    node = step.node
+    if isinstance(node, Condition):
+        status = step.check(profile)
         value = profile.get(node.fact.name)
         missing = _missing_inputs(node, profile) if status == UNKNOWN else []
         return Explained(
             status,
-            requirement(node, node.value),
+            step.text,
             actual(node.fact, value),
             fact=node.fact.name,
             sensitive=node.fact.sensitive,
             op=node.op,
             missing=missing,
         )
-    children = [explain(child, profile, as_of) for child in node.children]
+    children = [_explain(child, profile) for child in step.children]
     status = _combine(node.op, [child.status for child in children])
     missing: list[str] = []
     if status == UNKNOWN:
         for child in children:
             if child.status == UNKNOWN:
                 missing.extend(name for name in child.missing if name not in missing)
-    text = group_wording(node, [child.text for child in children])
     return Explained(
-        status, text, op=node.op, custom=node.label is not None, children=children, missing=missing
+        status,
+        step.text,
+        op=node.op,
+        custom=node.label is not None,
+        children=children,
+        missing=missing,
     )
 
 

@@ -17,7 +17,7 @@ from rules.amounts import (
 )
 from rules.catalog import SUBJECT_KINDS, facts_of
 from rules.errors import RuleError, RuleInvalid
-from rules.evaluate import PASS, UNKNOWN, Check, Explained, bind, compile_node, explain
+from rules.evaluate import PASS, UNKNOWN, Check, Explained, Step, bind, explain, plan
 from rules.language import Condition, Group, Node, Parser, normalize
 from rules.params import ParamMissing, Params, Ref, parse_params
 from rules.profile import Profile
@@ -54,6 +54,7 @@ class Bound:
     rule: Node | None
     check: Check | None
     amount: Formula | None
+    plan: Step | None = None  # the rule with its wording written, for explanations
 
 
 class ItemRules:
@@ -78,8 +79,9 @@ class ItemRules:
         bound = self._cache.get(key)
         if bound is None:
             rule = bind(self.rule, self.params, as_of)
-            check = None if rule is None else compile_node(rule, as_of)
-            bound = Bound(rule, check, bind_amount(self.amount, self.params, as_of))
+            steps = None if rule is None else plan(rule, as_of)
+            check = None if steps is None else steps.check
+            bound = Bound(rule, check, bind_amount(self.amount, self.params, as_of), steps)
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[key] = bound
@@ -111,6 +113,14 @@ class ItemRules:
             return "eligible"
         return VERDICTS[bound.check(Profile(self.kind, facts, as_of))]
 
+    def summary(self, facts: Mapping[str, Any], as_of: date) -> str:
+        """Return only the one-line reason (符合 / 不符合 / 还差) of evaluate(), without the
+        amount: what a list of matches shows on each card."""
+        bound = self.at(as_of)
+        if bound.rule is None:
+            return summarize(None, self.facts)
+        return summarize(_explain(bound.plan, Profile(self.kind, facts, as_of), as_of), self.facts)
+
     def evaluate(
         self,
         facts: Mapping[str, Any],
@@ -127,12 +137,12 @@ class ItemRules:
             status, summary = PASS, summarize(None, self.facts)
         else:
             if explain:
-                tree = _explain(bound.rule, profile, as_of)
+                tree = _explain(bound.plan, profile, as_of)
                 status = tree.status
             else:
                 status = bound.check(profile)  # type: ignore[misc]
                 if status == UNKNOWN:  # the missing facts come from the explanation
-                    tree = _explain(bound.rule, profile, as_of)
+                    tree = _explain(bound.plan, profile, as_of)
             summary = summarize(tree, self.facts) if tree is not None else ""
         missing = tree.missing if tree is not None and status == UNKNOWN else []
         amount = None
@@ -143,8 +153,9 @@ class ItemRules:
         )
 
 
-def _explain(rule: Node, profile: Profile, as_of: date) -> Explained:
-    return explain(rule, profile, as_of)
+def _explain(steps: Step | None, profile: Profile, as_of: date) -> Explained:
+    assert steps is not None  # a bound rule always has its plan
+    return explain(steps, profile, as_of)
 
 
 def _uses_window(node: Node | None) -> bool:

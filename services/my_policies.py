@@ -13,6 +13,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -251,6 +252,21 @@ class ItemFacts:
     apply_until_text: str | None = None
     digest: str = ""  # of all the above, for ETags
 
+    @cached_property
+    def shown_item(self) -> dict[str, Any]:
+        """The card's `item`, built once per copy of the item (cards share it: never change it)."""
+        return {"id": self.id, "code": self.code, "name": self.name, "mode": self.mode}
+
+    @cached_property
+    def shown_policy(self) -> dict[str, Any]:
+        """The card's `policy` (shared as above)."""
+        return {"id": self.policy_id, "title": self.policy_title}
+
+    @cached_property
+    def shown_department(self) -> dict[str, Any]:
+        """The card's `department` (shared as above)."""
+        return {"id": self.department_id, "short_name": self.department}
+
 
 def _shown_time(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(SHANGHAI).isoformat()
@@ -336,62 +352,59 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
     granted, closing soonest first (no deadline last), then the larger yearly amount.
     """
     subjects, acts = bound_subjects(session, wechat_user_id)
-    active = {
-        subject_id: [e for e in subject.entries if not e["flags"] & ENDED]
-        for subject_id, subject in subjects.items()
-    }
-    wanted = {int(e["item_id"]) for entries in active.values() for e in entries}
-    items = live_item_facts(session, wanted) if wanted else {}
-    kinds = {
-        int(e["version_id"]): subjects[s].kind for s, entries in active.items() for e in entries
-    }
+    # (subject, item id, version id, verdict, amount or None) of every entry not ended; the
+    # entries as Python tuples at once (numpy scalars cost more on each field read)
+    active = [
+        (subject, item_id, version_id, verdict, amount if flags & AMOUNT_KNOWN else None)
+        for subject in subjects.values()
+        for item_id, version_id, verdict, flags, _, _, amount in subject.entries.tolist()
+        if not flags & ENDED
+    ]
+    items = live_item_facts(session, {entry[1] for entry in active}) if active else {}
+    kinds = {version_id: subject.kind for subject, _, version_id, _, _ in active}
     compiled = compiled_versions(session, kinds)
+    shown_subjects = {
+        subject.id: {
+            "id": subject.id,
+            "kind": subject.kind,
+            "name": shown_name(subject.kind, subject.name),
+        }
+        for subject in subjects.values()
+    }
     cards = []
-    for subject_id, entries in active.items():
-        subject = subjects[subject_id]
-        for entry in entries:
-            item = items.get(int(entry["item_id"]))
-            if item is None:  # taken down; the matcher ends the entry shortly
-                continue
-            version_id = int(entry["version_id"])
-            rules = compiled.get(version_id)
-            period = None if rules is None or rules.amount is None else rules.amount.period
-            fen = int(entry["amount_fen"]) if entry["flags"] & AMOUNT_KNOWN else None
-            claim = acts.get(("claim", subject_id, item.id))
-            grant = acts.get(("grant", subject_id, item.id))
-            cards.append(
-                {
-                    "item": {
-                        "id": item.id,
-                        "code": item.code,
-                        "name": item.name,
-                        "mode": item.mode,
-                    },
-                    "policy": {"id": item.policy_id, "title": item.policy_title},
-                    "department": {"id": item.department_id, "short_name": item.department},
-                    "subject": {
-                        "id": subject.id,
-                        "kind": subject.kind,
-                        "name": shown_name(subject.kind, subject.name),
-                    },
-                    "verdict": VERDICTS.get(int(entry["verdict"]), "unknown"),
-                    "amount_fen": fen,
-                    "period": period,
-                    "annual_fen": annual(fen, period),
-                    "apply_from": item.apply_from_text,
-                    "apply_until": item.apply_until_text,
-                    "mode": item.mode,
-                    "claim": None
-                    if claim is None
-                    else {"id": claim.id, "claim_no": claim.claim_no, "status": claim.status},
-                    "grant": None if grant is None else {"id": grant.id, "status": grant.status},
-                    "acted": (claim is not None and claim.status in CLAIM_ACTED)
-                    or (grant is not None and grant.status in GRANT_ACTED),
-                    "_version_id": version_id,
-                    "_until": item.apply_until,
-                    "_item": item.digest,
-                }
-            )
+    for subject, item_id, version_id, verdict, fen in active:
+        item = items.get(item_id)
+        if item is None:  # taken down; the matcher ends the entry shortly
+            continue
+        rules = compiled.get(version_id)
+        period = None if rules is None or rules.amount is None else rules.amount.period
+        claim = acts.get(("claim", subject.id, item_id))
+        grant = acts.get(("grant", subject.id, item_id))
+        cards.append(
+            {
+                # the item's parts are shared by every card of the item (never changed)
+                "item": item.shown_item,
+                "policy": item.shown_policy,
+                "department": item.shown_department,
+                "subject": shown_subjects[subject.id],
+                "verdict": VERDICTS.get(verdict, "unknown"),
+                "amount_fen": fen,
+                "period": period,
+                "annual_fen": annual(fen, period),
+                "apply_from": item.apply_from_text,
+                "apply_until": item.apply_until_text,
+                "mode": item.mode,
+                "claim": None
+                if claim is None
+                else {"id": claim.id, "claim_no": claim.claim_no, "status": claim.status},
+                "grant": None if grant is None else {"id": grant.id, "status": grant.status},
+                "acted": (claim is not None and claim.status in CLAIM_ACTED)
+                or (grant is not None and grant.status in GRANT_ACTED),
+                "_version_id": version_id,
+                "_until": item.apply_until,
+                "_item": item.digest,
+            }
+        )
     cards.sort(key=_urgency)
     return MyMatches(cards, subjects, today, kinds)
 
@@ -464,7 +477,7 @@ def reason(rules: ItemRules, version_id: int, facts: dict, today: date, known: d
         key, text = [], None
     if text is None:
         try:
-            text = rules.evaluate(facts, today, explain=True).summary
+            text = rules.summary(facts, today)
         except ParamMissing:  # no standard in force today; the matcher ends such entries
             text = ""
         if key:

@@ -239,3 +239,15 @@ def _total(folder: Path) -> int:
     """Count the cases of the items that still compile (LC-CL-2025-01-01 does not)."""
     items = content.read_items(folder)
     return sum(len(item["cases"]) for item in items if item["code"] != "LC-CL-2025-01-01")
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[item["code"] for item in ITEMS])
+def test_the_summary_alone_reads_as_the_full_evaluation_says(item: dict) -> None:
+    """ItemRules.summary (what each match card shows) is evaluate()'s summary, for every case."""
+    document = {key: item[key] for key in ("rule", "amount", "params")}
+    rules = compile_item(subject_kind=item["subject_type"], **document)
+    for case in item["cases"]:
+        as_of = date.fromisoformat(case["as_of"])
+        facts = case.get("facts") or {}
+        full = rules.evaluate(facts, as_of, explain=True)
+        assert rules.summary(facts, as_of) == full.summary != "", case["name"]
