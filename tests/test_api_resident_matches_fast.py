@@ -118,3 +118,22 @@ def test_a_connection_the_server_dropped_is_read_again(client, app, world, datab
         killer.dispose()
     answer = client.get(URL, headers=auth)
     assert answer.status_code == 200 and len(answer.json) == 4
+
+
+def test_on_mariadb_the_read_is_prepared_once_and_prepared_again_when_forgotten(
+    client, app, world, database
+) -> None:
+    if database.dialect != "mysql":
+        pytest.skip("SQLite caches its own statements; PREPARE is MariaDB's")
+    auth = headers(app, world.user)
+    first = client.get(URL, headers=auth)
+    assert first.status_code == 200
+    (record,) = database.reads.pool._pool.queue  # type: ignore[attr-defined]
+    assert record.info.get(my_policies.PREPARED) is True  # the connection holds the statement
+    with record.dbapi_connection.cursor() as cursor:  # as if the server had reset the connection
+        cursor.execute(f"DEALLOCATE PREPARE {my_policies.PREPARED}")
+    again = client.get(URL, headers=auth)
+    assert again.status_code == 200 and again.json == first.json
+    with record.dbapi_connection.cursor() as cursor:  # it was prepared anew on that connection
+        cursor.execute("SHOW SESSION STATUS LIKE 'Com_prepare_sql'")
+        assert int(cursor.fetchone()[1]) == 2
