@@ -6,12 +6,13 @@ with matches (a share of them also to an enterprise) and mints their access toke
 the service under gunicorn (gthread) on MariaDB and Redis and drives, with a closed-loop
 keep-alive client (bench/load.py), first a bare `GET /healthz` (the baseline: what the stack
 costs with no work), then `GET /api/v1/me/matches` for many users round-robin, each with its own
-token; then `GET /bench/noop` (bench/api_app.py: resident_required and nothing else, the floor of
-every resident endpoint). Prints healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms,
-resident_noop_rps, matches_vs_healthz, matches_vs_resident_noop, and per phase the CPU cores
-used on average by the workers (each), the load client, MariaDB, Redis and the rest of the
-machine (other jobs sharing it). `--layouts 2x4,4x2` serves and drives once per layout on the
-same seeded database.
+token; then `GET /bench/noop` (bench/api_app.py: resident_required and nothing else, the floor
+of every resident endpoint). The three take turns (`--rounds`, 3 by default, each its share of
+`--seconds` per endpoint), so that a drift in the machine's speed weighs on each alike. Prints
+healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, resident_noop_rps, matches_vs_healthz,
+matches_vs_resident_noop, and per phase the CPU cores used on average by the workers (each), the
+load client, MariaDB, Redis and the rest of the machine (other jobs sharing it). `--layouts
+2x4,4x2` serves and drives once per layout on the same seeded database.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import requests
 from sqlalchemy import func, select
 
 from bench.common import BENCH_KEY, emit, scratch_database
-from bench.load import drive, request_bytes
+from bench.load import LoadResult, drive, request_bytes
 from models import SubjectBinding, SubjectMatches, WeChatUser
 from models.clock import utcnow
 from services import matching, snapshot
@@ -93,13 +94,19 @@ def _machine_busy() -> float:
 
 
 class CpuWatch:
-    """CPU seconds spent during one load phase, by whom: the service's workers, the load
-    client (this process), MariaDB, Redis, and the rest of the machine (other jobs)."""
+    """CPU seconds spent during a load phase (each time it is entered, added up), by whom: the
+    service's workers, the load client (this process), MariaDB, Redis, and the rest of the
+    machine (other jobs)."""
+
+    NAMES = ("workers", "client", "mariadb", "redis", "machine")
 
     def __init__(self, server_pid: int) -> None:
         self.workers = _children(server_pid)
         self.database = _pids_named("mariadbd", "mysqld")
         self.redis = _pids_named("redis-server")
+        self.wall = 0.0
+        self.spent = dict.fromkeys(self.NAMES, 0.0)
+        self.per_worker_spent = [0.0] * len(self.workers)
 
     def _sample(self) -> dict[str, Any]:
         return {
@@ -117,23 +124,19 @@ class CpuWatch:
 
     def __exit__(self, *_exc: object) -> None:
         end = self._sample()
-        wall = end["wall"] - self.start["wall"]
+        self.wall += end["wall"] - self.start["wall"]
         workers = [b - a for a, b in zip(self.start["workers"], end["workers"], strict=True)]
-        self.cores = {
-            "workers": sum(workers) / wall,
-            "client": (end["client"] - self.start["client"]) / wall,
-            "mariadb": (end["mariadb"] - self.start["mariadb"]) / wall,
-            "redis": (end["redis"] - self.start["redis"]) / wall,
-        }
-        self.cores["other"] = max(
-            0.0, (end["machine"] - self.start["machine"]) / wall - sum(self.cores.values())
-        )
-        self.per_worker = [round(w / wall, 2) for w in workers]
+        self.per_worker_spent = [a + b for a, b in zip(self.per_worker_spent, workers, strict=True)]
+        self.spent["workers"] += sum(workers)
+        for name in self.NAMES[1:]:
+            self.spent[name] += end[name] - self.start[name]
 
     def line(self) -> str:
         """Return the cores each used on average, e.g. `workers 1.31 [0.70, 0.61], client …`."""
-        parts = [f"{name} {value:.2f}" for name, value in self.cores.items()]
-        parts[0] += f" {self.per_worker}"
+        cores = {name: self.spent[name] / self.wall for name in self.NAMES[:-1]}
+        cores["other"] = max(0.0, self.spent["machine"] / self.wall - sum(cores.values()))
+        parts = [f"{name} {value:.2f}" for name, value in cores.items()]
+        parts[0] += f" {[round(w / self.wall, 2) for w in self.per_worker_spent]}"
         return ", ".join(parts)
 
 
@@ -280,7 +283,8 @@ def main() -> None:
         default=None,
         help="several server layouts on the same seeded data, e.g. 2x4,4x2 (workers x threads)",
     )
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=15.0, help="timed, per endpoint")
+    parser.add_argument("--rounds", type=int, default=3, help="turns the endpoints take")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
     with scratch_database("mysql") as database:
@@ -306,17 +310,16 @@ def main() -> None:
 
 
 def run_layout(database_url: str, bearer: list[str], workers: int, threads: int, args: Any) -> None:
-    """Serve with this many workers and threads, drive the three phases, print the figures."""
+    """Serve with this many workers and threads, drive the three phases, print the figures.
+
+    The phases take turns, `--rounds` times, each for its share of `--seconds`: a drift of the
+    machine's speed during the run (other tenants, clocks) then weighs on the baseline as on
+    the endpoint measured. The users go on round-robin from one round to the next, so no user
+    is asked for twice before every user has been.
+    """
     server = Server(database_url, workers, threads, args.log_level, args.reuse_port)
     try:
         host = server.url.removeprefix("http://")
-        with CpuWatch(server.process.pid) as health_cpu:
-            health = drive(
-                server.url,
-                [request_bytes("/healthz", host)],
-                connections=args.connections,
-                seconds=args.seconds,
-            )
         rng = random.Random(5)
         order = list(range(len(bearer)))
         rng.shuffle(order)
@@ -324,17 +327,31 @@ def run_layout(database_url: str, bearer: list[str], workers: int, threads: int,
             request_bytes("/api/v1/me/matches", host, {"Authorization": f"Bearer {bearer[i]}"})
             for i in order
         ]
-        with CpuWatch(server.process.pid) as matches_cpu:
-            matches = drive(server.url, calls, connections=args.connections, seconds=args.seconds)
-        with CpuWatch(server.process.pid) as floor_cpu:
-            floor = drive(
-                server.url,
-                [call.replace(b"/api/v1/me/matches", b"/bench/noop") for call in calls],
-                connections=args.connections,
-                seconds=args.seconds,
-            )
+        phases = {
+            "healthz": [request_bytes("/healthz", host)],
+            "matches": calls,
+            "noop": [call.replace(b"/api/v1/me/matches", b"/bench/noop") for call in calls],
+        }
+        results = {name: LoadResult(0.0) for name in phases}
+        cpu = {name: CpuWatch(server.process.pid) for name in phases}
+        for round_number in range(args.rounds):
+            for name, requests in phases.items():
+                with cpu[name]:
+                    results[name].add(
+                        drive(
+                            server.url,
+                            requests,
+                            connections=args.connections,
+                            warmup=2.0 if round_number == 0 else 0.5,
+                            seconds=args.seconds / args.rounds,
+                            start=results[name].sent,
+                        )
+                    )
+        health, matches, floor = results["healthz"], results["matches"], results["noop"]
+        health_cpu, matches_cpu, floor_cpu = cpu["healthz"], cpu["matches"], cpu["noop"]
     finally:
         server.stop()
+    emit("rounds", args.rounds)
     emit("workers", f"{workers}x{threads} gthread" + (", reuse-port" * args.reuse_port))
     emit("connections", args.connections)
     emit("healthz_rps", health.rps)

@@ -21,11 +21,20 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    sent: int = 0  # requests sent, timed or not (where the next round goes on in the list)
 
     @property
     def rps(self) -> float:
         """Return completed requests per second."""
         return len(self.latencies) / self.seconds
+
+    def add(self, other: LoadResult) -> LoadResult:
+        """Add another timed run of the same requests (a later round) to this one."""
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.statuses += other.statuses
+        self.sent += other.sent
+        return self
 
     def percentile_ms(self, share: float) -> float:
         """Return the latency below which `share` of requests completed, in ms."""
@@ -75,6 +84,7 @@ async def _connection(
                 return
             writer.write(requests[index % len(requests)])
             index += step
+            result.sent += 1
             status = await _answer(reader)
             ended = time.perf_counter()
             if begun >= warmup_until and ended <= stop_at:
@@ -85,7 +95,13 @@ async def _connection(
 
 
 async def _run(
-    host: str, port: int, requests: list[bytes], connections: int, warmup: float, seconds: float
+    host: str,
+    port: int,
+    requests: list[bytes],
+    connections: int,
+    warmup: float,
+    seconds: float,
+    start: int,
 ) -> LoadResult:
     started = time.perf_counter()
     warmup_until, stop_at = started + warmup, started + warmup + seconds
@@ -93,7 +109,15 @@ async def _run(
     await asyncio.gather(
         *(
             _connection(
-                host, port, requests, i, connections, started, warmup_until, stop_at, result
+                host,
+                port,
+                requests,
+                start + i,
+                connections,
+                started,
+                warmup_until,
+                stop_at,
+                result,
             )
             for i in range(connections)
         )
@@ -108,7 +132,9 @@ def drive(
     connections: int = 8,
     warmup: float = 2.0,
     seconds: float = 10.0,
+    start: int = 0,
 ) -> LoadResult:
-    """Send `requests` round-robin over `connections` keep-alive connections; time `seconds`."""
+    """Send `requests` round-robin over `connections` keep-alive connections, beginning at
+    requests[start]; time `seconds` after `warmup` seconds not timed."""
     host, port = url.removeprefix("http://").split(":")
-    return asyncio.run(_run(host, int(port), requests, connections, warmup, seconds))
+    return asyncio.run(_run(host, int(port), requests, connections, warmup, seconds, start))
