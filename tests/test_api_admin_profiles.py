@@ -113,9 +113,17 @@ def test_json_rows_with_skip_invalid(client: FlaskClient, session: Session) -> N
 
 def test_bad_parameters_get_field_errors(client: FlaskClient, session: Session) -> None:
     headers = platform(session)
-    response = client.post(IMPORTS, json={"kind": "robot", "rows": []}, headers=headers)
+    response = client.post(
+        IMPORTS, json={"kind": "robot", "rows": [None], "mode": 1, "extra": 2}, headers=headers
+    )
     assert response.status_code == 422
-    assert set(response.json["errors"]) == {"kind", "batch_id"}
+    assert response.json["errors"] == {  # said in Chinese, field by field
+        "kind": ["应为以下之一：person、enterprise"],
+        "batch_id": ["必填"],
+        "rows": {"0": ["不能为空"]},
+        "mode": ["应为文字"],
+        "extra": ["不认识的字段"],
+    }
     no_file = client.post(
         IMPORTS,
         data={"kind": "person", "batch_id": "b"},

@@ -9,6 +9,7 @@ from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.admin.fields import COMMON, Boolean, Dict, List, Schema, String, one_of, pattern
 from api.auth import current_actor, staff_required
 from api.errors import error_body
 from api.extensions import db
@@ -25,28 +26,24 @@ KINDS = ("person", "enterprise")
 MODES = ("replace", "merge")
 
 
-class ImportParamsSchema(ma.Schema):
+class ImportParamsSchema(Schema):
     """How to import a batch: its kind, its id, replace or merge, and what to do with bad rows."""
 
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KINDS))
-    batch_id = ma.fields.String(
+    kind = String(required=True, validate=one_of(KINDS))
+    batch_id = String(
         required=True,
-        validate=ma.validate.Regexp(
-            profiles.BATCH_ID, error="批次号应为 1 至 57 个字母、数字或 . _ : -"
-        ),
+        validate=pattern(profiles.BATCH_ID.pattern, "批次号应为 1 至 57 个字母、数字或 . _ : -"),
         metadata={"example": "20261127-person-001"},
     )
-    mode = ma.fields.String(load_default="replace", validate=ma.validate.OneOf(MODES))
-    skip_invalid = ma.fields.Boolean(load_default=False)
-    format = ma.fields.String(
-        validate=ma.validate.OneOf(FORMATS), metadata={"description": "默认按文件扩展名判断"}
-    )
+    mode = String(load_default="replace", validate=one_of(MODES))
+    skip_invalid = Boolean(load_default=False)
+    format = String(validate=one_of(FORMATS), metadata={"description": "默认按文件扩展名判断"})
 
 
 class ImportRowsSchema(ImportParamsSchema):
     """A batch sent as JSON: the parameters and the rows, each shaped like a JSON Lines line."""
 
-    rows = ma.fields.List(ma.fields.Raw(), required=True)
+    rows = List(ma.fields.Raw(error_messages=COMMON), required=True)
 
 
 class RejectedRowSchema(ma.Schema):
@@ -79,19 +76,19 @@ class ImportReportSchema(ma.Schema):
     replayed = ma.fields.Boolean(metadata={"description": "true: the stored report of a retry"})
 
 
-class ProfileInSchema(ma.Schema):
+class ProfileInSchema(Schema):
     """One subject's profile to store."""
 
-    name = ma.fields.String(allow_none=True)
-    phone = ma.fields.String(allow_none=True)
-    legal_representative_name = ma.fields.String(
+    name = String(allow_none=True)
+    phone = String(allow_none=True)
+    legal_representative_name = String(
         allow_none=True, metadata={"description": "企业法定代表人姓名（与身份证号同时给出）"}
     )
-    legal_representative_id_number = ma.fields.String(
+    legal_representative_id_number = String(
         allow_none=True, metadata={"description": "企业法定代表人身份证号，仅存其查找哈希"}
     )
-    facts = ma.fields.Dict(keys=ma.fields.String(), allow_none=True)
-    mode = ma.fields.String(load_default="replace", validate=ma.validate.OneOf(MODES))
+    facts = Dict(keys=String(), allow_none=True)
+    mode = String(load_default="replace", validate=one_of(MODES))
 
 
 class ProfileSchema(ma.Schema):
