@@ -118,16 +118,13 @@ def _value_test(
     return lambda v: compare(key(v), bound)
 
 
-def compile_node(node: Node, as_of: date) -> Check:
-    """Return a fast evaluator of a bound tree (no explanation)."""
-    if isinstance(node, Condition):
-        return compile_condition(node, as_of)
-    checks = [compile_node(child, as_of) for child in node.children]
-    if node.op == "not":
+def group_check(op: str, checks: list[Check]) -> Check:
+    """Return the evaluator of a group (all / any / not) from its children's."""
+    if op == "not":
         inner = checks[0]
         return lambda p: (PASS, FAIL, UNKNOWN)[inner(p)]  # FAIL->PASS, PASS->FAIL
-    decisive = FAIL if node.op == "all" else PASS
-    otherwise = PASS if node.op == "all" else FAIL
+    decisive = FAIL if op == "all" else PASS
+    otherwise = PASS if op == "all" else FAIL
 
     def group(p: Profile) -> int:
         result = otherwise
@@ -185,16 +182,12 @@ def plan(node: Node, as_of: date) -> Step:
     if isinstance(node, Condition):
         return Step(node, compile_condition(node, as_of), requirement(node, node.value))
     children = tuple(plan(child, as_of) for child in node.children)
-    text = group_wording(node, [child.text for child in children])
-    return Step(node, compile_node(node, as_of), text, children)
+    check = group_check(node.op, [child.check for child in children])
+    return Step(node, check, group_wording(node, [child.text for child in children]), children)
 
 
-def explain(node: Node | Step, profile: Profile, as_of: date) -> Explained:
-    """Evaluate a bound tree (or its plan) and say, for every node, what happened."""
-    return _explain(node if isinstance(node, Step) else plan(node, as_of), profile)
-
-
-def _explain(step: Step, profile: Profile) -> Explained:
+def explain(step: Step, profile: Profile) -> Explained:
+    """Evaluate a bound tree's plan and say, for every node, what happened."""
     node = step.node
     if isinstance(node, Condition):
         status = step.check(profile)
@@ -209,7 +202,7 @@ def _explain(step: Step, profile: Profile) -> Explained:
             op=node.op,
             missing=missing,
         )
-    children = [_explain(child, profile) for child in step.children]
+    children = [explain(child, profile) for child in step.children]
     status = _combine(node.op, [child.status for child in children])
     missing: list[str] = []
     if status == UNKNOWN:

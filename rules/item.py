@@ -52,9 +52,13 @@ class Bound:
     """The rule and amount with parameter values of one date range, ready to run."""
 
     rule: Node | None
-    check: Check | None
     amount: Formula | None
-    plan: Step | None = None  # the rule with its wording written, for explanations
+    plan: Step | None  # the rule's checks compiled and wording written (None: no rule)
+
+    @property
+    def check(self) -> Check | None:
+        """Return the rule's fast evaluator (no explanation); None when there is no rule."""
+        return None if self.plan is None else self.plan.check
 
 
 class ItemRules:
@@ -80,8 +84,7 @@ class ItemRules:
         if bound is None:
             rule = bind(self.rule, self.params, as_of)
             steps = None if rule is None else plan(rule, as_of)
-            check = None if steps is None else steps.check
-            bound = Bound(rule, check, bind_amount(self.amount, self.params, as_of), steps)
+            bound = Bound(rule, bind_amount(self.amount, self.params, as_of), steps)
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[key] = bound
@@ -119,7 +122,7 @@ class ItemRules:
         bound = self.at(as_of)
         if bound.rule is None:
             return summarize(None, self.facts)
-        return summarize(_explain(bound.plan, Profile(self.kind, facts, as_of), as_of), self.facts)
+        return summarize(_explain(bound.plan, Profile(self.kind, facts, as_of)), self.facts)
 
     def evaluate(
         self,
@@ -137,12 +140,12 @@ class ItemRules:
             status, summary = PASS, summarize(None, self.facts)
         else:
             if explain:
-                tree = _explain(bound.plan, profile, as_of)
+                tree = _explain(bound.plan, profile)
                 status = tree.status
             else:
                 status = bound.check(profile)  # type: ignore[misc]
                 if status == UNKNOWN:  # the missing facts come from the explanation
-                    tree = _explain(bound.plan, profile, as_of)
+                    tree = _explain(bound.plan, profile)
             summary = summarize(tree, self.facts) if tree is not None else ""
         missing = tree.missing if tree is not None and status == UNKNOWN else []
         amount = None
@@ -153,9 +156,9 @@ class ItemRules:
         )
 
 
-def _explain(steps: Step | None, profile: Profile, as_of: date) -> Explained:
+def _explain(steps: Step | None, profile: Profile) -> Explained:
     assert steps is not None  # a bound rule always has its plan
-    return explain(steps, profile, as_of)
+    return explain(steps, profile)
 
 
 def _uses_window(node: Node | None) -> bool:

@@ -202,18 +202,24 @@ def _clean_filename(filename: str, content_type: str) -> str:
     return base or f"file.{TYPE_NAMES[content_type]}"
 
 
+def claim_file(
+    session: Session, storage: Storage, claim_id: int, material_id: int, *, not_found: str
+) -> tuple[ClaimMaterial, bytes]:
+    """Return a material of this claim and its bytes; NotFound(`not_found`) when the material
+    does not exist or belongs to another claim. The caller has checked who may see the claim."""
+    material = session.get(ClaimMaterial, material_id)
+    if material is None or material.claim_id != claim_id:
+        raise NotFound(not_found)
+    return material, storage.get(material.storage_key)
+
+
 def my_material_file(
     *, session: Session, storage: Storage, wechat_user_id: int, claim_id: int, material_id: int
 ) -> tuple[ClaimMaterial, bytes]:
     """Return one material of a claim for a subject bound to me, and its bytes; anyone else's
     claim or material is not found (the same answer for both)."""
+    not_found = "申请或材料不存在"
     claim = session.get(Claim, claim_id)
-    material = session.get(ClaimMaterial, material_id)
-    if (
-        claim is None
-        or material is None
-        or material.claim_id != claim.id
-        or claim.subject_id not in bound_subject_ids(session, wechat_user_id)
-    ):
-        raise NotFound("申请或材料不存在")
-    return material, storage.get(material.storage_key)
+    if claim is None or claim.subject_id not in bound_subject_ids(session, wechat_user_id):
+        raise NotFound(not_found)
+    return claim_file(session, storage, claim_id, material_id, not_found=not_found)

@@ -19,10 +19,9 @@ from models.clock import utcnow
 from rules.identifiers import mask_name
 from services import audit
 from services.audit import Actor
-from services.claim_materials import materials_of
+from services.claim_materials import claim_file, materials_of
 from services.claim_review import overdue_clause, scope, visible_claim
 from services.claim_steps import WAITING
-from services.errors import NotFound
 from services.storage import Storage
 
 
@@ -141,10 +140,7 @@ def material_file(
 ) -> tuple[ClaimMaterial, bytes]:
     """Return a claim's material and its bytes; the download is audited (personal documents)."""
     visible_claim(session, actor, claim_id)
-    material = session.get(ClaimMaterial, material_id)
-    if material is None or material.claim_id != claim_id:
-        raise NotFound("材料不存在")
-    data = storage.get(material.storage_key)
+    material, data = claim_file(session, storage, claim_id, material_id, not_found="材料不存在")
     audit.record(
         session,
         actor,

@@ -213,16 +213,17 @@ def _execute(engine: Engine, connection: Any, cursor: Any, wechat_user_id: int) 
     (docs/resident-api.md). Elsewhere (SQLite caches its own statements) it runs as compiled.
     """
     sql, compiled = _compiled(engine)
-    params: Any = compiled.construct_params({"user_id": wechat_user_id})
     if not getattr(engine.dialect, "is_mariadb", False):
+        params: Any = compiled.construct_params({"user_id": wechat_user_id})
         if compiled.positional:
             params = tuple(params[name] for name in compiled.positiontup)  # type: ignore[union-attr]
         cursor.execute(sql, params)
         return
     for attempt in range(2):
-        if not connection.info.get(PREPARED):
-            literals = {name: connection.dbapi_connection.literal(v) for name, v in params.items()}
-            cursor.execute(f"PREPARE {PREPARED} FROM %s", (sql % (literals | {"user_id": "?"}),))
+        if not connection.info.get(PREPARED):  # the statement's constants written in, the user ?
+            literal = connection.dbapi_connection.literal
+            values = {n: literal(v) for n, v in compiled.construct_params({"user_id": 0}).items()}
+            cursor.execute(f"PREPARE {PREPARED} FROM %s", (sql % (values | {"user_id": "?"}),))
             connection.info[PREPARED] = True
         try:
             cursor.execute(f"EXECUTE {PREPARED} USING %s", (wechat_user_id,))
