@@ -12,7 +12,8 @@ of every resident endpoint). The three take turns (`--rounds`, 3 by default, eac
 healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, resident_noop_rps, matches_vs_healthz,
 matches_vs_resident_noop, and per phase the CPU cores used on average by the workers (each), the
 load client, MariaDB, Redis and the rest of the machine (other jobs sharing it). `--layouts
-2x4,4x2` serves and drives once per layout on the same seeded database.
+2x4,4x2,2x0:gevent` serves and drives once per layout on the same seeded database; the client
+spreads its connections evenly over the workers (`--no-spread`: as the kernel hands them out).
 """
 
 from __future__ import annotations
@@ -215,7 +216,13 @@ class Server:
     """The service under gunicorn in its own processes."""
 
     def __init__(
-        self, database_url: str, workers: int, threads: int, log_level: str, reuse_port: bool
+        self,
+        database_url: str,
+        workers: int,
+        threads: int,
+        log_level: str,
+        reuse_port: bool,
+        worker_class: str = "gthread",
     ) -> None:
         self.url = f"http://127.0.0.1:{_free_port()}"
         self.prefix = f"kxbench-{uuid.uuid4().hex[:8]}"
@@ -231,7 +238,9 @@ class Server:
             "KX_INSTANCE_DIR": "/tmp/kxbench-api",
         }
         self.process = subprocess.Popen(
-            [GUNICORN, "-k", "gthread", "--workers", str(workers), "--threads", str(threads)]
+            [GUNICORN, "-k", worker_class, "--workers", str(workers)]
+            # gevent: greenlets, up to gunicorn's default 1,000 connections per worker
+            + (["--threads", str(threads)] if worker_class == "gthread" else [])
             + ["--keep-alive", "30", "--bind", self.url.removeprefix("http://")]
             # one listening socket per worker: the kernel spreads connections over the workers,
             # instead of the first worker awake accepting most of the keep-alive connections
@@ -276,12 +285,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--worker-class",
+        choices=("gthread", "gevent"),
+        default="gthread",
+        help="gevent is not a dependency of the project: pip install gevent first",
+    )
+    parser.add_argument(
+        "--spread",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="as many connections on each worker (bench.load)",
+    )
     parser.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
         "--layouts",
         type=_layouts,
         default=None,
-        help="several server layouts on the same seeded data, e.g. 2x4,4x2 (workers x threads)",
+        help="several server layouts on the same seeded data, e.g. 2x4,4x2,2x0:gevent "
+        "(workers x threads, the worker class if not --worker-class; gevent ignores threads)",
     )
     parser.add_argument("--seconds", type=float, default=15.0, help="timed, per endpoint")
     parser.add_argument("--rounds", type=int, default=3, help="turns the endpoints take")
@@ -304,12 +326,16 @@ def main() -> None:
         emit("bindings", bindings)
         emit("seed_and_match_s", time.perf_counter() - started)
         bearer = tokens(user_ids)
-        layouts = args.layouts or [(args.workers, args.threads)]
-        for workers, threads in layouts:
-            run_layout(database.url, bearer, workers, threads, args)
+        layouts = args.layouts or [(args.workers, args.threads, None)]
+        for workers, threads, worker_class in layouts:
+            run_layout(
+                database.url, bearer, workers, threads, worker_class or args.worker_class, args
+            )
 
 
-def run_layout(database_url: str, bearer: list[str], workers: int, threads: int, args: Any) -> None:
+def run_layout(
+    database_url: str, bearer: list[str], workers: int, threads: int, worker_class: str, args: Any
+) -> None:
     """Serve with this many workers and threads, drive the three phases, print the figures.
 
     The phases take turns, `--rounds` times, each for its share of `--seconds`: a drift of the
@@ -317,7 +343,7 @@ def run_layout(database_url: str, bearer: list[str], workers: int, threads: int,
     the endpoint measured. The users go on round-robin from one round to the next, so no user
     is asked for twice before every user has been.
     """
-    server = Server(database_url, workers, threads, args.log_level, args.reuse_port)
+    server = Server(database_url, workers, threads, args.log_level, args.reuse_port, worker_class)
     try:
         host = server.url.removeprefix("http://")
         rng = random.Random(5)
@@ -345,6 +371,9 @@ def run_layout(database_url: str, bearer: list[str], workers: int, threads: int,
                             warmup=2.0 if round_number == 0 else 0.5,
                             seconds=args.seconds / args.rounds,
                             start=results[name].sent,
+                            spread=(request_bytes("/bench/pid", host), workers)
+                            if args.spread
+                            else None,
                         )
                     )
         health, matches, floor = results["healthz"], results["matches"], results["noop"]
@@ -352,8 +381,8 @@ def run_layout(database_url: str, bearer: list[str], workers: int, threads: int,
     finally:
         server.stop()
     emit("rounds", args.rounds)
-    emit("workers", f"{workers}x{threads} gthread" + (", reuse-port" * args.reuse_port))
-    emit("connections", args.connections)
+    emit("workers", f"{workers}x{threads} {worker_class}" + (", reuse-port" * args.reuse_port))
+    emit("connections", f"{args.connections}" + (", spread" * args.spread))
     emit("healthz_rps", health.rps)
     emit("healthz_p99_ms", health.percentile_ms(0.99))
     emit("healthz_cpu_cores", health_cpu.line())
@@ -370,9 +399,14 @@ def run_layout(database_url: str, bearer: list[str], workers: int, threads: int,
     emit("matches_vs_resident_noop", matches.rps / floor.rps)
 
 
-def _layouts(text: str) -> list[tuple[int, int]]:
-    """Parse `2x4,4x2` (workers x threads, comma separated)."""
-    return [tuple(int(n) for n in part.split("x")) for part in text.split(",")]  # type: ignore[misc]
+def _layouts(text: str) -> list[tuple[int, int, str | None]]:
+    """Parse `2x4,4x2,2x0:gevent` (workers x threads, a worker class after a colon)."""
+    layouts = []
+    for part in text.split(","):
+        size, _, worker_class = part.partition(":")
+        workers, threads = (int(n) for n in size.split("x"))
+        layouts.append((workers, threads, worker_class or None))
+    return layouts
 
 
 if __name__ == "__main__":
