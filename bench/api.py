@@ -358,6 +358,8 @@ def run_layout(
             "matches": calls,
             "noop": [call.replace(b"/api/v1/me/matches", b"/bench/noop") for call in calls],
         }
+        # as many connections on each worker: it says its process id (bench/api_app.py)
+        spread = (request_bytes("/bench/pid", host), workers) if args.spread else None
         results = {name: LoadResult(0.0) for name in phases}
         cpu = {name: CpuWatch(server.process.pid) for name in phases}
         for round_number in range(args.rounds):
@@ -371,9 +373,7 @@ def run_layout(
                             warmup=2.0 if round_number == 0 else 0.5,
                             seconds=args.seconds / args.rounds,
                             start=results[name].sent,
-                            spread=(request_bytes("/bench/pid", host), workers)
-                            if args.spread
-                            else None,
+                            spread=spread,
                         )
                     )
         health, matches, floor = results["healthz"], results["matches"], results["noop"]

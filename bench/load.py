@@ -85,7 +85,7 @@ async def _open(
         return [await asyncio.open_connection(host, port) for _ in range(connections)]
     probe, processes = spread
     share = -(-connections // processes)
-    held: dict[bytes, int] = {}
+    held: Counter[bytes] = Counter()
     opened: list[Stream] = []
     for _ in range(connections * 50):
         reader, writer = await asyncio.open_connection(host, port)
@@ -93,8 +93,8 @@ async def _open(
         status, body = await _answer_body(reader)
         if status != 200:
             raise RuntimeError(f"the spread probe answered {status}")
-        if held.get(body, 0) < share:
-            held[body] = held.get(body, 0) + 1
+        if held[body] < share:
+            held[body] += 1
             opened.append((reader, writer))
             if len(opened) == connections:
                 return opened
@@ -108,7 +108,6 @@ async def _connection(
     requests: list[bytes],
     offset: int,
     step: int,
-    started: float,
     warmup_until: float,
     stop_at: float,
     result: LoadResult,
@@ -153,7 +152,6 @@ async def _run(
                 requests,
                 start + i,
                 connections,
-                started,
                 warmup_until,
                 stop_at,
                 result,
