@@ -12,8 +12,10 @@ of every resident endpoint). The three take turns (`--rounds`, 3 by default, eac
 healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, resident_noop_rps, matches_vs_healthz,
 matches_vs_resident_noop, and per phase the CPU cores used on average by the workers (each), the
 load client, MariaDB, Redis and the rest of the machine (other jobs sharing it). `--layouts
-2x4,4x2,2x0:gevent` serves and drives once per layout on the same seeded database; the client
-spreads its connections evenly over the workers (`--no-spread`: as the kernel hands them out).
+2x4,4x2,2x0:gevent` serves and drives once per layout on the same seeded database;
+`--connections 2,4,8` drives at each number of connections in turn on one server (a block of
+figures each). The client spreads its connections evenly over the workers (`--no-spread`: as
+the kernel hands them out).
 """
 
 from __future__ import annotations
@@ -284,7 +286,12 @@ def main() -> None:
     parser.add_argument("--enterprise-share", type=float, default=0.25)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--connections",
+        type=_counts,
+        default=[8],
+        help="keep-alive connections of the load client; several (2,4,8) take turns on one server",
+    )
     parser.add_argument(
         "--worker-class",
         choices=("gthread", "gevent"),
@@ -336,12 +343,14 @@ def main() -> None:
 def run_layout(
     database_url: str, bearer: list[str], workers: int, threads: int, worker_class: str, args: Any
 ) -> None:
-    """Serve with this many workers and threads, drive the three phases, print the figures.
+    """Serve with this many workers and threads, drive the three phases at each number of
+    connections asked for, print the figures (a block per number).
 
-    The phases take turns, `--rounds` times, each for its share of `--seconds`: a drift of the
-    machine's speed during the run (other tenants, clocks) then weighs on the baseline as on
-    the endpoint measured. The users go on round-robin from one round to the next, so no user
-    is asked for twice before every user has been.
+    The phases take turns, `--rounds` times, each for its share of `--seconds`, and within a
+    round every number of connections takes its turn: a drift of the machine's speed during the
+    run (other tenants, clocks) then weighs on the baseline as on the endpoint measured, and on
+    each number alike. The users go on round-robin from one turn to the next, so no user is
+    asked for twice before every user has been.
     """
     server = Server(database_url, workers, threads, args.log_level, args.reuse_port, worker_class)
     try:
@@ -360,29 +369,45 @@ def run_layout(
         }
         # as many connections on each worker: it says its process id (bench/api_app.py)
         spread = (request_bytes("/bench/pid", host), workers) if args.spread else None
-        results = {name: LoadResult(0.0) for name in phases}
-        cpu = {name: CpuWatch(server.process.pid) for name in phases}
+        turns = [(count, name) for count in args.connections for name in phases]
+        results = {turn: LoadResult(0.0) for turn in turns}
+        cpu = {turn: CpuWatch(server.process.pid) for turn in turns}
+        sent = dict.fromkeys(phases, 0)
         for round_number in range(args.rounds):
-            for name, requests in phases.items():
-                with cpu[name]:
-                    results[name].add(
-                        drive(
-                            server.url,
-                            requests,
-                            connections=args.connections,
-                            warmup=2.0 if round_number == 0 else 0.5,
-                            seconds=args.seconds / args.rounds,
-                            start=results[name].sent,
-                            spread=spread,
-                        )
+            for count, name in turns:
+                with cpu[count, name]:
+                    result = drive(
+                        server.url,
+                        phases[name],
+                        connections=count,
+                        warmup=2.0 if round_number == 0 else 0.5,
+                        seconds=args.seconds / args.rounds,
+                        start=sent[name],
+                        spread=spread,
                     )
-        health, matches, floor = results["healthz"], results["matches"], results["noop"]
-        health_cpu, matches_cpu, floor_cpu = cpu["healthz"], cpu["matches"], cpu["noop"]
+                results[count, name].add(result)
+                sent[name] += result.sent
     finally:
         server.stop()
-    emit("rounds", args.rounds)
-    emit("workers", f"{workers}x{threads} {worker_class}" + (", reuse-port" * args.reuse_port))
-    emit("connections", f"{args.connections}" + (", spread" * args.spread))
+    for count in args.connections:
+        _report(
+            f"{workers}x{threads} {worker_class}" + (", reuse-port" * args.reuse_port),
+            f"{count}" + (", spread" * args.spread),
+            args.rounds,
+            {name: (results[count, name], cpu[count, name]) for name in phases},
+        )
+
+
+def _report(workers: str, connections: str, rounds: int, phases: dict[str, Any]) -> None:
+    """Print one block of figures: a layout at one number of connections."""
+    (health, health_cpu), (matches, matches_cpu), (floor, floor_cpu) = (
+        phases["healthz"],
+        phases["matches"],
+        phases["noop"],
+    )
+    emit("rounds", rounds)
+    emit("workers", workers)
+    emit("connections", connections)
     emit("healthz_rps", health.rps)
     emit("healthz_p99_ms", health.percentile_ms(0.99))
     emit("healthz_cpu_cores", health_cpu.line())
@@ -397,6 +422,11 @@ def run_layout(
     emit("resident_noop_cpu_cores", floor_cpu.line())
     emit("matches_vs_healthz", matches.rps / health.rps)
     emit("matches_vs_resident_noop", matches.rps / floor.rps)
+
+
+def _counts(text: str) -> list[int]:
+    """Parse `4` or `2,4,8` (numbers of connections)."""
+    return [int(part) for part in text.split(",")]
 
 
 def _layouts(text: str) -> list[tuple[int, int, str | None]]:
