@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_limiter import RateLimitExceeded
@@ -44,10 +46,42 @@ def error_body(code: int, message: str | None = None, errors: dict | None = None
     }
 
 
+# Field messages that libraries write in English where no field of ours is involved: webargs'
+# answer to a body that is not JSON, and marshmallow's defaults in flask-smorest's pagination
+# schema (page, page_size). Our own fields say theirs in Chinese (api/admin/fields.py).
+LIBRARY_MESSAGES = {
+    "Invalid JSON body.": "请求体不是有效的 JSON",
+    "Not a valid integer.": "应为整数",
+    "Missing data for required field.": "必填",
+    "Unknown field.": "不认识的字段",
+}
+_AT_LEAST = re.compile(r"Must be greater than or equal to (-?\d+)\.")
+_BETWEEN = re.compile(
+    r"Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\."
+)
+
+
+def in_chinese(errors: Any) -> Any:
+    """Return field-level errors with the libraries' English messages said in Chinese."""
+    if isinstance(errors, dict):
+        return {key: in_chinese(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [in_chinese(value) for value in errors]
+    if not isinstance(errors, str):
+        return errors
+    if errors in LIBRARY_MESSAGES:
+        return LIBRARY_MESSAGES[errors]
+    if found := _BETWEEN.fullmatch(errors):
+        return f"应不小于 {found[1]}且不大于 {found[2]}"  # as fields.at_least says it
+    if found := _AT_LEAST.fullmatch(errors):
+        return f"应不小于 {found[1]}"
+    return errors
+
+
 def http_error_response(error: HTTPException) -> tuple[Response, int, dict]:
     """Answer any werkzeug HTTPException (abort, 404, 405, webargs 422 …) in the one shape."""
     data = getattr(error, "data", None) or {}
-    errors = data.get("errors") or data.get("messages") or {}
+    errors = in_chinese(data.get("errors") or data.get("messages") or {})
     message = data.get("message")
     if message is None and error.description and error.code not in DEFAULT_MESSAGES:
         message = error.description

@@ -42,6 +42,26 @@ def test_unknown_url_gets_the_error_shape_in_chinese(client: FlaskClient) -> Non
     assert response.json["message"] == "未找到请求的内容"
 
 
+def test_a_body_that_is_not_json_gets_400_in_chinese(client: FlaskClient) -> None:
+    response = client.post("/api/v1/auth/wechat", data="{", content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json) == ERROR_KEYS
+    assert response.json["errors"] == {"json": ["请求体不是有效的 JSON"]}
+
+
+def test_bad_page_arguments_are_said_in_chinese(client: FlaskClient) -> None:
+    """flask-smorest's own pagination schema writes marshmallow's English defaults."""
+    said = {
+        "page=abc": {"page": ["应为整数"]},
+        "page=0": {"page": ["应不小于 1"]},
+        "page_size=1000": {"page_size": ["应不小于 1且不大于 100"]},
+    }
+    for query, errors in said.items():
+        response = client.get(f"/api/v1/items?{query}")
+        assert response.status_code == 422, query
+        assert response.json["errors"] == {"query": errors}, query
+
+
 def test_wrong_method_gets_405_in_the_error_shape(client: FlaskClient) -> None:
     response = client.delete("/healthz")
     assert response.status_code == 405
