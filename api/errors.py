@@ -12,6 +12,7 @@ from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from api.admin.fields import at_least
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -48,16 +49,13 @@ def error_body(code: int, message: str | None = None, errors: dict | None = None
 
 # Field messages that libraries write in English where no field of ours is involved: webargs'
 # answer to a body that is not JSON, and marshmallow's defaults in flask-smorest's pagination
-# schema (page, page_size). Our own fields say theirs in Chinese (api/admin/fields.py).
+# schema (page ≥ 1, 1 ≤ page_size ≤ max). Our fields say theirs in Chinese (api/admin/fields.py).
 LIBRARY_MESSAGES = {
     "Invalid JSON body.": "请求体不是有效的 JSON",
     "Not a valid integer.": "应为整数",
-    "Missing data for required field.": "必填",
-    "Unknown field.": "不认识的字段",
 }
-_AT_LEAST = re.compile(r"Must be greater than or equal to (-?\d+)\.")
-_BETWEEN = re.compile(
-    r"Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\."
+_RANGE = re.compile(
+    r"Must be greater than or equal to (-?\d+)(?: and less than or equal to (-?\d+))?\."
 )
 
 
@@ -71,10 +69,9 @@ def in_chinese(errors: Any) -> Any:
         return errors
     if errors in LIBRARY_MESSAGES:
         return LIBRARY_MESSAGES[errors]
-    if found := _BETWEEN.fullmatch(errors):
-        return f"应不小于 {found[1]}且不大于 {found[2]}"  # as fields.at_least says it
-    if found := _AT_LEAST.fullmatch(errors):
-        return f"应不小于 {found[1]}"
+    if found := _RANGE.fullmatch(errors):
+        low, high = found.groups()
+        return at_least(int(low), None if high is None else int(high)).error
     return errors
 
 

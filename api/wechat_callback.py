@@ -24,6 +24,7 @@ from flask_smorest import Blueprint, abort
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
+from api.admin.fields import Schema, String, length
 from api.extensions import db, limiter, settings_of
 from models.clock import utcnow
 from services.wechat_events import MalformedPush, handle_push, parse_push
@@ -51,21 +52,21 @@ limiter.exempt(blp)
 PLAIN_TEXT = {"type": "string"}
 
 
-class SignedQuery(ma.Schema):
+class SignedQuery(Schema):
     """The signature WeChat puts on every call: sha1 of the sorted token, timestamp and nonce."""
 
     class Meta:
         unknown = ma.EXCLUDE  # WeChat may add parameters (openid …)
 
-    signature = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
-    timestamp = ma.fields.String(required=True, validate=ma.validate.Length(max=32))
-    nonce = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
+    signature = String(required=True, validate=length(maximum=64))
+    timestamp = String(required=True, validate=length(maximum=32))
+    nonce = String(required=True, validate=length(maximum=64))
 
 
 class VerifyQuery(SignedQuery):
     """The URL check WeChat makes when the push URL is saved."""
 
-    echostr = ma.fields.String(required=True, validate=ma.validate.Length(max=512))
+    echostr = String(required=True, validate=length(maximum=512))
 
 
 class PushQuery(SignedQuery):

@@ -33,6 +33,7 @@ def test_missing_fields_get_field_level_errors(client) -> None:
     assert response.status_code == 422
     assert set(response.json) == {"code", "status", "message", "errors"}
     assert "password" in str(response.json["errors"])
+    assert response.json["errors"]["json"]["password"] == ["必填"]
 
 
 def test_login_is_rate_limited(client, session) -> None:

@@ -7,6 +7,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.admin.fields import Schema, String, length
 from api.auth import STAFF_TOKEN_SECONDS, current_actor, issue_staff_token, staff_required
 from api.extensions import db, limiter
 from services import staff as staff_service
@@ -14,11 +15,11 @@ from services import staff as staff_service
 blp = Blueprint("admin_auth", __name__, url_prefix="/auth", description="工作人员登录")
 
 
-class LoginSchema(ma.Schema):
+class LoginSchema(Schema):
     """Username and password."""
 
-    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=200))
+    username = String(required=True, validate=length(minimum=1, maximum=64))
+    password = String(required=True, load_only=True, validate=length(maximum=200))
 
 
 class RoleSchema(ma.Schema):
