@@ -74,7 +74,6 @@ class WxMessage:
     data: dict[str, dict[str, str]]
     page: str | None
     kind: str
-    covers: int = 1  # how many outbox messages this push carries
 
 
 @dataclass(frozen=True)
@@ -274,5 +273,4 @@ def build(
         data={key: {"value": value} for key, value in data.items()},
         page=contents[0].page,
         kind=kind,
-        covers=len(contents),
     )
