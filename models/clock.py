@@ -1,11 +1,14 @@
-"""The one clock: everything that needs "now" asks here, so tests can set it."""
+"""The one clock: everything that needs "now" asks here, so tests can set it; and the working
+days (工作日) that promised time limits count in."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import chinese_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -39,3 +42,28 @@ def frozen(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _now = previous
+
+
+def is_workday(day: date) -> bool:
+    """Tell whether a day is a working day in mainland China: the State Council's holidays and
+    their make-up working days (调休) as chinese_calendar knows them; for a year it does not
+    know yet (published each November for the next year), Monday to Friday."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def workday_deadline(start: datetime, days: int) -> datetime:
+    """Return when a time limit of `days` working days from `start` runs out, in UTC.
+
+    Counted as government offices count 承诺时限: from the working day after the day of
+    `start` (Asia/Shanghai), so that a claim submitted on Friday evening or during a holiday
+    loses none of its days, to the end of the last working day (midnight after it).
+    """
+    day = start.astimezone(SHANGHAI).date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += is_workday(day)
+    return datetime.combine(day + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)

@@ -2,7 +2,8 @@
 
 Days waiting count calendar days from the (last complete) submission to now while the department
 still has to decide (submitted, reviewing), else to the decision. A claim is overdue when it is
-still waiting after its item's promised days (calendar days: no holiday calendar is kept).
+still waiting at its `due_at`: the end of its item's promised working days (工作日, holidays and
+make-up days as models.clock.is_workday knows them), counted from that submission.
 """
 
 from __future__ import annotations
@@ -51,12 +52,9 @@ class QueuedClaim:
 
     @property
     def overdue(self) -> bool:
-        """Tell whether the claim still waits past its item's promised days."""
-        return (
-            self.claim.status in WAITING
-            and self.promised_days is not None
-            and self.now - self.claim.submitted_at > timedelta(days=self.promised_days)
-        )
+        """Tell whether the claim still waits after its promised working days ran out."""
+        due = self.claim.due_at
+        return self.claim.status in WAITING and due is not None and self.now >= due
 
     @property
     def timeline(self) -> list:
@@ -114,9 +112,9 @@ def list_claims(
     if min_days is not None:
         query = query.where(Claim.submitted_at <= now - timedelta(days=min_days))
     if overdue is True:
-        query = query.where(overdue_clause(session, now))
+        query = query.where(overdue_clause(now))
     elif overdue is False:
-        query = query.where(~overdue_clause(session, now))
+        query = query.where(~overdue_clause(now))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     offset = (page - 1) * page_size
     if offset >= total:  # past the end: a huge page number must not reach OFFSET

@@ -12,10 +12,9 @@ one item run one at a time and each counts what the previous ones committed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from models import ActorKind, Claim, Grant, GrantStatus, Policy, PolicyItem, Role
@@ -233,19 +232,6 @@ def _act(
     return claim
 
 
-def overdue_clause(session: Session, now: Any) -> Any:
-    """Return a condition true for claims waiting longer than their item's promised days."""
-    days = session.scalars(
-        select(PolicyItem.promised_days).where(PolicyItem.promised_days.is_not(None)).distinct()
-    ).all()
-    if not days:
-        return Claim.id.is_(None)
-    return and_(
-        Claim.status.in_(WAITING),
-        or_(
-            *(
-                and_(PolicyItem.promised_days == d, Claim.submitted_at < now - timedelta(days=d))
-                for d in days
-            )
-        ),
-    )
+def overdue_clause(now: Any) -> Any:
+    """Return a condition true for claims still waiting after their promised working days."""
+    return and_(Claim.status.in_(WAITING), Claim.due_at.is_not(None), Claim.due_at <= now)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import ActorKind, Claim, ClaimMaterial, PolicyItem, Subject
-from models.clock import to_local, utcnow
+from models.clock import to_local, utcnow, workday_deadline
 from services import claim_materials as materials
 from services.claim_checks import claimable_item, prefill, require_eligible
 from services.claim_steps import ACTIVE, begin_fresh, check_move, first_step, move
@@ -124,6 +124,7 @@ def _create(
             "fingerprint": fingerprint,
         },
         submitted_at=now,
+        due_at=due_at(item.promised_days, now),
         created_at=now,
         updated_at=now,
     )
@@ -226,6 +227,7 @@ def resubmit_claim(
         if form is not None:
             claim.form = {**claim.form, "answers": form}
         claim.submitted_at = now  # the promised days count from the complete submission
+        claim.due_at = due_at(session.get(PolicyItem, claim.item_id).promised_days, now)  # type: ignore[union-attr]
         move(
             session,
             claim,
@@ -240,6 +242,11 @@ def resubmit_claim(
         session.rollback()
         raise
     return _view(session, claim)
+
+
+def due_at(promised_days: int | None, submitted_at: datetime) -> datetime | None:
+    """Return when an item's promised working days (承诺时限) from a submission run out."""
+    return None if promised_days is None else workday_deadline(submitted_at, promised_days)
 
 
 def item_names(session: Session, item_ids: set[int]) -> dict[int, str]:

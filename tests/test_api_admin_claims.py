@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, Claim, ClaimEvent, OutboxMessage, PolicyItem
+from models.clock import workday_deadline
 from tests import factories
 from tests.claim_factories import DEPARTMENT, PDF, claim_world, ready_claim, upload
 
@@ -181,14 +182,19 @@ def test_a_reviewer_of_another_department_gets_404_and_a_publisher_403(
     assert session.get(Claim, claim["id"]).status == "submitted"  # type: ignore[union-attr]
 
 
-def test_the_queue_shows_days_waiting_and_flags_overdue_claims(
+def test_the_queue_shows_days_waiting_and_flags_claims_past_their_working_days(
     app: Flask, client: FlaskClient, session: Session, database
 ) -> None:
-    world = claim_world(app, session, database)
+    world = claim_world(app, session, database, residents=3)
     staff = _reviewer(session, client)
-    old, fresh = ready_claim(client, world, 0), ready_claim(client, world, 1)
-    row = session.get(Claim, old["id"])
-    row.submitted_at = row.submitted_at - timedelta(days=25)  # type: ignore[union-attr]
+    late, within, fresh = (ready_claim(client, world, i) for i in range(3))
+    # The item promises 20 working days. 45 calendar days hold more than 20 of them whatever
+    # the holidays; 24 hold at most 18 weekdays and 2 make-up days, so their time has not run
+    # out (as calendar days it had).
+    for claim, days in ((late, 45), (within, 24)):
+        row = session.get(Claim, claim["id"])
+        row.submitted_at -= timedelta(days=days)  # type: ignore[union-attr]
+        row.due_at = workday_deadline(row.submitted_at, 20)  # type: ignore[union-attr]
     session.commit()
 
     queue = client.get(API, headers=staff)
@@ -197,16 +203,21 @@ def test_the_queue_shows_days_waiting_and_flags_overdue_claims(
     waiting_long = client.get(f"{API}?min_days=10", headers=staff)
     reviewing = client.get(f"{API}?status=reviewing", headers=staff)
 
-    assert [c["id"] for c in queue.json] == [old["id"], fresh["id"]]  # longest waiting first
-    first = queue.json[0]
-    assert first["waiting_days"] == 25 and first["promised_days"] == 20 and first["overdue"] is True
+    ids = [late["id"], within["id"], fresh["id"]]
+    assert [c["id"] for c in queue.json] == ids  # longest waiting first
+    first, second, third = queue.json
+    assert first["waiting_days"] == 45 and first["promised_days"] == 20 and first["overdue"] is True
     assert first["subject_name"].count("*") >= 1 and first["item_code"] == "LC-RS-2025-02-01"
-    assert queue.json[1]["overdue"] is False and queue.json[1]["waiting_days"] == 0
-    assert [c["id"] for c in overdue.json] == [old["id"]]
-    assert [c["id"] for c in on_time.json] == [fresh["id"]]
-    assert [c["id"] for c in waiting_long.json] == [old["id"]]
+    assert second["waiting_days"] == 24 and second["overdue"] is False
+    assert third["overdue"] is False and third["waiting_days"] == 0
+    submitted = datetime.fromisoformat(fresh["submitted_at"])
+    assert datetime.fromisoformat(third["due_at"]) == workday_deadline(submitted, 20)
+    assert third["due_at"].endswith("T00:00:00+08:00")  # the end of a day in Shanghai
+    assert [c["id"] for c in overdue.json] == [late["id"]]
+    assert [c["id"] for c in on_time.json] == ids[1:]
+    assert [c["id"] for c in waiting_long.json] == ids[:2]
     assert reviewing.json == []
-    assert '"total": 2' in queue.headers["X-Pagination"]
+    assert '"total": 3' in queue.headers["X-Pagination"]
 
 
 def test_materials_are_downloaded_by_staff_only_and_audited(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Claim, ClaimMaterial, OutboxMessage, PolicyItem
-from models.clock import utcnow
+from models.clock import utcnow, workday_deadline
 from tests import factories
 from tests.claim_factories import (
     DEPARTMENT,
@@ -277,6 +277,10 @@ def test_a_returned_claim_is_completed_and_submitted_again(
     late_file = upload(client, head, "经营场所照片", PNG, "新门头.png", claim_id=claim["id"])
     stray = upload(client, head, "身份证", PNG, "x.png", claim_id=claim["id"])
     spare = upload(client, head, "经营场所照片", JPEG, "另一张.jpg").json["id"]
+    row = session.get(Claim, claim["id"])  # submitted a month ago: its promised days ran out
+    row.submitted_at -= timedelta(days=30)  # type: ignore[union-attr]
+    row.due_at -= timedelta(days=30)  # type: ignore[union-attr,operator]
+    session.commit()
     again = client.post(
         f"{path}/resubmit", json={"material_ids": [spare], "form": {"备注": "已重拍"}}, headers=head
     )
@@ -287,6 +291,10 @@ def test_a_returned_claim_is_completed_and_submitted_again(
     assert stray.status_code == 422
     assert again.status_code == 200 and again.json["status"] == "submitted"
     assert again.json["form"]["answers"] == {"备注": "已重拍"}
+    # the promised 20 working days count again from the complete submission
+    resubmitted = datetime.fromisoformat(again.json["submitted_at"])
+    assert resubmitted >= datetime.fromisoformat(claim["submitted_at"])
+    assert datetime.fromisoformat(again.json["due_at"]) == workday_deadline(resubmitted, 20)
     assert len(again.json["materials"]) == 5
     steps = [(e["from_status"], e["to_status"]) for e in again.json["timeline"]]
     assert steps == [(None, "submitted"), ("submitted", "returned"), ("returned", "submitted")]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from models import Base, migrate
+from models import Base, Claim, ClaimEvent, migrate
+from models.clock import workday_deadline
 from models.db import make_engine
 from tests import backends
+from tests.claim_factories import claim_world, ready_claim
 
 
 def test_models_and_migrations_do_not_drift(database) -> None:
@@ -69,3 +71,22 @@ def test_upgrade_downgrade_upgrade_on_an_empty_mariadb_database() -> None:
         with server.begin() as connection:
             connection.execute(text(f"DROP DATABASE `{name}`"))
         server.dispose()
+
+
+def test_claims_already_submitted_get_their_due_at_and_keep_their_history(
+    app, client, session, database
+) -> None:
+    world = claim_world(app, session, database, residents=1)
+    claim = ready_claim(client, world)
+    session.close()
+    migrate.downgrade(database.url, "31101688e01b")  # before claims.due_at
+    columns = {column["name"] for column in inspect(database.engine).get_columns("claims")}
+    migrate.upgrade(database.url)
+
+    submitted, due = session.execute(
+        select(Claim.submitted_at, Claim.due_at).where(Claim.id == claim["id"])
+    ).one()
+    events = session.scalar(select(func.count()).where(ClaimEvent.claim_id == claim["id"]))
+    assert "due_at" not in columns
+    assert due == workday_deadline(submitted, 20)  # the item promises 20 working days
+    assert events == 1  # rebuilding the table on SQLite cascaded no delete

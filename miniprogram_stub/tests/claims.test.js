@@ -139,6 +139,7 @@ describe('申请详情', () => {
     })
     const page = await open('pages/claim/claim', { id: '41', from: 'push' })
     expect(text(find(page, '#head'))).toContain('张* 东昌府区')
+    expect(text(find(page, '#due'))).toContain('承诺最迟 2026-12-25 办结')
     expect(text(find(page, '#facts'))).toContain('年龄82')
     const seen = text(find(page, '#timeline'))
     expect(seen).toContain('已提交')
@@ -150,6 +151,7 @@ describe('申请详情', () => {
     expect(fake.calls.modal).toHaveLength(1)
     expect(text(find(page, '#head'))).toContain('已撤回')
     expect(page.querySelector('#withdraw')).toBeUndefined()
+    expect(page.querySelector('#due')).toBeUndefined() // no longer waiting for the department
   })
 
   test('a returned claim shows why and offers to resubmit', async () => {

@@ -79,6 +79,7 @@ const claim = (overrides = {}) => ({
   paid_fen: null,
   reason: null,
   submitted_at: '2026-11-27T09:30:00+08:00',
+  due_at: '2026-12-26T00:00:00+08:00',
   decided_at: null,
   paid_at: null,
   updated_at: '2026-11-27T10:00:00+08:00',

@@ -23,6 +23,15 @@ function shanghaiTime(iso, withTime = true) {
   return withTime ? `${day} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : day
 }
 
+// The end of a time limit (midnight after its last day, as the API gives due_at) → that last
+// day, "2026-12-24" for "2026-12-25T00:00:00+08:00".
+function lastDayBefore(iso) {
+  if (!iso) return ''
+  const ms = Date.parse(iso)
+  if (isNaN(ms)) return ''
+  return shanghaiTime(new Date(ms - 1).toISOString(), false)
+}
+
 const MODE_LABELS = { auto_grant: '免申即享', one_tap: '一键办理', guide: '办事指引' }
 const SUBJECT_TYPE_LABELS = { person: '个人', enterprise: '企业' }
 const MATCH_LABELS = { eligible: '符合条件', unknown: '待补充信息', ineligible: '暂不符合' }
@@ -46,6 +55,7 @@ function label(table, value) {
 module.exports = {
   yuan,
   shanghaiTime,
+  lastDayBefore,
   label,
   MODE_LABELS,
   SUBJECT_TYPE_LABELS,

@@ -34,20 +34,41 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    """Run the migrations on a connection; on SQLite with its foreign keys off meanwhile.
+
+    Batch mode rebuilds a SQLite table (a copy, DROP TABLE of the old one, a rename): with
+    foreign keys on, dropping a table that rows refer to fails, or deletes what cascades from
+    it (Alembic's batch docs). The pragma works only outside a transaction, so it is set on the
+    driver's connection before one begins; the references are checked before it is turned on.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    driver = connection.connection.dbapi_connection if sqlite else None
+    if driver is not None:
+        driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        if driver is not None:
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"rows refer to rows that are gone: {broken[:10]}")
+    finally:
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=ON")
+
+
 def run_migrations_online() -> None:
     """Run migrations on the given connection, or on a fresh engine for the URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     try:
         with engine.connect() as connection:
-            _configure(connection)
-            with context.begin_transaction():
-                context.run_migrations()
+            _run(connection)
     finally:
         engine.dispose()
 

@@ -7,6 +7,7 @@ const subscribe = require('../../utils/subscribe')
 
 const SCENE = 'after_claim'
 const WITHDRAWABLE = ['submitted', 'reviewing', 'returned']
+const AWAITING_DEPARTMENT = ['submitted', 'reviewing'] // the promised working days run
 
 // Field access for GET /claims/{id} (ResidentClaim: form {applicant, facts, answers}, timeline).
 function claimView(claim) {
@@ -29,6 +30,7 @@ function claimView(claim) {
     paid: money(claim.paid_fen),
     reason: claim.reason || '',
     submittedAt: fmt.shanghaiTime(claim.submitted_at),
+    dueBy: AWAITING_DEPARTMENT.indexOf(claim.status) >= 0 ? fmt.lastDayBefore(claim.due_at) : '',
     paidAt: fmt.shanghaiTime(claim.paid_at),
     materials: (claim.materials || []).map((m) => ({ id: m.id, name: m.name, filename: m.filename })),
     timeline: (claim.timeline || []).map((event, index) => ({
