@@ -6,12 +6,15 @@ with matches (a share of them also to an enterprise) and mints their access toke
 the service under gunicorn (gthread) on MariaDB and Redis and drives, with a closed-loop
 keep-alive client (bench/load.py), first a bare `GET /healthz` (the baseline: what the stack
 costs with no work), then `GET /api/v1/me/matches` for many users round-robin, each with its own
-token; then `GET /bench/noop` (bench/api_app.py: resident_required and nothing else, the floor
-of every resident endpoint). The three take turns (`--rounds`, 3 by default, each its share of
+token; then three resident endpoints of bench/api_app.py for the same users: `GET /bench/noop`
+(resident_required and nothing else, the floor of every resident endpoint), `/bench/select1`
+(the floor and one trivial round trip to MariaDB) and `/bench/read` (the floor and the read of
+/me/matches, nothing after it). The five take turns (`--rounds`, 3 by default, each its share of
 `--seconds` per endpoint), so that a drift in the machine's speed weighs on each alike. Prints
-healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, resident_noop_rps, matches_vs_healthz,
-matches_vs_resident_noop, and per phase the CPU cores used on average by the workers (each), the
-load client, MariaDB, Redis and the rest of the machine (other jobs sharing it). `--layouts
+healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, the three floors' rates,
+matches_vs_healthz, matches_vs_resident_noop, each floor's ratio to healthz, and per phase the
+CPU cores used on average by the workers (each), the load client, MariaDB, Redis and the rest
+of the machine (other jobs sharing it). `--layouts
 2x4,4x2,2x0:gevent` serves and drives once per layout on the same seeded database;
 `--connections 2,4,8` drives at each number of connections in turn on one server (a block of
 figures each). The client spreads its connections evenly over the workers (`--no-spread`: as
@@ -50,6 +53,8 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 SECRET = "bench-api-secret-key"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 ROOT = Path(__file__).resolve().parent.parent
+# the resident floors of /me/matches, each a step further into its work (bench/api_app.py)
+FLOORS = {"noop": b"/bench/noop", "select1": b"/bench/select1", "read": b"/bench/read"}
 
 
 def _free_port() -> int:
@@ -365,7 +370,10 @@ def run_layout(
         phases = {
             "healthz": [request_bytes("/healthz", host)],
             "matches": calls,
-            "noop": [call.replace(b"/api/v1/me/matches", b"/bench/noop") for call in calls],
+            **{
+                name: [call.replace(b"/api/v1/me/matches", path) for call in calls]
+                for name, path in FLOORS.items()
+            },
         }
         # as many connections on each worker: it says its process id (bench/api_app.py)
         spread = (request_bytes("/bench/pid", host), workers) if args.spread else None
@@ -420,8 +428,15 @@ def _report(workers: str, connections: str, rounds: int, phases: dict[str, Any])
     emit("resident_noop_p99_ms", floor.percentile_ms(0.99))
     emit("resident_noop_statuses", dict(floor.statuses))
     emit("resident_noop_cpu_cores", floor_cpu.line())
+    for name in ("select1", "read"):
+        result, watch = phases[name]
+        emit(f"resident_{name}_rps", result.rps)
+        emit(f"resident_{name}_statuses", dict(result.statuses))
+        emit(f"resident_{name}_cpu_cores", watch.line())
     emit("matches_vs_healthz", matches.rps / health.rps)
     emit("matches_vs_resident_noop", matches.rps / floor.rps)
+    for name in ("select1", "read"):
+        emit(f"resident_{name}_vs_healthz", phases[name][0].rps / health.rps)
 
 
 def _counts(text: str) -> list[int]:

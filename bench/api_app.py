@@ -1,9 +1,14 @@
-"""The service as wsgi.py builds it, plus one resident endpoint that does nothing (bench only).
+"""The service as wsgi.py builds it, plus resident endpoints that do part of /me/matches' work
+(bench only).
 
 `GET /bench/noop` passes through `resident_required` (token, user read, per-resident limit) and
-answers at once: the floor every resident endpoint stands on, so bench.api can say how much of
-/me/matches is its own work. `GET /bench/pid` answers the worker's process id (bench.load
-spreads its connections evenly over the workers with it).
+answers at once: the floor every resident endpoint stands on. `GET /bench/select1` adds one
+trivial round trip to the database (`SELECT 1` on a pooled connection of the reads engine, as
+/me/matches reads), `GET /bench/read` the read of /me/matches itself
+(services.my_policies.bound_subjects) and nothing after it. So bench.api can say how much of
+/me/matches is the stack, the round trip, the read and the rest of the view. `GET /bench/pid`
+answers the worker's process id (bench.load spreads its connections evenly over the workers
+with it).
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import os
 
 from flask_smorest import Blueprint
 
+from api.extensions import db
 from api.resident_auth import current_resident, resident_required
+from services.my_policies import bound_subjects
 from wsgi import app
 
 _docs = Blueprint("bench_noop", __name__)
@@ -25,6 +32,33 @@ def noop():  # type: ignore[no-untyped-def]
 
 
 app.add_url_rule("/bench/noop", view_func=noop)
+
+
+@resident_required(_docs)
+def select1():  # type: ignore[no-untyped-def]
+    """Read `SELECT 1` on a connection of the reads engine and answer the caller's id."""
+    connection = (db.session.info.get("reads") or db.session.get_bind()).raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+    return {"user": current_resident().user_id}
+
+
+app.add_url_rule("/bench/select1", view_func=select1)
+
+
+@resident_required(_docs)
+def read():  # type: ignore[no-untyped-def]
+    """Read what /me/matches reads (subjects, match rows, claims, grants); answer the count."""
+    subjects, acts = bound_subjects(db.session, current_resident().user_id)
+    return {"subjects": len(subjects), "acts": len(acts)}
+
+
+app.add_url_rule("/bench/read", view_func=read)
 
 
 def pid():  # type: ignore[no-untyped-def]
