@@ -5,7 +5,7 @@
 answers at once: the floor every resident endpoint stands on. `GET /bench/select1` adds one
 trivial round trip to the database (`SELECT 1` on a pooled connection of the reads engine, as
 /me/matches reads), `GET /bench/read` the read of /me/matches itself
-(services.my_policies.bound_subjects) and nothing after it. So bench.api can say how much of
+(services.my_policies_read.bound_subjects) and nothing after it. So bench.api can say how much of
 /me/matches is the stack, the round trip, the read and the rest of the view. `GET /bench/pid`
 answers the worker's process id (bench.load spreads its connections evenly over the workers
 with it).
@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 
 from api.extensions import db
 from api.resident_auth import current_resident, resident_required
-from services.my_policies import bound_subjects
+from services.my_policies_read import bound_subjects
 from wsgi import app
 
 _docs = Blueprint("bench_noop", __name__)

@@ -22,7 +22,7 @@ class Database:
     def __init__(self, url: str, *, vault: Vault | None = None, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
-        # For one-statement reads on hot paths (services/my_policies.py): on MariaDB a pool of
+        # For one-statement reads on hot paths (services/my_policies_read.py): on MariaDB a pool of
         # its own whose connections stay in autocommit, so that returning one sends no
         # ROLLBACK (a third of such a read's round trips); SQLite reads outside a transaction
         # on the main engine already.

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from api.resident.matches import MatchSchema, pagination_metadata
 from models import Database, Subject, SubjectMatches
 from models.clock import frozen
-from services import my_policies
+from services import match_reasons, my_policies_read
 from services.live_items import compiled_versions
 from services.match_store import ENDED, unpack
 from tests import resident_world
@@ -95,7 +95,7 @@ def test_a_reason_kept_per_process_is_the_rules_reason(session, database) -> Non
         for _kind, facts, version in entries:
             rules = compiled[version]
             expected = rules.evaluate(facts, today, explain=True).summary
-            assert my_policies.reason(rules, version, facts, today, known) == expected
+            assert match_reasons.reason(rules, version, facts, today, known) == expected
     kept = [key for key in known if isinstance(key, tuple)]
     assert 0 < len(kept) < len(entries)  # residents share reasons
 
@@ -129,9 +129,9 @@ def test_on_mariadb_the_read_is_prepared_once_and_prepared_again_when_forgotten(
     first = client.get(URL, headers=auth)
     assert first.status_code == 200
     (record,) = database.reads.pool._pool.queue  # type: ignore[attr-defined]
-    assert record.info.get(my_policies.PREPARED) is True  # the connection holds the statement
+    assert record.info.get(my_policies_read.PREPARED) is True  # the connection holds the statement
     with record.dbapi_connection.cursor() as cursor:  # as if the server had reset the connection
-        cursor.execute(f"DEALLOCATE PREPARE {my_policies.PREPARED}")
+        cursor.execute(f"DEALLOCATE PREPARE {my_policies_read.PREPARED}")
     again = client.get(URL, headers=auth)
     assert again.status_code == 200 and again.json == first.json
     with record.dbapi_connection.cursor() as cursor:  # it was prepared anew on that connection

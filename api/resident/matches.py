@@ -19,7 +19,7 @@ from api.extensions import db
 from api.resident_auth import current_resident, resident_required
 from models import ClaimStatus, GrantStatus, ItemMode, SubjectKind
 from models.clock import local_now
-from services import my_policies
+from services import match_reasons, my_policies
 
 blp = Blueprint(
     "resident_matches",
@@ -199,7 +199,7 @@ class MyMatches(MethodView):
         page, size = pagination_parameters.page, pagination_parameters.page_size
         pagination_parameters.item_count = matches.total
         blp.set_etag(matches.fingerprint(page, size))  # 304 here, before any evaluation
-        cards = my_policies.with_reasons(
+        cards = match_reasons.with_reasons(
             session=db.session, matches=matches, cards=matches.page(page, size)
         )
         # The cards are built JSON-ready (MatchSchema documents them; tests check the two
