@@ -54,6 +54,20 @@ def is_workday(day: date) -> bool:
         return day.weekday() < 5
 
 
+def unknown_workday_years(today: date) -> list[int]:
+    """Return the years among today's and, in December, the next one whose holidays
+    chinese_calendar does not know: is_workday() counts Monday to Friday there, so a holiday
+    would count as a working day until the package is upgraded."""
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    unknown = []
+    for year in years:
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            unknown.append(year)
+    return unknown
+
+
 def workday_deadline(start: datetime, days: int) -> datetime:
     """Return when a time limit of `days` working days from `start` runs out, in UTC.
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from api import create_app
 from api.config import VARIABLES, ConfigError, Settings, new_data_key
+from models.clock import frozen, local_now, unknown_workday_years
 
 KEY = new_data_key()
 
@@ -73,3 +77,19 @@ def test_secret_key_is_the_same_in_every_process_unless_set(tmp_path: Path) -> N
     assert first.secret_key == second.secret_key
     assert first.secret_key != settings_from(tmp_path, KX_DATA_KEY=new_data_key()).secret_key
     assert settings_from(tmp_path, KX_SECRET_KEY="explicit").secret_key == "explicit"
+
+
+def test_start_up_warns_when_the_working_day_calendar_lacks_a_year(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_from(tmp_path, KX_SCHEDULER="off")
+    with caplog.at_level(logging.WARNING, logger="api"):
+        with frozen(datetime(2040, 12, 5, 2, 0, tzinfo=UTC)):
+            create_app(settings)
+        warned = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
+        caplog.clear()
+        create_app(settings)  # today: a year the package knows
+        again = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
+    assert len(warned) == 1 and "2040, 2041" in warned[0] and "Monday to Friday" in warned[0]
+    # today the warning comes exactly when a year is missing (next year's, in December)
+    assert bool(again) == bool(unknown_workday_years(local_now().date()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from models.clock import SHANGHAI, is_workday, workday_deadline
+from models.clock import SHANGHAI, is_workday, unknown_workday_years, workday_deadline
 
 
 def _local(*parts: int) -> datetime:
@@ -40,3 +40,9 @@ def test_a_year_the_holiday_calendar_does_not_know_counts_monday_to_friday() -> 
     # March never holds a public holiday; 2031-03-07 is a Friday
     assert workday_deadline(_local(2031, 3, 7, 9, 0), 2) == _local(2031, 3, 12)
     assert not is_workday(date(2031, 3, 8)) and is_workday(date(2031, 3, 10))
+
+
+def test_years_the_calendar_does_not_know_are_named_and_december_looks_ahead() -> None:
+    assert unknown_workday_years(date(2026, 6, 1)) == []  # chinesecalendar knows 2026
+    assert unknown_workday_years(date(2040, 6, 1)) == [2040]
+    assert unknown_workday_years(date(2040, 12, 1)) == [2040, 2041]
