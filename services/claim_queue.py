@@ -25,6 +25,8 @@ from services.claim_review import overdue_clause, scope, visible_claim
 from services.claim_steps import WAITING
 from services.storage import Storage
 
+ORDERS = ("waiting", "due")  # longest waiting first; soonest due first
+
 
 @dataclass(frozen=True)
 class QueuedClaim:
@@ -92,10 +94,12 @@ def list_claims(
     subject_id: int | None = None,
     overdue: bool | None = None,
     min_days: int | None = None,
+    order: str = "waiting",
     page: int = 1,
     page_size: int = 20,
 ) -> tuple[list[QueuedClaim], int]:
-    """Return one page of the claims the actor reviews, longest waiting first, and the count."""
+    """Return one page of the claims the actor reviews and the count: longest waiting first,
+    or (order "due") the soonest due first, those of items that promise no time last."""
     now = utcnow()
     query = _base()
     allowed = scope(actor)
@@ -119,9 +123,12 @@ def list_claims(
     offset = (page - 1) * page_size
     if offset >= total:  # past the end: a huge page number must not reach OFFSET
         return [], total
-    rows = session.execute(
-        query.order_by(Claim.submitted_at, Claim.id).offset(offset).limit(page_size)
-    ).all()
+    ordering = (
+        (Claim.due_at.is_(None), Claim.due_at, Claim.id)
+        if order == "due"
+        else (Claim.submitted_at, Claim.id)
+    )
+    rows = session.execute(query.order_by(*ordering).offset(offset).limit(page_size)).all()
     return [_queued(row, now) for row in rows], total
 
 

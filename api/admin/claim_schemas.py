@@ -20,6 +20,7 @@ from api.admin.fields import (
 )
 from api.resident.claim_schemas import ClaimFormSchema, ClaimMaterialSchema, StatusText
 from models import ClaimStatus, GrantStatus
+from services.claim_queue import ORDERS
 from services.claim_review import ACTIONS
 
 REASON = String(
@@ -48,6 +49,14 @@ class AdminClaimQuerySchema(Schema):
         strict=False,
         validate=at_least(0, 3650),
         metadata={"description": "至少已等待的天数", "example": 10},
+    )
+    order = String(
+        validate=one_of(ORDERS),
+        metadata={
+            "description": "waiting 等待最久的在前（默认）；"
+            "due 承诺时限最先届满的在前，未承诺时限的在后",
+            "example": "due",
+        },
     )
 
 

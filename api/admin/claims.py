@@ -40,7 +40,8 @@ class Claims(MethodView):
     @blp.response(200, AdminClaimSummarySchema(many=True))
     @blp.paginate()
     def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
-        """List claims, longest waiting first (department, status, item, overdue, days waiting)."""
+        """List claims, longest waiting or soonest due first (department, status, item, overdue,
+        days waiting)."""
         rows, total = claim_queue.list_claims(
             session=db.session,
             actor=current_actor(),
