@@ -202,6 +202,8 @@ def test_the_queue_shows_days_waiting_and_flags_claims_past_their_working_days(
     on_time = client.get(f"{API}?overdue=false", headers=staff)
     waiting_long = client.get(f"{API}?min_days=10", headers=staff)
     reviewing = client.get(f"{API}?status=reviewing", headers=staff)
+    by_due = client.get(f"{API}?order=due", headers=staff)
+    bad_order = client.get(f"{API}?order=newest", headers=staff)
 
     ids = [late["id"], within["id"], fresh["id"]]
     assert [c["id"] for c in queue.json] == ids  # longest waiting first
@@ -218,6 +220,31 @@ def test_the_queue_shows_days_waiting_and_flags_claims_past_their_working_days(
     assert [c["id"] for c in waiting_long.json] == ids[:2]
     assert reviewing.json == []
     assert '"total": 3' in queue.headers["X-Pagination"]
+    assert [c["id"] for c in by_due.json] == ids  # here the longest waiting are the soonest due
+    assert bad_order.status_code == 422 and "order" in str(bad_order.json["errors"])
+
+
+def test_the_queue_puts_the_soonest_due_first_when_asked(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    world = claim_world(app, session, database, residents=3)
+    staff = _reviewer(session, client)
+    early, late, unpromised = (ready_claim(client, world, i) for i in range(3))
+    # the first submitted was promised 30 working days, the second 5: the second is due first
+    first, second, third = (session.get(Claim, c["id"]) for c in (early, late, unpromised))
+    first.submitted_at -= timedelta(days=2)  # type: ignore[union-attr]
+    first.due_at = workday_deadline(first.submitted_at, 30)  # type: ignore[union-attr]
+    second.due_at = workday_deadline(second.submitted_at, 5)  # type: ignore[union-attr]
+    third.submitted_at -= timedelta(days=1)  # type: ignore[union-attr]
+    third.due_at = None  # type: ignore[union-attr]
+    session.commit()
+
+    by_wait = client.get(API, headers=staff).json
+    by_due = client.get(f"{API}?order=due", headers=staff).json
+
+    assert [c["id"] for c in by_wait] == [early["id"], unpromised["id"], late["id"]]
+    assert [c["id"] for c in by_due] == [late["id"], early["id"], unpromised["id"]]
+    assert by_due[2]["due_at"] is None and by_due[2]["overdue"] is False
 
 
 def test_materials_are_downloaded_by_staff_only_and_audited(
