@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask
 
@@ -26,10 +27,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     from models.clock import local_now, unknown_workday_years
     from models.context import configure_logging
+    from services.claim_deadlines import PROMISE_REACH_DAYS
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    unknown = unknown_workday_years(local_now().date())
+    today = local_now().date()  # a promise made today may run a year and more ahead
+    unknown = unknown_workday_years(today, today + timedelta(days=PROMISE_REACH_DAYS))
     if unknown:  # claims' promised days (docs/resident-api.md, Reviewers) would count holidays
         logging.getLogger(__name__).warning(
             "the working-day calendar (chinesecalendar) does not know %s yet: promised time "

@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs.runner import DEFAULT_LEASE_SECONDS, JobFunction
 from models import ChangeEvent, ChangeKind, Database
 from models.clock import SHANGHAI, local_now, utcnow
-from services import housekeeping, leases, matching, reminders, snapshot
+from services import claim_deadlines, housekeeping, leases, matching, reminders, snapshot
 from services.publishing import workflow
 
 # Interval triggers count from one fixed moment, so every scheduler process has the same ticks
@@ -51,6 +51,11 @@ def _housekeeping(database: Database) -> dict[str, int]:
         counts = housekeeping.purge_job_runs(session=session)
     with database.session() as session:
         return counts | housekeeping.purge_resident_sessions(session=session)
+
+
+def _claim_due_dates(database: Database) -> dict[str, int]:
+    with database.session() as session:
+        return claim_deadlines.refresh_due_dates(session=session)
 
 
 def _full_reconcile(database: Database) -> dict[str, int]:
@@ -160,6 +165,12 @@ def all_jobs(dispatcher: Callable[[], Any] | None = None) -> list[Job]:
             _full_reconcile,
             CronTrigger(hour=2, minute=0, timezone=SHANGHAI),
             "全量对账：所有事项对所有主体重新匹配",
+        ),
+        Job(
+            "claim_due_dates",
+            _claim_due_dates,
+            CronTrigger(hour=0, minute=30, timezone=SHANGHAI),
+            "按最新的节假日安排重算待审申请的承诺办结期限",
         ),
         Job(
             "housekeeping",

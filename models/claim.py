@@ -65,8 +65,10 @@ class Claim(IdMixin, Base):
     form: Mapped[dict] = mapped_column(default=dict)
     reason: Mapped[str | None] = mapped_column(String(500))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # when the item's promised working days (承诺时限) from the last complete submission run
-    # out; None for an item that promises none (docs/resident-api.md, Reviewers)
+    # the item's promised working days (承诺时限) when the claim was last completely submitted,
+    # and when they run out (models.clock.workday_deadline); None for an item that promises
+    # none (docs/resident-api.md, Reviewers)
+    promised_days: Mapped[int | None]
     due_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]

@@ -54,13 +54,12 @@ def is_workday(day: date) -> bool:
         return day.weekday() < 5
 
 
-def unknown_workday_years(today: date) -> list[int]:
-    """Return the years among today's and, in December, the next one whose holidays
-    chinese_calendar does not know: is_workday() counts Monday to Friday there, so a holiday
-    would count as a working day until the package is upgraded."""
-    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+def unknown_workday_years(first: date, last: date) -> list[int]:
+    """Return the years from `first` to `last` whose holidays chinese_calendar does not know:
+    is_workday() counts Monday to Friday there, so a holiday would count as a working day until
+    the package is upgraded."""
     unknown = []
-    for year in years:
+    for year in range(first.year, last.year + 1):
         try:
             chinese_calendar.is_workday(date(year, 1, 1))
         except NotImplementedError:

@@ -36,7 +36,6 @@ class QueuedClaim:
     item_name: str
     item_code: str
     department_id: int
-    promised_days: int | None
     subject_kind: str
     subject_name: str
     now: datetime
@@ -69,7 +68,6 @@ _COLUMNS = (
     PolicyItem.name,
     PolicyItem.code,
     Policy.department_id,
-    PolicyItem.promised_days,
     Subject.kind,
     Subject.name,
 )
@@ -158,13 +156,12 @@ def material_file(
 
 
 def _queued(row: Any, now: datetime) -> QueuedClaim:
-    claim, item_name, item_code, department_id, promised, kind, name = row
+    claim, item_name, item_code, department_id, kind, name = row
     return QueuedClaim(
         claim=claim,
         item_name=item_name,
         item_code=item_code,
         department_id=department_id,
-        promised_days=promised,
         subject_kind=kind,
         subject_name=mask_name(name),
         now=now,

@@ -12,6 +12,7 @@ one item run one at a time and each counts what the previous ones committed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -232,6 +233,6 @@ def _act(
     return claim
 
 
-def overdue_clause(now: Any) -> Any:
+def overdue_clause(now: datetime) -> Any:
     """Return a condition true for claims still waiting after their promised working days."""
     return and_(Claim.status.in_(WAITING), Claim.due_at.is_not(None), Claim.due_at <= now)

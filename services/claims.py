@@ -124,6 +124,7 @@ def _create(
             "fingerprint": fingerprint,
         },
         submitted_at=now,
+        promised_days=item.promised_days,
         due_at=due_at(item.promised_days, now),
         created_at=now,
         updated_at=now,
@@ -227,7 +228,8 @@ def resubmit_claim(
         if form is not None:
             claim.form = {**claim.form, "answers": form}
         claim.submitted_at = now  # the promised days count from the complete submission
-        claim.due_at = due_at(session.get(PolicyItem, claim.item_id).promised_days, now)  # type: ignore[union-attr]
+        claim.promised_days = session.get(PolicyItem, claim.item_id).promised_days  # type: ignore[union-attr]
+        claim.due_at = due_at(claim.promised_days, now)
         move(
             session,
             claim,

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, Claim, ClaimEvent, OutboxMessage, PolicyItem
-from models.clock import workday_deadline
+from models.clock import SHANGHAI, workday_deadline
+from services import claim_deadlines
 from tests import factories
 from tests.claim_factories import DEPARTMENT, PDF, claim_world, ready_claim, upload
 
@@ -355,3 +356,32 @@ def test_residents_download_their_own_materials_only(
     assert loose["download_url"] is None
     assert [r.status_code for r in (other, elsewhere, unattached)] == [404, 404, 404]
     assert other.json["message"] == "申请或材料不存在"
+
+
+def test_deadlines_move_when_the_holiday_calendar_learns_a_year_and_promises_stay(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    world = claim_world(app, session, database)
+    staff = _reviewer(session, client)
+    waiting, decided = ready_claim(client, world, 0), ready_claim(client, world, 1)
+    # Both were submitted on the eve of National Day 2026, promised 5 working days, while the
+    # calendar did not know 2026 yet: counted Monday to Friday, they ran out on 10-08.
+    before = datetime(2026, 10, 8, tzinfo=SHANGHAI)
+    for claim in (waiting, decided):
+        row = session.get(Claim, claim["id"])
+        row.submitted_at = datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI)  # type: ignore[union-attr]
+        row.promised_days, row.due_at = 5, before  # type: ignore[union-attr]
+    session.get(Claim, decided["id"]).status = "approved"  # type: ignore[union-attr]
+    session.get(PolicyItem, world.item_id).promised_days = 30  # type: ignore[union-attr]
+    session.commit()
+
+    moved = claim_deadlines.refresh_due_dates(session=session)
+    again = claim_deadlines.refresh_due_dates(session=session)
+    shown = client.get(f"{API}/{waiting['id']}", headers=staff).json
+    session.expire_all()
+
+    assert moved["due_dates_moved"] == 1 and again["due_dates_moved"] == 0
+    # 10-08, 10-09, 10-10 (a make-up Saturday), 10-12, 10-13: due at the end of 10-13
+    assert shown["due_at"] == "2026-10-14T00:00:00+08:00" and shown["overdue"] is True
+    assert shown["promised_days"] == 5  # the promise made then, not the item's 30 of today
+    assert session.get(Claim, decided["id"]).due_at == before  # type: ignore[union-attr]

@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import chinese_calendar
 import pytest
 
 from api import create_app
 from api.config import VARIABLES, ConfigError, Settings, new_data_key
-from models.clock import frozen, local_now, unknown_workday_years
+from models.clock import frozen
 
 KEY = new_data_key()
 
@@ -79,17 +80,28 @@ def test_secret_key_is_the_same_in_every_process_unless_set(tmp_path: Path) -> N
     assert settings_from(tmp_path, KX_SECRET_KEY="explicit").secret_key == "explicit"
 
 
-def test_start_up_warns_when_the_working_day_calendar_lacks_a_year(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_start_up_warns_when_the_working_day_calendar_lacks_a_year_within_reach(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_from(tmp_path, KX_SCHEDULER="off")
-    with caplog.at_level(logging.WARNING, logger="api"):
-        with frozen(datetime(2040, 12, 5, 2, 0, tzinfo=UTC)):
-            create_app(settings)
-        warned = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
-        caplog.clear()
-        create_app(settings)  # today: a year the package knows
-        again = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
-    assert len(warned) == 1 and "2040, 2041" in warned[0] and "Monday to Friday" in warned[0]
-    # today the warning comes exactly when a year is missing (next year's, in December)
-    assert bool(again) == bool(unknown_workday_years(local_now().date()))
+    monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2026))
+    with caplog.at_level(logging.WARNING, logger="api"), frozen(datetime(2026, 6, 1, tzinfo=UTC)):
+        create_app(settings)  # a promise made in June 2026 may run into 2027
+    warned = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
+    caplog.clear()
+    monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2027))
+    with caplog.at_level(logging.WARNING, logger="api"), frozen(datetime(2026, 6, 1, tzinfo=UTC)):
+        create_app(settings)
+    again = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
+
+    assert len(warned) == 1 and "2027" in warned[0] and "Monday to Friday" in warned[0]
+    assert again == []
+
+
+def _knows_until(last_year: int):  # type: ignore[no-untyped-def]
+    def is_workday(day):  # type: ignore[no-untyped-def]
+        if day.year > last_year:
+            raise NotImplementedError(f"no available data for year {day.year}")
+        return day.weekday() < 5
+
+    return is_workday

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import chinese_calendar
+import pytest
+
 from models.clock import SHANGHAI, is_workday, unknown_workday_years, workday_deadline
 
 
@@ -36,13 +39,28 @@ def test_the_day_counted_from_is_the_day_in_shanghai_not_in_utc() -> None:
     assert workday_deadline(datetime(2026, 11, 26, 15, 30, tzinfo=UTC), 1) == _local(2026, 11, 28)
 
 
-def test_a_year_the_holiday_calendar_does_not_know_counts_monday_to_friday() -> None:
-    # March never holds a public holiday; 2031-03-07 is a Friday
-    assert workday_deadline(_local(2031, 3, 7, 9, 0), 2) == _local(2031, 3, 12)
-    assert not is_workday(date(2031, 3, 8)) and is_workday(date(2031, 3, 10))
+def _calendar_ends_with(monkeypatch: pytest.MonkeyPatch, last_year: int) -> None:
+    """Make chinese_calendar know no year after `last_year` (as when a schedule is not out)."""
+    known = chinese_calendar.is_workday
+
+    def is_workday(day: date) -> bool:
+        if day.year > last_year:
+            raise NotImplementedError(f"no available data for year {day.year}")
+        return known(day)
+
+    monkeypatch.setattr(chinese_calendar, "is_workday", is_workday)
 
 
-def test_years_the_calendar_does_not_know_are_named_and_december_looks_ahead() -> None:
-    assert unknown_workday_years(date(2026, 6, 1)) == []  # chinesecalendar knows 2026
-    assert unknown_workday_years(date(2040, 6, 1)) == [2040]
-    assert unknown_workday_years(date(2040, 12, 1)) == [2040, 2041]
+def test_a_year_the_holiday_calendar_does_not_know_counts_monday_to_friday(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _calendar_ends_with(monkeypatch, 2025)
+    # 2026-10-01 (National Day) counts as a working day, 2026-10-10 (a make-up Saturday) not
+    assert is_workday(date(2026, 10, 1)) and not is_workday(date(2026, 10, 10))
+    assert workday_deadline(_local(2026, 9, 30, 10, 0), 5) == _local(2026, 10, 8)
+
+
+def test_years_the_calendar_does_not_know_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    _calendar_ends_with(monkeypatch, 2026)
+    assert unknown_workday_years(date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert unknown_workday_years(date(2026, 11, 27), date(2028, 5, 1)) == [2027, 2028]

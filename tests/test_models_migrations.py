@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
 import pytest
@@ -83,10 +84,31 @@ def test_claims_already_submitted_get_their_due_at_and_keep_their_history(
     columns = {column["name"] for column in inspect(database.engine).get_columns("claims")}
     migrate.upgrade(database.url)
 
-    submitted, due = session.execute(
-        select(Claim.submitted_at, Claim.due_at).where(Claim.id == claim["id"])
+    submitted, promised, due = session.execute(
+        select(Claim.submitted_at, Claim.promised_days, Claim.due_at).where(Claim.id == claim["id"])
     ).one()
     events = session.scalar(select(func.count()).where(ClaimEvent.claim_id == claim["id"]))
     assert "due_at" not in columns
-    assert due == workday_deadline(submitted, 20)  # the item promises 20 working days
+    assert promised == 20 and due == workday_deadline(submitted, 20)  # the item's promise
     assert events == 1  # rebuilding the table on SQLite cascaded no delete
+
+
+def test_a_sqlite_upgrade_leaving_rows_that_refer_to_nothing_is_rolled_back(tmp_path) -> None:
+    path = tmp_path / "broken.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url, "31101688e01b")
+    raw = sqlite3.connect(path)  # foreign keys off: the row below refers to no claim
+    with raw:
+        raw.execute(
+            "INSERT INTO claim_events (claim_id, to_status, actor_kind, created_at) "
+            "VALUES (999, 'submitted', 'resident', '2026-11-27 00:00:00')"
+        )
+    raw.close()
+
+    with pytest.raises(RuntimeError, match="refer to rows that are gone"):
+        migrate.upgrade(url)
+
+    engine = make_engine(url)
+    assert migrate.current_revision(engine) == "31101688e01b"
+    assert "due_at" not in {column["name"] for column in inspect(engine).get_columns("claims")}
+    engine.dispose()

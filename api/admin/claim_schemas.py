@@ -91,7 +91,10 @@ class AdminClaimSummarySchema(Schema):
     paid_fen = Integer(allow_none=True)
     payment_ref = String(allow_none=True)
     reason = String(allow_none=True)
-    promised_days = Integer(allow_none=True, metadata={"example": 20})
+    promised_days = Integer(
+        allow_none=True,
+        metadata={"description": "提交时承诺的办结时限（工作日）", "example": 20},
+    )
     waiting_days = Integer(metadata={"example": 3})
     overdue = Boolean(metadata={"example": False})
     due_at = LocalDateTime(
@@ -99,7 +102,7 @@ class AdminClaimSummarySchema(Schema):
         metadata={
             "description": "承诺时限届满时刻（自最近一次完整提交起按工作日计，最后一个工作日"
             "次日零时，北京时间）；事项未承诺时限时为空",
-            "example": "2026-12-25T00:00:00+08:00",
+            "example": "2026-12-23T00:00:00+08:00",
         },
     )
     submitted_at = LocalDateTime(metadata={"example": "2026-11-24T10:02:00+08:00"})

@@ -198,7 +198,7 @@ class ResidentClaimSummarySchema(Schema):
         metadata={
             "description": "承诺时限届满时刻（自最近一次完整提交起按工作日计，最后一个工作日"
             "次日零时，北京时间）；事项未承诺时限时为空",
-            "example": "2026-12-25T00:00:00+08:00",
+            "example": "2026-12-26T00:00:00+08:00",
         },
     )
     decided_at = LocalDateTime(allow_none=True)

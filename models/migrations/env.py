@@ -19,6 +19,9 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         compare_type=compare_type,
         render_as_batch=connection.dialect.name == "sqlite",
+        # SQLite can roll schema changes back: all revisions of a run, and the check of the
+        # references after them (_run), are one transaction there
+        transactional_ddl=connection.dialect.name == "sqlite" or None,
     )
 
 
@@ -40,7 +43,9 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     Batch mode rebuilds a SQLite table (a copy, DROP TABLE of the old one, a rename): with
     foreign keys on, dropping a table that rows refer to fails, or deletes what cascades from
     it (Alembic's batch docs). The pragma works only outside a transaction, so it is set on the
-    driver's connection before one begins; the references are checked before it is turned on.
+    driver's connection before one begins; the references are checked at the end of the
+    migrations' transaction, so that a run that leaves a row referring to nothing is rolled back
+    whole.
     """
     sqlite = connection.dialect.name == "sqlite"
     driver = connection.connection.dbapi_connection if sqlite else None
@@ -50,10 +55,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
-        if driver is not None:
-            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"rows refer to rows that are gone: {broken[:10]}")
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"rows refer to rows that are gone: {broken[:10]}")
     finally:
         if driver is not None:
             driver.execute("PRAGMA foreign_keys=ON")
