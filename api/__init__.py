@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 from flask import Flask
 
 from api.config import Settings
@@ -25,20 +22,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         resident_auth,
         wechat_callback,
     )
-    from models.clock import local_now, unknown_workday_years
     from models.context import configure_logging
-    from services.claim_deadlines import PROMISE_REACH_DAYS
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    today = local_now().date()  # a promise made today may run a year and more ahead
-    unknown = unknown_workday_years(today, today + timedelta(days=PROMISE_REACH_DAYS))
-    if unknown:  # claims' promised days (docs/resident-api.md, Reviewers) would count holidays
-        logging.getLogger(__name__).warning(
-            "the working-day calendar (chinesecalendar) does not know %s yet: promised time "
-            "limits count Monday to Friday there; upgrade chinesecalendar",
-            ", ".join(map(str, unknown)),
-        )
     if settings.is_sqlite:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_dir))

@@ -10,7 +10,7 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from api import create_app
+from api.commands.checks import check_dependencies
 from api.config import VARIABLES, ConfigError, Settings, new_data_key
 from models.clock import frozen
 
@@ -80,18 +80,18 @@ def test_secret_key_is_the_same_in_every_process_unless_set(tmp_path: Path) -> N
     assert settings_from(tmp_path, KX_SECRET_KEY="explicit").secret_key == "explicit"
 
 
-def test_start_up_warns_when_the_working_day_calendar_lacks_a_year_within_reach(
+def test_start_up_checks_warn_when_the_working_day_calendar_lacks_a_year_within_reach(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_from(tmp_path, KX_SCHEDULER="off")
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2026))
     with caplog.at_level(logging.WARNING, logger="api"), frozen(datetime(2026, 6, 1, tzinfo=UTC)):
-        create_app(settings)  # a promise made in June 2026 may run into 2027
+        check_dependencies(settings)  # a promise made in June 2026 may run into 2027
     warned = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
     caplog.clear()
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2027))
     with caplog.at_level(logging.WARNING, logger="api"), frozen(datetime(2026, 6, 1, tzinfo=UTC)):
-        create_app(settings)
+        check_dependencies(settings)
     again = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
 
     assert len(warned) == 1 and "2027" in warned[0] and "Monday to Friday" in warned[0]

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy.engine import make_url
 
 from api.config import ConfigError, Settings
 from api.extensions import settings_of
 from models import migrate
+from models.clock import local_now, unknown_workday_years
+
+log = logging.getLogger(__name__)
 
 
 def check_dependencies(settings: Settings) -> None:
-    """Connect to the database (and Redis, when configured) or raise ConfigError."""
+    """Connect to the database (and Redis, when configured) or raise ConfigError; then warn
+    when the working-day calendar lacks a year (warn_about_calendar)."""
     from models.db import make_engine
 
     engine = make_engine(settings.database_url)
@@ -32,6 +39,22 @@ def check_dependencies(settings: Settings) -> None:
             raise ConfigError(
                 "KX_REDIS_URL", f"cannot connect to {settings.redis_url}: {_reason(exc)}"
             ) from None
+    warn_about_calendar()
+
+
+def warn_about_calendar() -> None:
+    """Warn when chinesecalendar does not know a year that a promise made today may reach:
+    claims' promised days would count its holidays as working days (docs/resident-api.md)."""
+    from services.claim_deadlines import PROMISE_REACH_DAYS
+
+    today = local_now().date()
+    unknown = unknown_workday_years(today, today + timedelta(days=PROMISE_REACH_DAYS))
+    if unknown:
+        log.warning(
+            "the working-day calendar (chinesecalendar) does not know %s yet: promised time "
+            "limits count Monday to Friday there; upgrade chinesecalendar",
+            ", ".join(map(str, unknown)),
+        )
 
 
 def require_migrated() -> None:
