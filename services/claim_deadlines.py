@@ -10,6 +10,7 @@ claims still waiting for their department, from their submission and the days pr
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from services.claim_steps import WAITING
 log = logging.getLogger(__name__)
 
 # How far ahead a promise made today may run: promised_days is at most 365 working days.
-PROMISE_REACH_DAYS = 550
+REACH = timedelta(days=550)
 
 
 def refresh_due_dates(*, session: Session) -> dict[str, int]:
@@ -50,12 +51,20 @@ def refresh_due_dates(*, session: Session) -> dict[str, int]:
         )
     latest = session.scalar(select(func.max(Claim.due_at)).where(Claim.status.in_(WAITING)))
     session.commit()
+    unknown = warn_about_calendar(to_local(latest).date() if latest else None)
+    return {"due_dates_moved": len(moved), "unknown_years": len(unknown)}
+
+
+def warn_about_calendar(until: date | None = None) -> list[int]:
+    """Warn, and return them, when chinesecalendar does not know a year from today to `until`
+    (by default as far as a promise made today may reach): promised days would count its
+    holidays as working days there."""
     today = local_now().date()
-    unknown = unknown_workday_years(today, max(to_local(latest).date(), today) if latest else today)
+    unknown = unknown_workday_years(today, max(until or today + REACH, today))
     if unknown:
         log.warning(
-            "waiting claims' deadlines reach %s, which chinesecalendar does not know yet: "
-            "counted Monday to Friday there; upgrade chinesecalendar",
+            "the working-day calendar (chinesecalendar) does not know %s yet: promised time "
+            "limits count Monday to Friday there; upgrade chinesecalendar",
             ", ".join(map(str, unknown)),
         )
-    return {"due_dates_moved": len(moved), "unknown_years": len(unknown)}
+    return unknown

@@ -228,13 +228,15 @@ def resubmit_claim(
         if form is not None:
             claim.form = {**claim.form, "answers": form}
         claim.submitted_at = now  # the promised days count from the complete submission
-        claim.promised_days = session.get(PolicyItem, claim.item_id).promised_days  # type: ignore[union-attr]
-        claim.due_at = due_at(claim.promised_days, now)
+        item = session.get(PolicyItem, claim.item_id)
+        assert item is not None  # a claim's item is never deleted (foreign key)
+        claim.promised_days = item.promised_days
+        claim.due_at = due_at(item.promised_days, now)
         move(
             session,
             claim,
             target,
-            item_name=item_names(session, {claim.item_id})[claim.item_id],
+            item_name=item.name,
             actor_kind=ActorKind.RESIDENT,
             actor_id=wechat_user_id,
             now=now,

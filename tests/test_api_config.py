@@ -85,12 +85,18 @@ def test_start_up_checks_warn_when_the_working_day_calendar_lacks_a_year_within_
 ) -> None:
     settings = settings_from(tmp_path, KX_SCHEDULER="off")
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2026))
-    with caplog.at_level(logging.WARNING, logger="api"), frozen(datetime(2026, 6, 1, tzinfo=UTC)):
+    with (
+        caplog.at_level(logging.WARNING, logger="services.claim_deadlines"),
+        frozen(datetime(2026, 6, 1, tzinfo=UTC)),
+    ):
         check_dependencies(settings)  # a promise made in June 2026 may run into 2027
     warned = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
     caplog.clear()
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2027))
-    with caplog.at_level(logging.WARNING, logger="api"), frozen(datetime(2026, 6, 1, tzinfo=UTC)):
+    with (
+        caplog.at_level(logging.WARNING, logger="services.claim_deadlines"),
+        frozen(datetime(2026, 6, 1, tzinfo=UTC)),
+    ):
         check_dependencies(settings)
     again = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
 

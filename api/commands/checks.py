@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
 from flask import current_app
 from sqlalchemy.engine import make_url
 
 from api.config import ConfigError, Settings
 from api.extensions import settings_of
 from models import migrate
-from models.clock import local_now, unknown_workday_years
-
-log = logging.getLogger(__name__)
 
 
 def check_dependencies(settings: Settings) -> None:
@@ -39,22 +33,9 @@ def check_dependencies(settings: Settings) -> None:
             raise ConfigError(
                 "KX_REDIS_URL", f"cannot connect to {settings.redis_url}: {_reason(exc)}"
             ) from None
-    warn_about_calendar()
+    from services.claim_deadlines import warn_about_calendar
 
-
-def warn_about_calendar() -> None:
-    """Warn when chinesecalendar does not know a year that a promise made today may reach:
-    claims' promised days would count its holidays as working days (docs/resident-api.md)."""
-    from services.claim_deadlines import PROMISE_REACH_DAYS
-
-    today = local_now().date()
-    unknown = unknown_workday_years(today, today + timedelta(days=PROMISE_REACH_DAYS))
-    if unknown:
-        log.warning(
-            "the working-day calendar (chinesecalendar) does not know %s yet: promised time "
-            "limits count Monday to Friday there; upgrade chinesecalendar",
-            ", ".join(map(str, unknown)),
-        )
+    warn_about_calendar()  # claims' promised days (docs/resident-api.md, Reviewers)
 
 
 def require_migrated() -> None:
