@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         errors,
         extensions,
         health,
+        input_guard,
         requests,
         resident,
         resident_auth,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         extensions.api.spec.components.security_scheme(name, scheme)
     errors.register_error_handlers(app)
     requests.register_request_id(app)
+    input_guard.register_input_guard(app)
     docs.register_assets(app)
     extensions.api.register_blueprint(health.blp)
     admin.register(extensions.api)

@@ -9,6 +9,7 @@ from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api as SmorestApi
+from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy.orm import Session
 
 from api.config import Settings
@@ -24,6 +25,21 @@ class Api(SmorestApi):
     def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
         """Use api.errors for every HTTPException, including 404 and 405."""
         return http_error_response(error)
+
+    def _register_pagination_header(self) -> None:
+        """Document X-Pagination as what it is, JSON text (flask-smorest documents an object)."""
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": (
+                    "分页信息，JSON 文本，例如 "
+                    '{"total": 25, "total_pages": 3, "first_page": 1, "last_page": 3, '
+                    '"page": 1, "next_page": 2}'
+                ),
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
 
 
 class DatabaseExtension:

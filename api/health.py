@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from api.blueprint import Blueprint
 from api.extensions import db, redis_store
 
 blp = Blueprint("health", __name__, description="Probes for load balancers and operators")

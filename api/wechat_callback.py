@@ -20,11 +20,12 @@ import marshmallow as ma
 import xmltodict
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 from api.admin.fields import Schema, String, length
+from api.blueprint import Blueprint
 from api.extensions import db, limiter, settings_of
 from models.clock import utcnow
 from services.wechat_events import MalformedPush, handle_push, parse_push

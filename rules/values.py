@@ -11,9 +11,29 @@ from rules.catalog import Fact, FactType
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CODE = re.compile(r"^[0-9A-Z]{1,12}$")
 
+# The dates the service reckons with: birth dates from 1900 (GB 11643 numbers in use), policy
+# windows and "as of" days well past any plan. Outside them date arithmetic (windows, ages,
+# deadlines) can leave Python's year 1–9999, so they are refused wherever a date comes in.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+DATE_RANGE_MESSAGE = f"日期应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间"
+# Text no column can keep: NUL ends strings in C libraries and some drivers; a lone surrogate
+# has no UTF-8 form, so MariaDB, SQLite and every hash of the text fail on it.
+UNSTORABLE_TEXT_MESSAGE = "含有无法保存的特殊字符，请删除后重试"
+# In JSON text, only these escapes can put such a character into the parsed value (a raw control
+# character is not JSON, a raw surrogate not UTF-8): text without them needs no walk.
+UNSTORABLE_ESCAPE = r"\\u(?:0000|[dD][89a-fA-F])"
+
 
 def parse_date(raw: object) -> date:
-    """Read a "YYYY-MM-DD" string (or a date) or raise ValueError in Chinese."""
+    """Read a "YYYY-MM-DD" string (or a date) in the service's range, or raise ValueError."""
+    day = _any_date(raw)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"「{raw}」超出范围：{DATE_RANGE_MESSAGE}")
+    return day
+
+
+def _any_date(raw: object) -> date:
     if isinstance(raw, date):
         return raw
     if isinstance(raw, str) and _DATE.match(raw):
@@ -22,6 +42,38 @@ def parse_date(raw: object) -> date:
         except ValueError:
             pass
     raise ValueError(f"「{raw}」不是有效日期，应写作 YYYY-MM-DD")
+
+
+def unstorable_path(value: Any) -> tuple | None:
+    """Return the path (keys and indexes) to the first text of a JSON value that cannot be
+    stored, or None when all can; a bad key's path ends with that key."""
+    stack: list[tuple[Any, tuple]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if not storable_text(node):
+                return path
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if isinstance(key, str) and not storable_text(key):
+                    return (*path, key)
+                stack.append((child, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(node))
+    return None
+
+
+def storable_text(text: str) -> bool:
+    """Return True when the text can be stored: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def coerce(fact: Fact, raw: Any) -> Any:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rules.catalog import Fact, FactType, find_fact
+from rules.values import UNSTORABLE_ESCAPE, UNSTORABLE_TEXT_MESSAGE, unstorable_path
 
 IDENTITY_FIELD = {"person": "id_number", "enterprise": "uscc"}
 IDENTITY_LABEL = {"person": "身份证号", "enterprise": "统一社会信用代码"}
@@ -34,6 +35,7 @@ EMPTY_TAGS_CELL = "[]"  # a CSV cell for an empty tag set ("known: none of them"
 TAG_SEPARATOR = "|"
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SUSPECT_ESCAPE = re.compile(UNSTORABLE_ESCAPE)
 
 
 @dataclass(slots=True)
@@ -99,6 +101,10 @@ def _json_record(number: int, text: str) -> RawRow:
         return RawRow(number, {}, {"line": [f"该行不是有效的 JSON{reason}"]})
     if not isinstance(record, dict):
         return RawRow(number, {}, {"line": ["每一行应为一个 JSON 对象"]})
+    # Only an escape can put a NUL or a lone surrogate into parsed text; such text would reach
+    # the report's messages and the database (api.input_guard does this for request bodies).
+    if _SUSPECT_ESCAPE.search(text) and unstorable_path(record) is not None:
+        return RawRow(number, {}, {"line": [f"该行{UNSTORABLE_TEXT_MESSAGE}"]})
     return RawRow(number, record)
 
 
@@ -148,6 +154,8 @@ def read_csv(lines: Iterable[bytes], *, kind: str) -> Iterator[RawRow]:
                 errors["line"] = ["该行不是有效的 UTF-8 文本"]
             elif len(cells) != len(columns):
                 errors["line"] = [f"应有 {len(columns)} 列，实有 {len(cells)} 列"]
+            elif any("\x00" in cell for cell in cells):
+                errors["line"] = [f"该行{UNSTORABLE_TEXT_MESSAGE}"]
             if errors:
                 yield RawRow(start, {}, errors)
                 continue

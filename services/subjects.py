@@ -20,6 +20,7 @@ from models.pii import Vault
 from models.policy import SubjectKind
 from models.subject import Subject
 from rules.identifiers import check_id_number, check_phone, check_uscc
+from rules.values import UNSTORABLE_TEXT_MESSAGE, storable_text
 from services.errors import InvalidInput
 
 ID_NUMBER_CONTEXT = "person.id_number"
@@ -84,6 +85,10 @@ def checked_representative_name(name: str) -> str:
     if not name or len(name) > NAME_MAX:
         message = f"法定代表人姓名不能为空，且不超过{NAME_MAX}个字"
         raise InvalidInput(message, errors={REPRESENTATIVE_NAME: [message]})
+    if not storable_text(name):
+        raise InvalidInput(
+            UNSTORABLE_TEXT_MESSAGE, errors={REPRESENTATIVE_NAME: [UNSTORABLE_TEXT_MESSAGE]}
+        )
     return name
 
 
@@ -154,6 +159,8 @@ def checked_name(name: str) -> str:
     if not name or len(name) > NAME_MAX:
         message = f"名称不能为空，且不超过{NAME_MAX}个字"
         raise InvalidInput(message, errors={"name": [message]})
+    if not storable_text(name):  # a file import's text has not passed api.input_guard
+        raise InvalidInput(UNSTORABLE_TEXT_MESSAGE, errors={"name": [UNSTORABLE_TEXT_MESSAGE]})
     return name
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
@@ -111,3 +113,14 @@ def test_access_log_names_the_route_not_the_path(client: FlaskClient, caplog) ->
     lines = [r.getMessage() for r in caplog.records if r.name == "kuaixiang.access"]
     assert lines and "371502199001011234" not in " ".join(lines)
     assert "/api/v1/admin/profiles/persons/<" in lines[-1]
+
+
+def test_the_pagination_header_is_documented_as_the_json_text_it_is(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    header = spec["components"]["headers"]["PAGINATION"]
+    assert "schema" not in header
+    schema_ref = header["content"]["application/json"]["schema"]["$ref"]
+    fields = spec["components"]["schemas"][schema_ref.rsplit("/", 1)[1]]["properties"]
+    response = client.get("/api/v1/items?page_size=1")
+    sent = json.loads(response.headers["X-Pagination"])
+    assert set(sent) <= set(fields) and sent["total"] >= 0

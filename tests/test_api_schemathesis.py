@@ -3,13 +3,16 @@
 Each operation gets a bounded, derandomized set of requests (its documented examples, then
 generated ones, valid and invalid) against one seeded demo world per storage backend, sent with a
 valid staff or resident token as the operation's security asks. Each answer must not be a 5xx,
-must have a documented status code and content type, and its body must match the documented
-schema.
+must have a documented status code and content type, its headers and body must match the
+documented schemas.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +22,12 @@ import pytest
 import redis
 import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -32,6 +37,7 @@ from api import create_app
 from api.auth import issue_staff_token
 from api.config import Settings
 from api.extensions import limiter
+from api.input_guard import MAX_DEPTH
 from api.resident_auth import issue_resident_token
 from models import (
     Claim,
@@ -52,6 +58,7 @@ from tests.conftest import TEST_DATA_KEY
 from tests.resident_factories import bind, demo_world, subjects_with, wechat_user
 
 MAX_EXAMPLES = 20
+HOSTILE_EXAMPLES = 15
 # Operations whose failure is known and owned elsewhere: reported, expected to fail until fixed.
 # An entry that passes again shows as XPASS; remove it then.
 KNOWN_FAILURES: dict[str, str] = {}
@@ -70,6 +77,7 @@ CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
 ]
 
@@ -124,9 +132,11 @@ class World:
 
     def headers_for(self, operation: Any) -> dict[str, str]:
         """Return the credentials this operation asks for (a fresh token each call)."""
-        wanted = {
-            name for option in operation.definition.raw.get("security", []) for name in option
-        }
+        return self.credentials(operation.definition.raw.get("security", []))
+
+    def credentials(self, security: list[dict[str, Any]]) -> dict[str, str]:
+        """Return the credentials an operation's `security` asks for (a fresh token each call)."""
+        wanted = {name for option in security for name in option}
         with self.app.app_context():
             session = self.app.extensions["kx.db"].sessionmaker()
             try:
@@ -248,3 +258,115 @@ def test_the_run_reached_real_objects(world: World) -> None:
     ):
         assert label in succeeded, world.seen.get(label)
     assert len(succeeded) >= len(world.seen) // 2, sorted(set(world.seen) - succeeded)
+
+
+# Values that broke endpoints once (docs/conventions.md, Input): text that cannot be stored,
+# dates outside any calendar the service reckons with, numbers no column holds.
+HOSTILE_TEXTS = (
+    "\ud800",
+    "x\udfffy",
+    "a\x00b",
+    "正常文字",
+    "",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00+08:00",
+    "9999-12-31T23:59:59-12:00",
+    "000000000000000000",
+)
+HOSTILE_NUMBERS = (0, -1, 2**63, -(2**63) - 1, 10**40, 1e308, 0.5, float("nan"), float("inf"))
+HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
+BROKEN_BODIES = ("NaN", "[1,", '"\\ud800"', '{"a": 1} x', "\ufeff{}")
+
+
+def _json_operations() -> list[tuple[str, str, tuple[str, ...], list]]:
+    """Return (method, path, property names, security) of every operation taking a JSON body."""
+    raw = schema.raw_schema
+    found = []
+    for path, methods in raw["paths"].items():
+        for method, operation in methods.items():
+            if method not in HTTP_METHODS:
+                continue
+            content = (operation.get("requestBody") or {}).get("content") or {}
+            if "application/json" in content:
+                body_schema = content["application/json"].get("schema", {})
+                names = tuple(sorted(_property_names(raw, body_schema, set()))) or ("x",)
+                found.append((method.upper(), path, names, operation.get("security", [])))
+    return found
+
+
+def _property_names(raw: dict, node: Any, seen: set[str]) -> set[str]:
+    """Return every property name a schema and the schemas it refers to have."""
+    if isinstance(node, list):
+        return set().union(*(_property_names(raw, child, seen) for child in node))
+    if not isinstance(node, dict):
+        return set()
+    names: set[str] = set(node.get("properties") or {})
+    reference = node.get("$ref")
+    if isinstance(reference, str) and reference not in seen:
+        seen.add(reference)
+        target = raw["components"]["schemas"][reference.rsplit("/", 1)[1]]
+        names |= _property_names(raw, target, seen)
+    for child in node.values():
+        names |= _property_names(raw, child, seen)
+    return names
+
+
+def _hostile_bodies(names: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Bodies built of the operation's own field names and values that broke endpoints once."""
+    leaves = st.one_of(
+        st.sampled_from(HOSTILE_TEXTS), st.sampled_from(HOSTILE_NUMBERS), st.booleans(), st.none()
+    )
+    keys = st.sampled_from(names) | st.sampled_from(HOSTILE_TEXTS[:3])
+    values = st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+        max_leaves=8,
+    )
+    objects = st.dictionaries(keys, values, min_size=1, max_size=len(names) + 1).map(json.dumps)
+    deep = st.tuples(st.integers(MAX_DEPTH - 2, 3000), st.booleans()).map(
+        lambda shape: (
+            ('{"a":' * shape[0] + "1" + "}" * shape[0])
+            if shape[1]
+            else "[" * shape[0] + "]" * shape[0]
+        )
+    )
+    return st.one_of(objects, objects, objects, deep, st.sampled_from(BROKEN_BODIES))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "names", "security"),
+    _json_operations(),
+    ids=[f"{m} {p}" for m, p, _, _ in _json_operations()],
+)
+@settings(
+    max_examples=HOSTILE_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(data=st.data())
+def test_hostile_bodies_never_answer_5xx(
+    world: World,
+    method: str,
+    path: str,
+    names: tuple[str, ...],
+    security: list,
+    data: st.DataObject,
+) -> None:
+    """Every JSON endpoint, sent hostile bodies with valid credentials and real ids: a 4xx or a
+    success, in the one error shape, never a 5xx."""
+    body = data.draw(_hostile_bodies(names), label="body")
+    url = re.sub(r"{(\w+)}", lambda m: str((world.known_ids.get(m.group(1)) or [1])[0]), path)
+    headers = {**world.credentials(security), "Idempotency-Key": f"hostile-{uuid.uuid4().hex}"}
+    response = world.app.test_client().open(
+        url,
+        method=method,
+        data=body.encode("utf-8", "surrogatepass"),
+        headers=headers,
+        content_type="application/json",
+    )
+    assert response.status_code < 500, (response.status_code, response.get_data(as_text=True))
+    if response.status_code >= 400:
+        assert set(response.json) == {"code", "status", "message", "errors"}

@@ -134,7 +134,7 @@ def test_bad_rows_are_reported_by_line_and_the_batch_changes_nothing(session: Se
     by_line = {row["line"]: row for row in report["rejected_rows"]}
     assert sorted(by_line) == [2, 4, 5, 6]  # line 3 is blank and skipped
     assert by_line[2]["errors"] == {"id_number": ["身份证号校验位不正确"]}
-    assert by_line[2]["identifier"] == "3715**********1235"
+    assert by_line[2]["identifier"] == "3****************5"
     assert "不是有效的 JSON" in by_line[4]["errors"]["line"][0]
     assert set(by_line[5]["errors"]) == {"facts.birth_date", "facts.age", "facts.shoe_size"}
     assert "由出生日期推算" in by_line[5]["errors"]["facts.age"][0]
@@ -145,6 +145,35 @@ def test_bad_rows_are_reported_by_line_and_the_batch_changes_nothing(session: Se
     assert subject_state(session) == state
     stored = session.scalar(select(ImportBatch).where(ImportBatch.batch_id == "bad"))
     assert stored.status == "rejected" and stored.rejected == 4
+
+
+def test_text_that_cannot_be_stored_and_impossible_dates_reject_their_rows(
+    session: Session,
+) -> None:
+    """A file has not passed the API's input guard: its rows are checked the same way, and the
+    report (stored, then sent as JSON) never carries the bad text."""
+    import json
+
+    rows = [
+        person(),
+        {**person(LI), "name": "李\ud800"},
+        {**person(LI), "facts": {**person()["facts"], "gender": "\udc00"}},
+        {**person(LI), "name": "李\x00四"},
+        {**person(LI), "facts": {**person()["facts"], "birth_date": "0001-01-01"}},
+    ]
+    lines = b"".join(json.dumps(row).encode() + b"\n" for row in rows)  # escapes, as sent
+    report = run(session, read_jsonl(io.BytesIO(lines)), batch_id="unstorable")
+    assert report["status"] == "rejected" and report["rejected"] == 4
+    by_line = {row["line"]: row["errors"] for row in report["rejected_rows"]}
+    unstorable = {"line": ["该行含有无法保存的特殊字符，请删除后重试"]}
+    assert by_line[2] == by_line[3] == by_line[4] == unstorable
+    range_error = "「出生日期」：「0001-01-01」超出范围：日期应在 1900-01-01 至 2199-12-31 之间"
+    assert by_line[5] == {"facts.birth_date": [range_error]}
+    # the report can be sent as is
+    json.dumps(report["rejected_rows"], ensure_ascii=False).encode("utf-8")
+    cells = "id_number,name,birth_date\n" + f"{ZHANG},张\x00三,1990-01-01\n"
+    from_csv = run(session, read_csv(io.BytesIO(cells.encode()), kind="person"), batch_id="nul")
+    assert from_csv["rejected_rows"][0]["errors"] == unstorable
 
 
 def test_a_rejected_batch_id_may_be_retried_with_corrected_data(session: Session) -> None:
@@ -286,7 +315,7 @@ def test_upsert_inserts_updates_and_leaves_an_unchanged_profile_alone(session: S
     record = {"name": "张三", "phone": "13812345678", "facts": {"gender": "male"}}
     kw = {"session": session, "actor": SYSTEM, "kind": "person", "identifier": ZHANG}
     inserted = upsert_profile(record=record, **kw)
-    assert inserted["outcome"] == "inserted" and inserted["identifier"] == "3715**********1234"
+    assert inserted["outcome"] == "inserted" and inserted["identifier"] == "3****************4"
     assert inserted["name"] == "张*" and inserted["phone"] == "138****5678"
     assert inserted["profile_seq"] == session.scalar(select(ChangeEvent.id))
     assert upsert_profile(record=record, **kw)["outcome"] == "unchanged"

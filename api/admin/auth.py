@@ -5,11 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.admin.fields import Schema, String, length
 from api.auth import STAFF_TOKEN_SECONDS, current_actor, issue_staff_token, staff_required
+from api.blueprint import Blueprint
 from api.extensions import db, limiter
+from api.input_guard import json_body
 from services import staff as staff_service
 
 blp = Blueprint("admin_auth", __name__, url_prefix="/auth", description="工作人员登录")
@@ -100,7 +101,7 @@ class Me(MethodView):
 
 
 def _username() -> str:
-    from flask import request
-
-    body = request.get_json(silent=True) or {}
+    body = json_body()
+    if not isinstance(body, dict):
+        body = {}
     return f"login:{str(body.get('username', ''))[:64]}"

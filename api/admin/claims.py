@@ -7,7 +7,6 @@ reviewer does not learn it exists. A staff user without the reviewer or admin ro
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from api.admin.claim_schemas import (
@@ -21,6 +20,7 @@ from api.admin.claim_schemas import (
     ClaimReasonSchema,
 )
 from api.auth import current_actor, staff_required
+from api.blueprint import Blueprint
 from api.extensions import db
 from api.storage import material_download, material_download_doc, storage
 from models import Role

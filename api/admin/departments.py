@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.admin.fields import Integer, Schema, String, length, pattern
 from api.auth import current_actor, staff_required
+from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
 from services import publishing

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.admin.fields import Date, Dict, Integer, List, Nested, Schema, String
 from api.admin.item_schemas import AMOUNT_EXAMPLE, PARAMS_EXAMPLE, RULE_EXAMPLE
 from api.auth import current_actor, staff_required
+from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
 from services import dry_run

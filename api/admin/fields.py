@@ -9,6 +9,13 @@ from typing import Any
 import marshmallow as ma
 
 from models.clock import SHANGHAI
+from rules.values import (
+    DATE_RANGE_MESSAGE,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    UNSTORABLE_TEXT_MESSAGE,
+    storable_text,
+)
 
 COMMON = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
 
@@ -20,9 +27,20 @@ class Schema(ma.Schema):
 
 
 class String(ma.fields.String):
-    """Text."""
+    """Text that can be stored (no NUL, no lone surrogate: api.input_guard refuses them first)."""
 
-    default_error_messages = {**COMMON, "invalid": "应为文字", "invalid_utf8": "应为 UTF-8 文字"}
+    default_error_messages = {
+        **COMMON,
+        "invalid": "应为文字",
+        "invalid_utf8": "应为 UTF-8 文字",
+        "unstorable": UNSTORABLE_TEXT_MESSAGE,
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not storable_text(text):
+            raise self.make_error("unstorable")
+        return text
 
 
 # What a BIGINT column holds: a larger number would fail in the database (SQLite: a 500).
@@ -50,9 +68,20 @@ class Boolean(ma.fields.Boolean):
 
 
 class Date(ma.fields.Date):
-    """A YYYY-MM-DD date."""
+    """A YYYY-MM-DD date within the service's range (rules.values.EARLIEST_DATE … LATEST_DATE)."""
 
-    default_error_messages = {**COMMON, "invalid": "应为 YYYY-MM-DD 日期", "format": "日期格式有误"}
+    default_error_messages = {
+        **COMMON,
+        "invalid": "应为 YYYY-MM-DD 日期",
+        "format": "日期格式有误",
+        "range": DATE_RANGE_MESSAGE,
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise self.make_error("range")
+        return day
 
 
 class LocalDateTime(ma.fields.AwareDateTime):
@@ -63,10 +92,18 @@ class LocalDateTime(ma.fields.AwareDateTime):
         "invalid": "应为 ISO-8601 时间，如 2026-01-01T09:00:00+08:00",
         "invalid_awareness": "时间应带时区",
         "format": "时间格式有误",
+        "range": DATE_RANGE_MESSAGE,
     }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(default_timezone=SHANGHAI, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # Compared on the calendar date as written: converting year 1 to UTC would overflow.
+        if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:
+            raise self.make_error("range")
+        return moment
 
     def _serialize(self, value: dt.datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
         if value is None:

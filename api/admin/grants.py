@@ -7,11 +7,11 @@ nor admin gets 403.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from api.admin.claim_schemas import AdminGrantQuerySchema, AdminGrantSchema, GrantPaySchema
 from api.auth import current_actor, staff_required
+from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
 from services import grants

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from api.admin.item_schemas import ItemCreateSchema, ItemDetailSchema, ItemSchema
@@ -15,6 +14,7 @@ from api.admin.policy_schemas import (
     PolicyUpdateSchema,
 )
 from api.auth import current_actor, staff_required
+from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
 from services import publishing

@@ -7,12 +7,13 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.admin.fields import COMMON, Boolean, Dict, List, Schema, String, one_of, pattern
 from api.auth import current_actor, staff_required
+from api.blueprint import Blueprint
 from api.errors import error_body
 from api.extensions import db
+from api.input_guard import json_body
 from models import Role
 from services import profiles
 from services.errors import InvalidInput
@@ -144,7 +145,7 @@ class Imports(MethodView):
         if request.mimetype == "multipart/form-data":
             params, rows, source = _uploaded_batch()
         else:
-            params = _load(ImportRowsSchema(), request.get_json(silent=True))
+            params = _load(ImportRowsSchema(), json_body())
             rows, source = read_json_rows(params.pop("rows")), "api"
         params.pop("format", None)
         report = profiles.import_profiles(

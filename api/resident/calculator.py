@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.admin.fields import Date, Dict, Integer, List, Nested, Schema, String, one_of
+from api.blueprint import Blueprint
 from api.extensions import db
 from api.resident.catalog_schemas import VERDICTS, AmountResultSchema, UndecidedFactSchema
 from api.resident_auth import _resident_from_request

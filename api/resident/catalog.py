@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from api.blueprint import Blueprint
 from api.extensions import db
 from api.resident.catalog_schemas import (
     CatalogItemDetailSchema,

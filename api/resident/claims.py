@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from flask_smorest.pagination import PaginationParameters
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from api.blueprint import Blueprint
 from api.extensions import db
+from api.input_guard import BodyParser
 from api.resident.claim_schemas import (
     ClaimCreateSchema,
     ClaimIdempotencyKeySchema,
@@ -25,7 +26,7 @@ from api.storage import material_download, material_download_doc, storage
 from services import claim_materials, claims
 
 
-class FormAndFilesParser(FlaskParser):
+class FormAndFilesParser(BodyParser):
     """Read a multipart upload's text fields and files as one set of arguments."""
 
     def load_files(self, req, schema):  # type: ignore[no-untyped-def]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from api.admin.fields import Boolean, Integer, LocalDateTime, Schema, String, length, one_of
+from api.blueprint import Blueprint
 from api.extensions import db
 from api.resident_auth import current_resident, resident_required
 from models import GrantStatus

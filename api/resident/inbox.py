@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from api.blueprint import Blueprint
 from api.extensions import db, settings_of
 from api.resident.inbox_schemas import (
     MarkedSchema,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.admin.fields import Integer, Nested, Schema, String, length
+from api.blueprint import Blueprint
 from api.extensions import db, limiter, wechat
 from api.resident_auth import RESIDENT_TOKEN_SECONDS, issue_resident_token, send_retry_after
 from services import resident_auth

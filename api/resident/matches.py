@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from werkzeug.datastructures import MultiDict
 
 from api.admin.fields import Boolean, Integer, LocalDateTime, Nested, Schema, String, one_of
+from api.blueprint import Blueprint
 from api.extensions import db
 from api.resident_auth import current_resident, resident_required
 from models import ClaimStatus, GrantStatus, ItemMode, SubjectKind
