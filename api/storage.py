@@ -7,7 +7,7 @@ import io
 from flask import Response, current_app, send_file
 
 from models import ClaimMaterial
-from services.claim_materials import TYPE_NAMES
+from services.claim_materials import TYPE_NAMES, material_filename
 from services.storage import Storage, disk_storage
 
 
@@ -20,13 +20,14 @@ def storage() -> Storage:
 
 
 def material_download(material: ClaimMaterial, data: bytes) -> Response:
-    """Answer a material's bytes as a download: its type and file name, never cached, never
+    """Answer a material's bytes as a download: its type and file name (its extension the
+    type's, also for materials kept before names were made to match), never cached, never
     sniffed by the browser as another type."""
     response = send_file(
         io.BytesIO(data),
         mimetype=material.content_type,
         as_attachment=True,
-        download_name=material.filename,
+        download_name=material_filename(material.filename, material.content_type),
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

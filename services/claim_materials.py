@@ -88,7 +88,7 @@ def upload_material(
             claim_id=claim.id if claim else None,
             uploaded_by_id=wechat_user_id,
             name=name,
-            filename=_clean_filename(filename, content_type),
+            filename=material_filename(filename, content_type),
             content_type=content_type,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
@@ -195,11 +195,20 @@ def materials_of(session: Session, claim_id: int) -> list[ClaimMaterial]:
     )
 
 
-def _clean_filename(filename: str, content_type: str) -> str:
-    """Keep the base name only (no folders), at most 200 characters, with a sane extension."""
-    base = os.path.basename(filename.replace("\\", "/")).strip() or "file"
-    base = "".join(ch for ch in base if ch.isprintable())[:200]
-    return base or f"file.{TYPE_NAMES[content_type]}"
+def material_filename(filename: str, content_type: str) -> str:
+    """Return the name a material is kept and downloaded under: the base name only (no folders,
+    nothing unprintable), at most 200 characters, its extension the one of the type its bytes
+    are (a JPEG sent as poly.html is kept as poly.jpg, so no program opens it as a page)."""
+    base = os.path.basename(filename.replace("\\", "/"))
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    stem, dot, extension = base.rpartition(".")
+    if not dot:
+        stem, extension = base, ""
+    extension = extension.lower()
+    if TYPE_ALIASES.get(extension, extension) != TYPE_NAMES[content_type]:
+        extension = TYPE_NAMES[content_type]
+    stem = stem.strip(" .")[: 200 - len(extension) - 1] or "file"
+    return f"{stem}.{extension}"
 
 
 def claim_file(

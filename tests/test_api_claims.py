@@ -173,6 +173,38 @@ def test_missing_required_materials_are_named(
     assert session.get(ClaimMaterial, licence).claim_id is None  # type: ignore[union-attr]
 
 
+def test_a_material_is_named_with_the_extension_of_what_its_bytes_are(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    """A JPEG whose name says HTML (a polyglot) is kept, and given back, as a .jpg."""
+    world = claim_world(app, session, database, residents=1)
+    head = world.headers()
+    named = {
+        "poly.html": "poly.jpg",
+        "门头.JPEG": "门头.jpeg",
+        "../../etc/照片.jpg": "照片.jpg",
+        "noextension": "noextension.jpg",
+        ".html": "file.jpg",
+        "a.b.svg": "a.b.jpg",
+    }
+    for sent, kept in named.items():
+        response = upload(client, head, "经营场所照片", JPEG, sent)
+        assert response.status_code == 201, response.json
+        assert response.json["filename"] == kept
+        session.rollback()  # a new read: the upload committed after this session's last one
+        assert session.get(ClaimMaterial, response.json["id"]).filename == kept
+    claim = ready_claim(client, world)
+    photo = next(m for m in claim["materials"] if m["name"] == "经营场所照片")
+    # a material kept before names were made to match is still downloaded under a matching name
+    session.rollback()
+    session.get(ClaimMaterial, photo["id"]).filename = "旧.html"
+    session.commit()
+    download = client.get(photo["download_url"], headers=head)
+    assert download.status_code == 200 and download.mimetype == "image/jpeg"
+    assert "filename*=UTF-8''%E6%97%A7.jpg" in download.headers["Content-Disposition"]
+    assert ".html" not in download.headers["Content-Disposition"]
+
+
 def test_materials_are_checked_by_content_and_size(
     app: Flask, client: FlaskClient, session: Session, database, settings
 ) -> None:
