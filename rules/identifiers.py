@@ -26,6 +26,13 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# GB 32100 position 1, the registration authority: 1 机构编制, 2 外交, 3 司法行政, 4 文化,
+# 5 民政, 6 旅游, 7 宗教, 8 工会, 9 市场监管（工商）, A 中央军委改革和编制办公室, N 农业, Y 其他.
+# Position 2, the kind of body, is 1–9 under every authority. Positions 3–8 are the division
+# code of the registering office: a province's, or 100000 for the central government's.
+USCC_AUTHORITIES = frozenset("123456789ANY")
+USCC_KINDS = frozenset("123456789")
+USCC_DIVISION_PREFIXES = PROVINCE_PREFIXES | {"10"}
 
 # Two-character surnames common enough to meet in a city's registers.
 COMPOUND_SURNAMES = frozenset(
@@ -96,8 +103,12 @@ def check_uscc(text: str) -> str:
         raise ValueError("统一社会信用代码应为18位")
     if any(char not in USCC_VALUES for char in code):
         raise ValueError("统一社会信用代码只能由数字和除I、O、S、V、Z以外的大写字母组成")
-    if not code[2:8].isdigit():
+    if code[0] not in USCC_AUTHORITIES or code[1] not in USCC_KINDS:
+        raise ValueError("统一社会信用代码前两位（登记管理部门和机构类别）不正确")
+    if not code[2:8].isdigit() or code[2:4] not in USCC_DIVISION_PREFIXES:
         raise ValueError("统一社会信用代码第3至8位应为行政区划代码")
+    if code[8:17] == "0" * 9:
+        raise ValueError("统一社会信用代码第9至17位（主体标识码）不能全为0")
     if uscc_check_char(code[:17]) != code[17]:
         raise ValueError("统一社会信用代码校验位不正确")
     return code
@@ -125,8 +136,13 @@ def check_phone(text: str) -> str:
 
 
 def mask_id_number(id_number: str) -> str:
-    """Show the first 4 and last 4 characters of a 身份证号: 3715**********1234."""
-    return _keep_ends(id_number.strip().upper(), 4, 4)
+    """Show the first and the last character of a 身份证号: 3****************4.
+
+    Not the first 4 and last 4 of docs/reference-data.md: a profile keeps the birth date, the
+    district and the sex in clear, and with those the 4 last characters give the whole number.
+    With the last one only, about 45 numbers still fit (docs/personal-data.md).
+    """
+    return _keep_ends(id_number.strip().upper(), 1, 1)
 
 
 def mask_phone(phone: str) -> str:

@@ -45,7 +45,9 @@ def usccs(draw: st.DrawFn) -> str:
     """A valid 统一社会信用代码 with a 聊城 division code."""
     head = draw(st.sampled_from(["91", "92", "93", "12", "52", "Y1"]))
     division = draw(st.sampled_from(DIVISIONS))
-    body = draw(st.text(alphabet=USCC_ALPHABET, min_size=9, max_size=9))
+    body = draw(
+        st.text(alphabet=USCC_ALPHABET, min_size=9, max_size=9).filter(lambda b: b.strip("0"))
+    )
     first17 = head + division + body
     return first17 + uscc_check_char(first17)
 
@@ -143,7 +145,15 @@ def test_any_single_substitution_in_a_uscc_is_caught(code: str, position: int, c
 
 def test_each_uscc_mistake_has_its_own_message() -> None:
     good = "91350100M000100Y43"
+    zero = "0" * 17
     cases = {
+        zero + uscc_check_char(zero): "统一社会信用代码前两位（登记管理部门和机构类别）不正确",
+        "Z1" + good[2:]: "统一社会信用代码只能由数字和除I、O、S、V、Z以外的大写字母组成",
+        "B1" + good[2:]: "统一社会信用代码前两位（登记管理部门和机构类别）不正确",
+        "90" + good[2:]: "统一社会信用代码前两位（登记管理部门和机构类别）不正确",
+        "91000000" + good[8:]: "统一社会信用代码第3至8位应为行政区划代码",
+        "91990100" + good[8:]: "统一社会信用代码第3至8位应为行政区划代码",
+        good[:8] + "0" * 9 + good[17]: "统一社会信用代码第9至17位（主体标识码）不能全为0",
         good + "1": "统一社会信用代码应为18位",
         good[:9] + "O" + good[10:]: "统一社会信用代码只能由数字和除I、O、S、V、Z以外的大写字母组成",
         good[:4] + "A" + good[5:]: "统一社会信用代码第3至8位应为行政区划代码",
@@ -185,14 +195,31 @@ def test_bad_phone_numbers_are_refused_in_chinese(text: str, message: str) -> No
 
 
 @given(id_numbers())
-def test_id_mask_shows_first_four_and_last_four(number: str) -> None:
+def test_id_mask_shows_the_first_and_the_last_character_only(number: str) -> None:
     masked = mask_id_number(number)
-    assert masked == number[:4] + "*" * 10 + number[-4:]
-    assert sum(char != "*" for char in masked) == 8
+    assert masked == number[0] + "*" * 16 + number[-1]
+
+
+@given(id_numbers())
+def test_an_id_mask_cannot_be_completed_from_what_a_profile_keeps_in_clear(number: str) -> None:
+    """A profile keeps district, birth date and sex in clear: with the mask, dozens of numbers
+    still fit (with the old first-4-last-4 mask, exactly one did)."""
+    masked = mask_id_number(number)
+    known_head = number[:14]  # district + birth date, from the profile
+    parity = int(number[16]) % 2  # sex, from the profile
+    fitting = [
+        candidate
+        for sequence in range(1000)
+        if sequence % 2 == parity
+        for candidate in [known_head + f"{sequence:03d}"]
+        if id_number_check_char(candidate) == masked[-1] and candidate[0] == masked[0]
+    ]
+    assert number[:17] in fitting
+    assert len(fitting) >= 30
 
 
 def test_id_mask_example() -> None:
-    assert mask_id_number("371502199001011234") == "3715**********1234"
+    assert mask_id_number("371502199001011234") == "3****************4"
     assert mask_phone("13812345678") == "138****5678"
 
 
