@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, validates_schema
 
 from api.admin.fields import Integer, List, LocalDateTime, Nested, Schema, String, length, one_of
+from api.blueprint import Blueprint
 from api.extensions import db, settings_of, wechat
 from api.resident_auth import (
     current_resident,
@@ -52,7 +52,7 @@ class BoundSubjectSchema(Schema):
     identifier = String(
         metadata={
             "description": "身份证号脱敏；企业为统一社会信用代码（公开信息）",
-            "example": "3715**********1234",
+            "example": "3****************4",
         }
     )
     relation = String(metadata={"enum": list(RELATIONS), "example": "self"})

@@ -28,7 +28,7 @@ describe('申请确认', () => {
     const seen = text(page)
     expect(seen).toContain('申请人（来自您的档案）')
     expect(seen).toContain('个人：张*')
-    expect(seen).toContain('3715**********1234')
+    expect(seen).toContain('3****************4')
     expect(seen).toContain('预计可享 100元/月')
 
     await tap(page, '.upload')

@@ -59,7 +59,7 @@ const boundSubject = (overrides = {}) => ({
   subject_id: 3,
   kind: 'person',
   name: '张*',
-  identifier: '3715**********1234',
+  identifier: '3****************4',
   relation: 'self',
   verified_by: 'local',
   bound_at: '2026-11-01T10:00:00+08:00',

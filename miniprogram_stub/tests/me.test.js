@@ -59,12 +59,12 @@ describe('我的', () => {
 
   test('shows my identities masked and binds a person', async () => {
     const fake = install({
-      'GET /me': (req) => reply(200, fake.calls.request.some((r) => r.method === 'POST') ? me({ subjects: [f.boundSubject(), f.boundSubject({ subject_id: 4, name: '李*', identifier: '3715**********5678' })] }) : me()),
+      'GET /me': (req) => reply(200, fake.calls.request.some((r) => r.method === 'POST') ? me({ subjects: [f.boundSubject(), f.boundSubject({ subject_id: 4, name: '李*', identifier: '3****************8' })] }) : me()),
       'POST /me/subjects': reply(200, f.boundSubject({ subject_id: 4, name: '李*' })),
     })
     const page = await open('pages/me/me')
     expect(text(find(page, '#identities'))).toContain('个人 · 张* 本人')
-    expect(text(page)).toContain('3715**********1234')
+    expect(text(page)).toContain('3****************4')
     expect(text(find(page, '#phone-number'))).toBe('未绑定')
 
     await tap(page, '#open-bind')
