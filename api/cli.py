@@ -18,8 +18,9 @@ from api.commands.profiles import import_profiles_command
 from api.commands.rules import rules_group
 from api.commands.scheduler import scheduler_command
 from api.commands.staff import staff_group
-from api.commands.wechat import wx_emulator_command
+from api.commands.wechat import wx_emulator_command, wx_login_code_command
 from api.config import ConfigError, Settings, data_key_path, new_data_key
+from services.errors import DomainError
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -53,6 +54,7 @@ for command in (
     rules_group,
     staff_group,
     wx_emulator_command,
+    wx_login_code_command,
     match_command,
     jobs_group,
     scheduler_command,
@@ -63,12 +65,25 @@ for command in (
 
 
 def main() -> None:
-    """Run the CLI; a configuration error ends it with one line naming the variable."""
+    """Run the CLI; a configuration error or refused input ends it with one line naming the
+    variable or the fields at fault."""
     try:
         cli.main(prog_name="kuaixiang")
     except ConfigError as exc:
         click.secho(f"kuaixiang: configuration error: {exc}", err=True, fg="red")
         sys.exit(2)
+    except DomainError as exc:
+        click.secho(f"kuaixiang: {one_line(exc)}", err=True, fg="red")
+        sys.exit(2 if exc.status in (400, 409, 422) else 1)
+
+
+def one_line(error: DomainError) -> str:
+    """Return a service's error as one line: its message, then each field and what is wrong."""
+    fields = "；".join(
+        f"{field}: {'、'.join(map(str, problems if isinstance(problems, list) else [problems]))}"
+        for field, problems in error.errors.items()
+    )
+    return f"{error.message}（{fields}）" if fields else error.message
 
 
 @cli.command("gen-key", with_appcontext=False)

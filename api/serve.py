@@ -11,6 +11,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from api import create_app
 from api.config import Settings
 from models import migrate
+from services.claim_deadlines import warn_about_calendar
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -28,6 +29,7 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     app = create_app(settings)
+    warn_about_calendar()  # once per start, in the log's format: claims' promised days
     database = app.extensions["kx.db"]
     if load_demo:
         _seed_if_empty(database)
@@ -59,13 +61,17 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
 
 
 def _seed_if_empty(database) -> None:  # type: ignore[no-untyped-def]
+    from api.commands.demo import show_demo_staff
     from services.demo.seed import is_empty, seed_demo
+    from services.demo.staff import create_demo_staff
 
     with database.session() as session:
         if not is_empty(session):
             return
-        counts = seed_demo(session=session)
+        counts = seed_demo(session=session, showcase=True)
+        accounts = create_demo_staff(session=session)
     click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    show_demo_staff(accounts)
 
 
 def _start_emulator(settings: Settings):  # type: ignore[no-untyped-def]

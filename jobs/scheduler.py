@@ -88,8 +88,10 @@ def build_scheduler(
             misfire_grace_time=job.misfire_grace_time,
         )
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
-    # "Running job … (scheduled at …)" every 3 s says nothing run_guarded does not say better.
+    # "Running job … (scheduled at …)" every 3 s says nothing run_guarded does not say better;
+    # "Adding job tentatively" and "Added job" once per job bury `kuaixiang run`'s first lines.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     return scheduler
 
 

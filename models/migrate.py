@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -45,8 +46,16 @@ def downgrade(url: str, revision: str) -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at, or None when it was never migrated."""
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    # Alembic says "Context impl SQLiteImpl." at INFO whenever a context is made: on every
+    # command's check that the database is migrated, that is noise (an upgrade still says it).
+    chatty = logging.getLogger("alembic.runtime.migration")
+    level = chatty.level
+    chatty.setLevel(max(level, logging.WARNING))
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        chatty.setLevel(level)
 
 
 def head_revision() -> str:

@@ -80,7 +80,9 @@ def _role_problem(session: Session, role: str, department_code: str | None) -> s
         return None
     department_id = session.scalar(select(Department.id).where(Department.code == department_code))
     if department_id is None:
-        return f"部门「{department_code}」不存在"
+        codes = session.scalars(select(Department.code).order_by(Department.code)).all()
+        known = f"，现有部门：{'、'.join(codes)}" if codes else "，还没有任何部门"
+        return f"部门「{department_code}」不存在{known}"
     return department_id
 
 
@@ -109,6 +111,21 @@ def staff_for_api_key(*, session: Session, key: str) -> StaffUser:
     staff = session.scalar(select(StaffUser).where(StaffUser.api_key_hash == hash_api_key(key)))
     if staff is None or not staff.is_active:
         raise Unauthorized("API 密钥无效")
+    return staff
+
+
+def set_password(*, session: Session, actor: Actor, username: str, password: str) -> StaffUser:
+    """Set a staff member's password; every token they hold stops working."""
+    staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if staff is None or staff.kind != StaffKind.HUMAN:
+        raise NotFound(f"没有名为「{username}」的工作人员", errors={"username": ["员工不存在"]})
+    if len(password) < MIN_PASSWORD:
+        message = f"密码至少 {MIN_PASSWORD} 位"
+        raise InvalidInput(message, errors={"password": [message]})
+    staff.password_hash = generate_password_hash(password)
+    staff.token_version += 1
+    audit.record(session, actor, "staff.password", staff)
+    session.commit()
     return staff
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from api.config import new_data_key
-from models import migrate
-from models.db import make_engine
+from models import AuditEntry, migrate
+from models.db import Database, make_engine
+from models.pii import Vault
+from services.staff import authenticate
 
 BIN = Path(sys.executable).parent
 KUAIXIANG = str(BIN / "kuaixiang")
@@ -92,3 +95,64 @@ def test_help_works_before_anything_is_configured(tmp_path: Path) -> None:
     done = run([KUAIXIANG, "--help"], tmp_path)
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert "seed-demo" in done.stdout and "wx-emulator" in done.stdout
+
+
+def _migrated(tmp_path: Path) -> dict[str, str]:
+    """Return the environment of a migrated SQLite database with the demo departments."""
+    env = {"KX_DATABASE_URL": f"sqlite:///{tmp_path / 'staff.db'}", "KX_DATA_KEY": new_data_key()}
+    assert run([KUAIXIANG, "db", "upgrade"], tmp_path, **env).returncode == 0
+    seeded = run([KUAIXIANG, "seed-demo", "--persons", "0", "--enterprises", "0"], tmp_path, **env)
+    assert seeded.returncode == 0, seeded.stderr
+    return env
+
+
+def test_refused_staff_input_is_one_line_naming_the_fields(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    done = run(
+        [KUAIXIANG, "staff", "create", "--username", "zhang", "--display-name", "张科长"]
+        + ["--role", "reviewer:NO-SUCH", "--password", "short"],
+        tmp_path,
+        **env,
+    )
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "password: 密码至少 10 位" in lines[0]
+    assert "roles.0: 部门「NO-SUCH」不存在，现有部门：" in lines[0] and "LC-MZ" in lines[0]
+    assert "working-day calendar" not in done.stdout + done.stderr  # said when a server starts
+
+
+def test_a_lost_password_is_set_anew_and_old_tokens_stop(tmp_path: Path) -> None:
+    env = _migrated(tmp_path)
+    created = run(
+        [KUAIXIANG, "staff", "create", "--username", "li", "--display-name", "李审核"]
+        + ["--role", "reviewer:LC-MZ"],
+        tmp_path,
+        KX_NEW_STAFF_PASSWORD="first-password-1",
+        **env,
+    )
+    assert created.returncode == 0, created.stderr
+    changed = run(
+        [KUAIXIANG, "staff", "password", "--username", "li"],
+        tmp_path,
+        KX_NEW_STAFF_PASSWORD="second-password-2",
+        **env,
+    )
+    assert changed.returncode == 0 and "li" in changed.stdout, changed.stderr
+    unknown = run(
+        [KUAIXIANG, "staff", "password", "--username", "nobody"],
+        tmp_path,
+        KX_NEW_STAFF_PASSWORD="second-password-2",
+        **env,
+    )
+    assert unknown.returncode == 1 and "username: 员工不存在" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    database = Database(
+        env["KX_DATABASE_URL"], vault=Vault(base64.urlsafe_b64decode(env["KX_DATA_KEY"]))
+    )
+    with database.session() as session:
+        staff = authenticate(session=session, username="li", password="second-password-2")
+        assert staff.token_version == 1  # tokens issued before carry 0
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.password"))
+        assert entry is not None and entry.object_id == str(staff.id)
+    database.dispose()

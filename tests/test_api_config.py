@@ -10,9 +10,9 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from api.commands.checks import check_dependencies
 from api.config import VARIABLES, ConfigError, Settings, new_data_key
 from models.clock import frozen
+from services.claim_deadlines import warn_about_calendar
 
 KEY = new_data_key()
 
@@ -80,16 +80,16 @@ def test_secret_key_is_the_same_in_every_process_unless_set(tmp_path: Path) -> N
     assert settings_from(tmp_path, KX_SECRET_KEY="explicit").secret_key == "explicit"
 
 
-def test_start_up_checks_warn_when_the_working_day_calendar_lacks_a_year_within_reach(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+def test_the_start_warns_when_the_working_day_calendar_lacks_a_year_within_reach(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = settings_from(tmp_path, KX_SCHEDULER="off")
+    """`kuaixiang run` and `kuaixiang scheduler` call it once as they start."""
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2026))
     with (
         caplog.at_level(logging.WARNING, logger="services.claim_deadlines"),
         frozen(datetime(2026, 6, 1, tzinfo=UTC)),
     ):
-        check_dependencies(settings)  # a promise made in June 2026 may run into 2027
+        warn_about_calendar()  # a promise made in June 2026 may run into 2027
     warned = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
     caplog.clear()
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2027))
@@ -97,7 +97,7 @@ def test_start_up_checks_warn_when_the_working_day_calendar_lacks_a_year_within_
         caplog.at_level(logging.WARNING, logger="services.claim_deadlines"),
         frozen(datetime(2026, 6, 1, tzinfo=UTC)),
     ):
-        check_dependencies(settings)
+        warn_about_calendar()
     again = [r.getMessage() for r in caplog.records if "chinesecalendar" in r.getMessage()]
 
     assert len(warned) == 1 and "2027" in warned[0] and "Monday to Friday" in warned[0]

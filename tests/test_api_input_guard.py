@@ -201,3 +201,22 @@ def test_a_time_in_year_one_is_422_not_an_overflow(client: FlaskClient, session:
     )
     assert item.status_code == 422, item.json
     assert item.json["errors"]["json"]["apply_from"] == ["日期应在 1900-01-01 至 2199-12-31 之间"]
+
+
+def test_an_all_zero_uscc_is_refused_in_chinese(app, client: FlaskClient, session: Session) -> None:
+    """Its check digit passes (0 × anything), but no registration authority gives it."""
+    head = headers(app, wechat_user(session, "openid-zero-uscc"))
+    response = client.post(
+        "/api/v1/me/subjects",
+        json={
+            "kind": "enterprise",
+            "uscc": "0" * 18,
+            "relation": "legal_representative",
+            "representative": {"name": "张三", "id_number": "371502199001011234"},
+        },
+        headers=head,
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {
+        "uscc": ["统一社会信用代码前两位（登记管理部门和机构类别）不正确"]
+    }

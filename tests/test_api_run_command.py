@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -16,8 +18,10 @@ import pytest
 import requests
 
 from notify.wechat import WeChatGateway
+from services.demo.showcase import load_showcase
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -54,6 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         process.kill()
         pytest.fail(f"`kuaixiang run` did not serve:\n{log.read_text()}")
     yield {
+        "env": env,
         "base": base,
         "wx": f"http://127.0.0.1:{wx_port}",
         "instance": instance,
@@ -119,6 +124,64 @@ def test_the_emulator_answers_jscode2session_through_wechatpy(served: dict) -> N
     session = gateway.code_to_session(minted["code"])
     assert session["openid"] == "o-resident-1" and session["session_key"]
     assert gateway.access_token()  # a token-bearing call works as well
+
+
+def test_a_newcomer_follows_the_readme_as_staff_and_as_a_resident(served: dict) -> None:
+    """README "Try it": the demo staff accounts printed once log in; a login code from
+    `kuaixiang wx-login-code` logs a resident in; each demo identity of the README's table binds
+    and shows the items its story promises."""
+    base, printed = served["base"], served["log"].read_text()
+    passwords = dict(re.findall(r"^\s+(demo-\w+)\s+密码 (\S+)", printed, re.MULTILINE))
+    assert set(passwords) == {"demo-admin", "demo-publisher", "demo-reviewer"}
+    for username, password in passwords.items():
+        login = requests.post(
+            f"{base}/api/v1/admin/auth/login",
+            json={"username": username, "password": password},
+            timeout=10,
+        )
+        assert login.status_code == 200, login.text
+    reviewer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert requests.get(f"{base}/api/v1/admin/claims", headers=reviewer, timeout=10).ok
+
+    readme = (PROJECT / "README.md").read_text()
+    bodies = [json.loads(body) for body in re.findall(r"^\| [^|]+ \| `(\{.+?\})` \|", readme, re.M)]
+    expected = {
+        entry.get("id_number") or entry["uscc"]: set(entry["expect"])
+        for entries in load_showcase().values()
+        for entry in entries
+    }
+    assert len(bodies) == len(expected) == 3
+    for number, body in enumerate(bodies):
+        code = subprocess.run(
+            [KUAIXIANG, "wx-login-code", "--openid", f"o-readme-{number}"],
+            env={**served["env"]},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert code.returncode == 0, code.stderr
+        login_code = re.search(r"\(single use, 5 minutes\): (\w+)", code.stdout).group(1)
+        assert f'"code": "{login_code}"' in code.stdout  # the next command, ready to paste
+        token = requests.post(
+            f"{base}/api/v1/auth/wechat", json={"code": login_code}, timeout=10
+        ).json()["access_token"]
+        resident = {"Authorization": f"Bearer {token}"}
+        bound = requests.post(f"{base}/api/v1/me/subjects", json=body, headers=resident, timeout=10)
+        assert bound.status_code == 200, bound.text
+        wanted = expected[body.get("id_number") or body["uscc"]]
+        deadline, eligible = time.monotonic() + 60, set()
+        while time.monotonic() < deadline and not wanted <= eligible:
+            matches = requests.get(
+                f"{base}/api/v1/me/matches?page_size=100", headers=resident, timeout=10
+            )
+            eligible = {m["item"]["code"] for m in matches.json() if m["verdict"] == "eligible"}
+            time.sleep(0.5)
+        assert wanted <= eligible, (body, sorted(eligible))
+
+
+def test_the_calendar_warning_is_said_once_per_start(served: dict) -> None:
+    lines = served["log"].read_text().splitlines()
+    assert len([line for line in lines if "working-day calendar" in line]) <= 1
 
 
 def test_ctrl_c_stops_it_cleanly(served: dict) -> None:

@@ -24,6 +24,7 @@ from models import (
     PolicyItemVersion,
     PolicyStatus,
     Subject,
+    SubjectMatches,
     VersionStatus,
 )
 from models.db import vault_of
@@ -459,12 +460,83 @@ def test_the_cli_seeds_and_prints_one_count_a_line(runner: FlaskCliRunner, datab
     assert done.exit_code == 0, done.output
     lines = done.output.splitlines()
     assert "persons: 40" in lines and "enterprises: 5" in lines and "items: 53" in lines
+    assert "showcase: 3" in lines and "demo-admin" not in done.output
     again = runner.invoke(
-        cli, ["seed-demo", "--persons", "40", "--enterprises", "5", "--seed", "3"]
+        cli, ["seed-demo", "--persons", "40", "--enterprises", "5", "--seed", "3", "--staff"]
     )
     assert again.exit_code == 0, again.output
-    assert {"departments: 0", "persons: 0", "enterprises: 0"} <= set(again.output.splitlines())
+    shown = set(again.output.splitlines())
+    assert {"departments: 0", "persons: 0", "enterprises: 0", "showcase: 0"} <= shown
+    assert re.search(r"^  demo-reviewer +密码 \S{12} ", again.output, re.MULTILINE)
     with database.session() as session:
-        assert session.scalar(select(func.count(Subject.id))) == 45
+        assert session.scalar(select(func.count(Subject.id))) == 45 + 3
     refused = runner.invoke(cli, ["seed-demo", "--persons", "-1"])
     assert refused.exit_code == 2
+
+
+def test_the_showcase_identities_import_once_and_qualify_for_what_the_readme_says(
+    session: Session, database
+) -> None:
+    """Each showcase identity (README "Try it") is stored as its YAML says and, once matched,
+    is eligible for every item its `expect` lists."""
+    from services import matching
+    from services.demo.showcase import load_showcase
+    from services.match_store import ENDED, unpack
+
+    counts = seed_demo(session=session, persons=20, enterprises=5, showcase=True)
+    assert counts["showcase"] == 3
+    again = seed_demo(session=session, persons=20, enterprises=5, showcase=True)
+    assert again["showcase"] == 0 and again["persons"] == 0
+    session.commit()
+    matching.process_changes(database)
+    session.rollback()  # read what the matcher wrote, not this session's earlier snapshot
+    vault = vault_of(session)
+    item_codes = dict(session.execute(select(PolicyItem.id, PolicyItem.code)).all())
+    for kind, entries in load_showcase().items():
+        for entry in entries:
+            identifier = entry.get("id_number") or entry["uscc"]
+            context = ID_NUMBER_CONTEXT if kind == "person" else USCC_CONTEXT
+            subject = session.scalar(
+                select(Subject).where(
+                    Subject.identity_hash == vault.lookup_hash(identifier, context=context)
+                )
+            )
+            assert subject is not None and subject.name == entry["name"]
+            provider = LocalProvider(session)  # what binding it in the mini-program asks
+            if kind == "person":
+                assert provider.verify_person(entry["name"], identifier).match
+            else:
+                assert provider.verify_enterprise(
+                    identifier,
+                    "legal_representative",
+                    entry["legal_representative_name"],
+                    entry["legal_representative_id_number"],
+                ).match
+            entries = session.get(SubjectMatches, subject.id).entries
+            eligible = {
+                item_codes[int(e["item_id"])]
+                for e in unpack(entries)
+                if int(e["verdict"]) == 1 and not int(e["flags"]) & ENDED
+            }
+            assert set(entry["expect"]) <= eligible, (entry["name"], sorted(eligible))
+
+
+def test_demo_staff_are_made_once_on_a_database_without_staff(session: Session) -> None:
+    from services.demo.staff import create_demo_staff
+    from services.staff import authenticate
+
+    seed_demo(session=session, persons=0, enterprises=0)
+    accounts = create_demo_staff(session=session)
+    assert [a.username for a in accounts] == ["demo-admin", "demo-publisher", "demo-reviewer"]
+    roles = {}
+    for account in accounts:
+        staff = authenticate(session=session, username=account.username, password=account.password)
+        roles[account.username] = {(r.role, r.department_id) for r in staff.roles}
+    civil_affairs = session.scalar(select(Department.id).where(Department.code == "LC-MZ"))
+    assert roles == {
+        "demo-admin": {("admin", None)},
+        "demo-publisher": {("publisher", civil_affairs)},
+        "demo-reviewer": {("reviewer", civil_affairs)},
+    }
+    assert len({a.password for a in accounts}) == 3
+    assert create_demo_staff(session=session) == []

@@ -11,8 +11,7 @@ from models import migrate
 
 
 def check_dependencies(settings: Settings) -> None:
-    """Connect to the database (and Redis, when configured) or raise ConfigError; then warn
-    when the working-day calendar lacks a year (warn_about_calendar)."""
+    """Connect to the database (and Redis, when configured) or raise ConfigError."""
     from models.db import make_engine
 
     engine = make_engine(settings.database_url)
@@ -33,9 +32,6 @@ def check_dependencies(settings: Settings) -> None:
             raise ConfigError(
                 "KX_REDIS_URL", f"cannot connect to {settings.redis_url}: {_reason(exc)}"
             ) from None
-    from services.claim_deadlines import warn_about_calendar
-
-    warn_about_calendar()  # claims' promised days (docs/resident-api.md, Reviewers)
 
 
 def require_migrated() -> None:

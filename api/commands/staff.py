@@ -52,3 +52,17 @@ def staff_create(
     click.echo(f"created staff {staff.username} (id {staff.id})")
     if key:
         click.echo(f"API key (shown once, keep it secret): {key}")
+
+
+@staff_group.command("password")
+@click.option("--username", required=True)
+@click.option("--password", envvar="KX_NEW_STAFF_PASSWORD", help="Asked for when not given.")
+def staff_password(username: str, password: str | None) -> None:
+    """Set a staff member's password (a lost demo one too); their tokens stop working."""
+    require_migrated()
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    staff_service.set_password(
+        session=db.session, actor=CLI_ACTOR, username=username, password=password
+    )
+    click.echo(f"password of {username} set; tokens issued before no longer work")

@@ -1,6 +1,9 @@
-"""`kuaixiang wx-emulator`: the WeChat API emulator on its own (no database, no data key)."""
+"""`kuaixiang wx-emulator` (the WeChat API emulator on its own, no database, no data key) and
+`kuaixiang wx-login-code` (a login code from it, to act as a resident)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import click
 
@@ -25,3 +28,45 @@ def wx_emulator_command(host: str, port: int, appid: str, secret: str) -> None:
     except KeyboardInterrupt:
         pass
     click.echo("WeChat emulator stopped")
+
+
+@click.command("wx-login-code")
+@click.option("--openid", default="o-demo-resident", show_default=True, help="Whose phone.")
+@click.option(
+    "--wechat-api-base",
+    envvar="KX_WECHAT_API_BASE",
+    default="http://127.0.0.1:5001",
+    show_default=True,
+    help="Where the emulator runs (KX_WECHAT_API_BASE).",
+)
+@click.option("--host", envvar="KX_HOST", default="127.0.0.1", hidden=True)
+@click.option("--port", envvar="KX_PORT", default=5000, hidden=True)
+def wx_login_code_command(openid: str, wechat_api_base: str, host: str, port: int) -> None:
+    """Print a wx.login code from the running emulator, as a phone would get it, and how to
+    log in with it (development only: with the real WeChat, codes come from phones)."""
+    import requests
+
+    if urlsplit(wechat_api_base).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise click.ClickException(
+            f"KX_WECHAT_API_BASE is {wechat_api_base}: login codes come from the emulator only"
+        )
+    try:
+        answer = requests.post(
+            f"{wechat_api_base.rstrip('/')}/_emulator/login-code",
+            json={"openid": openid},
+            timeout=5,
+        )
+        answer.raise_for_status()
+    except requests.RequestException as exc:
+        raise click.ClickException(
+            f"the WeChat emulator does not answer at {wechat_api_base} "
+            f"(is `make run` or `kuaixiang wx-emulator` running?): {type(exc).__name__}"
+        ) from None
+    code = answer.json()["code"]
+    base = f"http://{host}:{port}"
+    click.echo(f"wx.login code for {openid} (single use, 5 minutes): {code}")
+    click.echo("log in with it (the answer's access_token goes in `Authorization: Bearer …`):")
+    click.echo(
+        f"  curl -s {base}/api/v1/auth/wechat -H 'Content-Type: application/json' "
+        f'-d \'{{"code": "{code}"}}\''
+    )

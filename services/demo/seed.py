@@ -33,6 +33,7 @@ from models.policy import (
 from models.subject import Subject
 from services import search
 from services.demo import content, population, prefetch
+from services.demo.showcase import import_showcase
 from services.errors import InvalidInput
 from services.subjects import insert_subject_rows, subject_row
 
@@ -56,8 +57,10 @@ def seed_demo(
     enterprises: int = 300,
     seed: int = DEFAULT_SEED,
     as_of: date = population.AS_OF,
+    showcase: bool = False,
 ) -> dict[str, int]:
-    """Insert what of the demo is missing and return how many of each kind were added."""
+    """Insert what of the demo is missing and return how many of each kind were added; with
+    `showcase`, also the fictional identities the README offers (services.demo.showcase)."""
     if persons < 0 or enterprises < 0:
         raise InvalidInput("演示人数和企业数不能为负数")
     now = utcnow()
@@ -72,6 +75,8 @@ def seed_demo(
                 kind, seed=seed, count=count, as_of=as_of, size=BATCH_SIZE, prepare=prepare
             )
             counts[f"{kind}s"] = _seed_subjects(session, rows, kind=kind)
+        if showcase:
+            counts["showcase"] = import_showcase(session=session)
         if any(counts.values()):  # let the matcher match the new content and people
             session.add(ChangeEvent(kind=ChangeKind.FULL, reason="seed-demo"))
             session.commit()
