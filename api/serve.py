@@ -11,7 +11,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from api import create_app
 from api.config import Settings
 from models import migrate
-from services.claim_deadlines import warn_about_calendar
+from services.claims import warn_about_calendar
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -62,8 +62,7 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
 
 def _seed_if_empty(database) -> None:  # type: ignore[no-untyped-def]
     from api.commands.demo import show_demo_staff
-    from services.demo.seed import is_empty, seed_demo
-    from services.demo.staff import create_demo_staff
+    from services.demo import create_demo_staff, is_empty, seed_demo
 
     with database.session() as session:
         if not is_empty(session):

@@ -7,7 +7,7 @@ import io
 from flask import Response, current_app, send_file
 
 from models import ClaimMaterial
-from services.claim_materials import TYPE_NAMES, material_filename
+from services.claims import TYPE_NAMES, material_filename
 from services.storage import Storage, disk_storage
 
 

@@ -28,7 +28,7 @@ from api.admin.fields import Schema, String, length
 from api.blueprint import Blueprint
 from api.extensions import db, limiter, settings_of
 from models.clock import utcnow
-from services.wechat_events import MalformedPush, handle_push, parse_push
+from services.subscriptions import MalformedPush, handle_push, parse_push
 
 log = logging.getLogger(__name__)
 

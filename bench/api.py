@@ -43,11 +43,11 @@ from sqlalchemy import func, select
 from bench.common import BENCH_KEY, emit, scratch_database
 from bench.load import LoadResult, drive, request_bytes
 from models import SubjectBinding, SubjectMatches, WeChatUser
+from models.bulk import write_rows
 from models.clock import utcnow
-from services import matching, snapshot
-from services.bulk import write_rows
-from services.demo.seed import seed_demo
-from services.match_store import ENDED, unpack
+from services import matching, profiles
+from services.demo import seed_demo
+from services.matching import ENDED, unpack
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 SECRET = "bench-api-secret-key"
@@ -326,7 +326,7 @@ def main() -> None:
         with database.session() as session:
             seed_demo(session=session, persons=args.persons, enterprises=args.enterprises)
             for kind in ("person", "enterprise"):
-                snapshot.build_chunks(session, kind)
+                profiles.build_chunks(session, kind)
             session.commit()
         matching.process_changes(database)
         with database.session() as session:

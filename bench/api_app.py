@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 
 from api.extensions import db
 from api.resident_auth import current_resident, resident_required
-from services.my_policies_read import bound_subjects
+from services.residents._matches_read import bound_subjects
 from wsgi import app
 
 _docs = Blueprint("bench_noop", __name__)

@@ -33,11 +33,11 @@ from models import (
     VersionStatus,
     WeChatUser,
 )
+from models.bulk import write_rows
 from models.clock import utcnow
-from services import matching, snapshot
-from services.bulk import write_rows
-from services.demo.seed import seed_demo
-from services.match_store import ENDED, unpack
+from services import matching, profiles
+from services.demo import seed_demo
+from services.matching import ENDED, unpack
 
 TODAY = __import__("datetime").date(2026, 11, 27)
 
@@ -55,7 +55,7 @@ def main() -> None:
             seed_demo(session=session, persons=args.persons, enterprises=0)
             _replace_items(session, args.items)
             _bind(session, share=0.2)
-            snapshot.build_chunks(session, "person")
+            profiles.build_chunks(session, "person")
             _settle(session)
         emit("persons", args.persons)
         emit("items", args.items)

@@ -38,11 +38,11 @@ from models import (
     SubscriptionQuota,
     WeChatUser,
 )
+from models.bulk import write_rows
 from models.clock import utcnow
 from notify import messages, pages
 from notify.dispatcher import DispatchSettings, make_dispatcher
 from notify.wechat import WeChatGateway
-from services.bulk import write_rows
 
 SEND = "/cgi-bin/message/subscribe/send"
 TEMPLATE = messages.DEFAULT_TEMPLATE_IDS[messages.NEW_MATCHES]

@@ -25,7 +25,7 @@ from bench.rules_data import population
 from rules import ItemRules
 from rules.profile import Profile
 from rules.vectorized import ItemMatches, evaluate_items
-from services.demo.population import AS_OF
+from services.demo._population import AS_OF
 
 VERDICT = {"ineligible": 0, "eligible": 1, "unknown": 2}
 

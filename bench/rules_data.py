@@ -12,8 +12,8 @@ import numpy as np
 from rules import ItemRules, compile_item
 from rules.catalog import FactType
 from rules.columns import Column, Columns
-from services.demo import tables
-from services.demo.population import persons
+from services.demo import _tables as tables
+from services.demo._population import persons
 
 POOL = 50_000
 DISTRICTS = list(tables.DISTRICT_NAMES)

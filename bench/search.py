@@ -22,8 +22,8 @@ from sqlalchemy import or_, select, text
 
 from bench.common import emit, scratch_database, stopwatch
 from models import Policy, PolicyCategory, PolicyItem, PolicyItemVersion, PolicyStatus
-from services import search
-from services.demo.seed import seed_demo
+from services.catalog import _search as search
+from services.demo import seed_demo
 
 QUERIES = [
     "高龄",

@@ -11,9 +11,11 @@ from functools import partial
 
 from bench.common import emit, peak_rss_mb, scratch_database, stopwatch
 from models.clock import utcnow
-from services.demo import population, prefetch
-from services.demo.seed import _row, seed_demo
-from services.subjects import insert_subject_rows
+from services.demo import _population as population
+from services.demo import _prefetch as prefetch
+from services.demo import seed_demo
+from services.demo._seed import _row
+from services.profiles import insert_subject_rows
 
 
 def main() -> None:

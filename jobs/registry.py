@@ -14,8 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs.runner import DEFAULT_LEASE_SECONDS, JobFunction
 from models import ChangeEvent, ChangeKind, Database
 from models.clock import SHANGHAI, local_now, utcnow
-from services import claim_deadlines, housekeeping, leases, matching, reminders, snapshot
-from services.publishing import workflow
+from services import claims, matching, operations, profiles, publishing, subscriptions
 
 # Interval triggers count from one fixed moment, so every scheduler process has the same ticks
 # (a tick run by one process is not run again by another: jobs.runner.run_guarded).
@@ -48,14 +47,14 @@ def every(**interval: float) -> IntervalTrigger:
 
 def _housekeeping(database: Database) -> dict[str, int]:
     with database.session() as session:
-        counts = housekeeping.purge_job_runs(session=session)
+        counts = operations.purge_job_runs(session=session)
     with database.session() as session:
-        return counts | housekeeping.purge_resident_sessions(session=session)
+        return counts | operations.purge_resident_sessions(session=session)
 
 
 def _claim_due_dates(database: Database) -> dict[str, int]:
     with database.session() as session:
-        return claim_deadlines.refresh_due_dates(session=session)
+        return claims.refresh_due_dates(session=session)
 
 
 def _full_reconcile(database: Database) -> dict[str, int]:
@@ -70,27 +69,27 @@ def _full_reconcile(database: Database) -> dict[str, int]:
 
 def _compact_profiles(database: Database) -> dict[str, int]:
     counts: dict[str, int] = {}
-    with leases.held(database, "compact_profiles", ttl=1800) as holder:
+    with operations.held(database, "compact_profiles", ttl=1800) as holder:
         if holder is None:
             return {"skipped_busy": 1}
         for kind in ("person", "enterprise"):
             with database.session() as session:
-                built = snapshot.build_chunks(session, kind, only_stale=True)
+                built = profiles.build_chunks(session, kind, only_stale=True)
             if built:
                 counts[f"{kind}_chunks_built"] = built
     return counts
 
 
 def _deadline_reminders(database: Database) -> dict[str, int]:
-    return reminders.remind_deadlines(database, now=utcnow())
+    return subscriptions.remind_deadlines(database, now=utcnow())
 
 
 def _expire_items(database: Database) -> dict[str, int]:
     """Expire policies past their end date (with their items), then items past their window."""
     with database.session() as session:
-        policies = workflow.expire_policies(session=session, today=local_now().date())
+        policies = publishing.expire_policies(session=session, today=local_now().date())
     with database.session() as session:
-        items = workflow.expire_items(session=session, now=utcnow())
+        items = publishing.expire_items(session=session, now=utcnow())
     counts = {
         "policies_expired": policies["policies_expired"],
         "items_expired_with_policy": policies["items_expired"],

@@ -20,7 +20,7 @@ from datetime import datetime
 from models import Database, JobRun, JobStatus
 from models.clock import utcnow
 from models.context import request_id
-from services import leases
+from services import operations
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,10 @@ def run_guarded(
     the lease, or, given the scheduled `tick`, when another process already took it for that
     tick or later. A failure to reach the database is logged and returned as failed.
     """
-    lease, holder = lease_name(name), leases.holder_name()
+    lease, holder = lease_name(name), operations.holder_name()
     try:
-        taken = leases.acquire(database, lease, holder, ttl, not_since=tick)
-        held_by = None if taken else leases.holder_of(database, lease)
+        taken = operations.acquire(database, lease, holder, ttl, not_since=tick)
+        held_by = None if taken else operations.holder_of(database, lease)
     except Exception:  # noqa: BLE001 - the database is unreachable: say so, try at the next tick
         log.exception("job %s: could not take its lease %s", name, lease)
         return Outcome(name, JobStatus.FAILED, error=traceback.format_exc(limit=5))
@@ -108,14 +108,14 @@ def run_guarded(
         return Outcome(name, JobStatus.SKIPPED, counts, run, held_by, reason=reason)
     tick_token = current_tick.set(tick)
     try:
-        with leases.kept_alive(database, lease, holder, ttl=ttl) as beat:
+        with operations.kept_alive(database, lease, holder, ttl=ttl) as beat:
             outcome = _execute(
                 database, name, work, trigger=trigger, record_idle=record_idle, beat=beat
             )
     finally:
         current_tick.reset(tick_token)
         try:
-            leases.release(database, lease, holder)
+            operations.release(database, lease, holder)
         except Exception:  # noqa: BLE001 - it expires on its own after ttl
             log.exception("job %s: could not release its lease; it expires in %.0f s", name, ttl)
     return outcome
@@ -128,7 +128,7 @@ def _execute(
     *,
     trigger: str,
     record_idle: bool,
-    beat: leases.Heartbeat | None = None,
+    beat: operations.Heartbeat | None = None,
 ) -> Outcome:
     """Run the work and record it. A job that always records writes a `running` row first, so
     operators see it while it runs (and a crash leaves it visible); a frequent one writes only

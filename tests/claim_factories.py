@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Database, PolicyItem, Subject, WeChatUser
-from services.live_items import compiled_versions
-from services.matching import today_local
+from services.matching import compiled_versions, today_local
 from tests.resident_factories import bind, demo_world, headers, wechat_user
 
 ITEM = "LC-RS-2025-02-01"

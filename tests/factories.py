@@ -56,7 +56,7 @@ def profile_records(kind: str, count: int, *, seed: int = 1) -> list[dict[str, A
     """Return synthetic persons or enterprises shaped as profile import rows (JSON Lines)."""
     from random import Random
 
-    from services.demo import population
+    from services.demo import _population as population
 
     draw = population.persons if kind == "person" else population.enterprises
     identity = "id_number" if kind == "person" else "uscc"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from api.resident_auth import issue_resident_token
 from models import Database, Subject, SubjectBinding, SubjectMatches, WeChatUser
 from services import matching
-from services.demo.seed import seed_demo
-from services.match_store import ENDED, unpack
+from services.demo import seed_demo
+from services.matching import ENDED, unpack
 
 ELIGIBLE, UNKNOWN = 1, 2
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import Subject, vault_of
 from notify.emulator import EmulatorServer
 from rules.identifiers import id_number_check_char, uscc_check_char
-from services.subjects import subject_row
+from services.profiles import subject_row
 
 
 def id_number(birth: str = "19900101", sequence: int = 123, region: str = "371502") -> str:

@@ -35,7 +35,7 @@ from models import (
     VersionStatus,
 )
 from models.clock import SHANGHAI
-from services import matching, search
+from services import catalog, matching
 from tests.resident_factories import bind, wechat_user
 
 TODAY = date(2026, 11, 27)
@@ -194,7 +194,7 @@ def build(session: Session, database: Database) -> World:
     session.add(ChangeEvent(kind=ChangeKind.FULL, reason="test"))
     session.commit()
     for policy in (aged, jobs):
-        search.index_policy(session, policy.id)
+        catalog.index_policy(session, policy.id)
     session.commit()
     user, other_user = wechat_user(session, "o-world-1"), wechat_user(session, "o-world-2")
     bind(session, user, person)

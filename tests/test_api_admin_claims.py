@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEntry, Claim, ClaimEvent, OutboxMessage, PolicyItem
 from models.clock import SHANGHAI, workday_deadline
-from services import claim_deadlines
+from services import claims
 from tests import factories
 from tests.claim_factories import DEPARTMENT, PDF, claim_world, ready_claim, upload
 
@@ -375,8 +375,8 @@ def test_deadlines_move_when_the_holiday_calendar_learns_a_year_and_promises_sta
     session.get(PolicyItem, world.item_id).promised_days = 30  # type: ignore[union-attr]
     session.commit()
 
-    moved = claim_deadlines.refresh_due_dates(session=session)
-    again = claim_deadlines.refresh_due_dates(session=session)
+    moved = claims.refresh_due_dates(session=session)
+    again = claims.refresh_due_dates(session=session)
     shown = client.get(f"{API}/{waiting['id']}", headers=staff).json
     session.expire_all()
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, ChangeEvent, PolicyItem, PolicyItemVersion
 from rules.codes import DIVISIONS
-from services.demo.seed import seed_demo
+from services.demo import seed_demo
 from tests import factories
 
 API = "/api/v1/admin"

@@ -12,7 +12,7 @@ import pytest
 
 from api.config import VARIABLES, ConfigError, Settings, new_data_key
 from models.clock import frozen
-from services.claim_deadlines import warn_about_calendar
+from services.claims import warn_about_calendar
 
 KEY = new_data_key()
 
@@ -86,7 +86,7 @@ def test_the_start_warns_when_the_working_day_calendar_lacks_a_year_within_reach
     """`kuaixiang run` and `kuaixiang scheduler` call it once as they start."""
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2026))
     with (
-        caplog.at_level(logging.WARNING, logger="services.claim_deadlines"),
+        caplog.at_level(logging.WARNING, logger="services.claims._deadlines"),
         frozen(datetime(2026, 6, 1, tzinfo=UTC)),
     ):
         warn_about_calendar()  # a promise made in June 2026 may run into 2027
@@ -94,7 +94,7 @@ def test_the_start_warns_when_the_working_day_calendar_lacks_a_year_within_reach
     caplog.clear()
     monkeypatch.setattr(chinese_calendar, "is_workday", _knows_until(2027))
     with (
-        caplog.at_level(logging.WARNING, logger="services.claim_deadlines"),
+        caplog.at_level(logging.WARNING, logger="services.claims._deadlines"),
         frozen(datetime(2026, 6, 1, tzinfo=UTC)),
     ):
         warn_about_calendar()

@@ -139,7 +139,7 @@ def test_bad_facts_are_refused_field_by_field(client, world) -> None:
 
 
 def test_a_day_before_an_items_standards_leaves_it_out(client, session) -> None:
-    from services.demo.seed import seed_demo
+    from services.demo import seed_demo
 
     seed_demo(session=session, persons=0, enterprises=0)
     facts = {"hukou_district": "371502", "age": 85}

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from models import SearchTerm
 from models.clock import frozen
-from services import search
-from services.demo.seed import seed_demo
+from services import catalog
+from services.demo import seed_demo
 from tests import factories, resident_world
 from tests.resident_factories import headers
 from tests.resident_world import NOW
@@ -95,7 +95,7 @@ def test_publishing_and_withdrawing_keep_the_index_current(client, session) -> N
     assert _names(client.get("/api/v1/items", query_string={"q": "残疾人"})) == []
     assert session.scalar(select(func.count()).select_from(SearchTerm)) == 0
     session.commit()
-    assert search.rebuild_index(session) == {"policies": 0, "terms": 0}
+    assert catalog.rebuild_index(session) == {"policies": 0, "terms": 0}
 
 
 def test_filters_narrow_the_lists(client, world) -> None:

@@ -22,7 +22,7 @@ from api.extensions import dispatcher_for
 from models import MessageDelivery, MessageStatus, OutboxMessage, WeChatUser
 from notify import messages
 from notify.emulator import EmulatorServer
-from services import subscriptions
+from services.subscriptions import _quotas as subscriptions
 from tests import push_factories as pf
 from tests.resident_factories import headers
 

@@ -14,7 +14,7 @@ from models import Grant, OutboxMessage, Subject
 from notify import messages as kinds
 from notify.emulator import EmulatorServer
 from rules.identifiers import mask_id_number
-from services.subjects import ID_NUMBER_CONTEXT
+from services.profiles import ID_NUMBER_CONTEXT
 from tests import claim_factories as cf
 from tests import factories
 from tests import push_factories as pf

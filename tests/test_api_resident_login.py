@@ -15,8 +15,8 @@ from api.resident_auth import BLOCKED_USERS
 from models import ResidentSession, WeChatUser, vault_of
 from models.clock import frozen, utcnow
 from notify.emulator import EmulatorServer
-from services import housekeeping
-from services.resident_auth import SESSION_KEY_CONTEXT
+from services import operations
+from services.residents._auth import SESSION_KEY_CONTEXT
 from tests.resident_factories import bind
 from tests.resident_identities import add_person, bearer, id_number, login
 
@@ -238,7 +238,7 @@ def test_housekeeping_forgets_expired_sessions_only(
         fresh = client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]}).json
     current = login(client, wx, "openid-here")
     with database.session() as session:
-        assert housekeeping.purge_resident_sessions(session=session) == {
+        assert operations.purge_resident_sessions(session=session) == {
             "resident_sessions_deleted": 1
         }
         assert session.scalar(select(func.count()).select_from(ResidentSession)) == 3

@@ -14,9 +14,9 @@ from sqlalchemy import select, text
 from api.resident.matches import MatchSchema, pagination_metadata
 from models import Database, Subject, SubjectMatches
 from models.clock import frozen
-from services import match_reasons, my_policies_read
-from services.live_items import compiled_versions
-from services.match_store import ENDED, unpack
+from services.matching import ENDED, compiled_versions, unpack
+from services.residents import _matches_read as my_policies_read
+from services.residents import _reasons as match_reasons
 from tests import resident_world
 from tests.resident_factories import demo_world, headers
 from tests.resident_world import NOW

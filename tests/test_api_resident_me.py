@@ -15,7 +15,7 @@ from api import create_app
 from api.config import Settings
 from models import AuditEntry, SubjectBinding, WeChatUser, vault_of
 from notify.emulator import EmulatorServer
-from services.resident_auth import PHONE_CONTEXT
+from services.residents._auth import PHONE_CONTEXT
 from tests.identity_server import KEY, IdentityService, serving
 from tests.resident_factories import headers, wechat_user
 from tests.resident_identities import add_enterprise, add_person, bearer, id_number, login, uscc

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from notify.wechat import WeChatGateway
-from services.demo.showcase import load_showcase
+from services.demo._showcase import load_showcase
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
 PROJECT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from models import (
     WeChatEvent,
     WeChatUser,
 )
-from services import subscriptions
+from services.subscriptions import _quotas as subscriptions
 
 URL = "/api/v1/wechat/callback"
 ONCE = "tmpl-once-policy-match"

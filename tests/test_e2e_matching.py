@@ -11,8 +11,8 @@ from sqlalchemy import select
 from models import Grant, OutboxMessage, Subject, SubjectBinding, SubjectMatches, WeChatUser
 from rules.identifiers import id_number_check_char
 from services import matching
-from services.demo.content import load_policies
-from services.match_store import AMOUNT_KNOWN, ENDED, unpack
+from services.demo._content import load_policies
+from services.matching import AMOUNT_KNOWN, ENDED, unpack
 from tests import factories
 
 TODAY = date(2026, 11, 27)

@@ -11,7 +11,7 @@ from jobs.runner import run_job
 from jobs.scheduler import build_scheduler
 from models import JobRun, JobStatus
 from models.clock import frozen
-from services import housekeeping
+from services import operations
 
 
 def test_a_successful_run_is_recorded_with_its_counts(database) -> None:
@@ -39,7 +39,7 @@ def test_housekeeping_deletes_only_old_runs(database) -> None:
         run_job(database, "old", lambda database: {}, trigger="manual")
     run_job(database, "new", lambda database: {}, trigger="manual")
     with database.session() as session:
-        assert housekeeping.purge_job_runs(session=session, keep_days=90) == {"job_runs_deleted": 1}
+        assert operations.purge_job_runs(session=session, keep_days=90) == {"job_runs_deleted": 1}
         names = session.scalars(select(JobRun.job)).all()
     assert names == ["new"]
 

@@ -26,7 +26,7 @@ from jobs.runner import lease_name, run_guarded
 from jobs.scheduler import build_scheduler, scheduled_tick
 from models import JobRun, JobStatus, Lease
 from models.clock import SHANGHAI, utcnow
-from services import leases
+from services import operations
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def test_a_held_lease_skips_the_run_until_it_expires(database) -> None:
         calls.append(1)
         return {"done": 1}
 
-    assert leases.acquire(database, lease_name("held"), "elsewhere:1:abc", ttl=1.0)
+    assert operations.acquire(database, lease_name("held"), "elsewhere:1:abc", ttl=1.0)
     busy = run_guarded(database, "held", work, trigger="manual")
     assert busy.skipped and busy.reason == "busy" and busy.held_by == "elsewhere:1:abc"
     assert busy.run is not None and busy.run.status == JobStatus.SKIPPED and not calls
@@ -97,7 +97,7 @@ def test_a_held_lease_skips_the_run_until_it_expires(database) -> None:
 def test_the_heartbeat_keeps_a_long_job_exclusive(database) -> None:
     def long_work(database):  # type: ignore[no-untyped-def]
         time.sleep(1.2)  # twice the lease's ttl: without renewal it would have expired
-        intruder = leases.acquire(database, lease_name("long"), "intruder:2:def", ttl=5)
+        intruder = operations.acquire(database, lease_name("long"), "intruder:2:def", ttl=5)
         return {"intruder_took_it": int(intruder)}
 
     outcome = run_guarded(database, "long", long_work, trigger="manual", ttl=0.6)
@@ -120,11 +120,11 @@ def test_a_lost_lease_is_logged_loudly_and_recorded(database, caplog) -> None:
         outcome = run_guarded(database, "stolen", stolen, trigger="manual", ttl=0.6)
     assert outcome.counts == {"done": 1, "lease_lost": 1}
     assert "LEASE LOST" in caplog.text
-    assert leases.holder_of(database, lease_name("stolen")) == "thief:3:ghi"  # not released
+    assert operations.holder_of(database, lease_name("stolen")) == "thief:3:ghi"  # not released
 
 
 def test_an_inner_lease_held_elsewhere_skips_the_run(database) -> None:
-    assert leases.acquire(database, "matching", "matcher:4:jkl", ttl=60)
+    assert operations.acquire(database, "matching", "matcher:4:jkl", ttl=60)
     job = job_named("match_changes")
     outcome = run_guarded(database, job.name, job.work, trigger="schedule", record_idle=False)
     assert outcome.skipped and outcome.reason == "inner_busy" and outcome.run is None
@@ -175,9 +175,9 @@ def test_jobs_run_takes_the_lease_and_says_when_it_is_busy(app, database) -> Non
     done = runner.invoke(cli, ["jobs", "run", "expire_items"])
     assert done.exit_code == 0, done.output
     assert "expire_items: succeeded" in done.output
-    assert leases.holder_of(database, lease_name("expire_items")) is None
+    assert operations.holder_of(database, lease_name("expire_items")) is None
 
-    assert leases.acquire(database, lease_name("expire_items"), "sched-host:99:abc", ttl=60)
+    assert operations.acquire(database, lease_name("expire_items"), "sched-host:99:abc", ttl=60)
     busy = runner.invoke(cli, ["jobs", "run", "expire_items"])
     assert busy.exit_code == 1
     assert "expire_items is busy" in busy.output and "sched-host:99:abc" in busy.output
@@ -281,7 +281,7 @@ def test_two_schedulers_run_each_tick_once_and_never_overlap(settings, database,
     assert len(succeeded) == len(starts)
     assert skipped, "the second scheduler never competed for a tick"
     assert {r.pid for r in runs} == {p.pid for p in processes}  # both were live and firing
-    assert leases.holder_of(database, lease_name("probe")) is None
+    assert operations.holder_of(database, lease_name("probe")) is None
 
 
 def test_sigterm_lets_the_running_job_finish_then_exits_0(settings, database, tmp_path) -> None:

@@ -36,8 +36,8 @@ from api import create_app
 from api.config import Settings
 from models import Database, Subject, SubjectMatches
 from models.pii import Vault
-from services.match_store import ELIGIBLE, ENDED, unpack
-from services.subjects import ID_NUMBER_CONTEXT
+from services.matching import ELIGIBLE, ENDED, unpack
+from services.profiles import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
 
 ROOT = Path(__file__).resolve().parent.parent

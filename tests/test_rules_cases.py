@@ -14,7 +14,7 @@ import pytest
 
 from rules import ItemRules, compile_item, validate_item
 from rules.cases import run_cases, run_item
-from services.demo import content
+from services.demo import _content as content
 
 DEMO_DAY = date(2026, 11, 27)
 ITEMS = content.read_items()

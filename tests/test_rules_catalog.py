@@ -9,7 +9,7 @@ import pytest
 
 from rules.catalog import CATALOG, FactType, stored_facts
 from rules.values import coerce
-from services.demo import population
+from services.demo import _population as population
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -20,8 +20,7 @@ from api.admin.fields import (
 )
 from api.resident.claim_schemas import ClaimFormSchema, ClaimMaterialSchema, StatusText
 from models import ClaimStatus, GrantStatus
-from services.claim_queue import ORDERS
-from services.claim_review import ACTIONS
+from services.claims import ACTIONS, ORDERS
 
 REASON = String(
     required=True,

@@ -24,7 +24,7 @@ from api.blueprint import Blueprint
 from api.extensions import db
 from api.storage import material_download, material_download_doc, storage
 from models import Role
-from services import claim_queue, claim_review
+from services import claims
 
 blp = Blueprint("admin_claims", __name__, url_prefix="/claims", description="申请审核与兑现")
 
@@ -42,7 +42,7 @@ class Claims(MethodView):
     def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
         """List claims, longest waiting or soonest due first (department, status, item, overdue,
         days waiting)."""
-        rows, total = claim_queue.list_claims(
+        rows, total = claims.list_claims(
             session=db.session,
             actor=current_actor(),
             page=pagination_parameters.page,
@@ -62,7 +62,7 @@ class ClaimById(MethodView):
     @blp.alt_response(404, description="申请不存在")
     def get(self, claim_id: int):  # type: ignore[no-untyped-def]
         """Show a claim with its form, materials and timeline."""
-        return claim_queue.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
+        return claims.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
 
 
 @blp.route("/<int:claim_id>/materials/<int:material_id>")
@@ -74,7 +74,7 @@ class MaterialFile(MethodView):
     @blp.alt_response(404, description="申请或材料不存在")
     def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
         """Download a claim's material (staff only; audited)."""
-        material, data = claim_queue.material_file(
+        material, data = claims.material_file(
             session=db.session,
             actor=current_actor(),
             storage=storage(),
@@ -94,9 +94,7 @@ class ReviewClaim(MethodView):
     @blp.alt_response(409, description="申请不是已提交状态")
     def post(self, claim_id: int):  # type: ignore[no-untyped-def]
         """Take a submitted claim into review (submitted -> reviewing)."""
-        return claim_review.review_claim(
-            session=db.session, actor=current_actor(), claim_id=claim_id
-        )
+        return claims.review_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
 
 
 @blp.route("/<int:claim_id>/approve")
@@ -110,7 +108,7 @@ class ApproveClaim(MethodView):
     @blp.alt_response(409, description="申请不在审核中，或事项名额已满、预算不足")
     def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
         """Approve a claim under review; the item's places and budget are taken now."""
-        return claim_review.approve_claim(
+        return claims.approve_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
         )
 
@@ -126,7 +124,7 @@ class RejectClaim(MethodView):
     @blp.alt_response(409, description="审核已结束")
     def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
         """Reject a submitted or reviewed claim, saying why."""
-        return claim_review.reject_claim(
+        return claims.reject_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
         )
 
@@ -142,7 +140,7 @@ class ReturnClaim(MethodView):
     @blp.alt_response(409, description="审核已结束")
     def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
         """Return a claim to the resident for correction (补正), saying what is needed."""
-        return claim_review.return_claim(
+        return claims.return_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
         )
 
@@ -158,7 +156,7 @@ class PayClaim(MethodView):
     @blp.alt_response(409, description="申请未通过审核或已发放")
     def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
         """Register the payout (兑现) of an approved claim: amount and payment reference."""
-        return claim_review.pay_claim(
+        return claims.pay_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
         )
 
@@ -173,7 +171,7 @@ class BulkClaims(MethodView):
     def post(self, data: dict):  # type: ignore[no-untyped-def]
         """Apply one action to many claims, each in its own transaction, with a result per id."""
         ids, action = data.pop("ids"), data.pop("action")
-        results = claim_review.bulk(
+        results = claims.bulk(
             session=db.session, actor=current_actor(), ids=ids, action=action, **data
         )
         return {"results": results}

@@ -10,7 +10,7 @@ from api.auth import current_actor, staff_required
 from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
-from services import dry_run
+from services import publishing
 
 blp = Blueprint("admin_dry_run", __name__, url_prefix="/items", description="试算")
 
@@ -104,6 +104,6 @@ class DryRun(MethodView):
     def post(self, data: dict, item_id: int):  # type: ignore[no-untyped-def]
         """Count who would be eligible, unknown and not, for how much, by district."""
         as_of = data.pop("as_of", None)
-        return dry_run.dry_run(
+        return publishing.dry_run(
             session=db.session, actor=current_actor(), item_id=item_id, changes=data, as_of=as_of
         )

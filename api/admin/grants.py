@@ -14,7 +14,7 @@ from api.auth import current_actor, staff_required
 from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
-from services import grants
+from services import claims
 
 blp = Blueprint("admin_grants", __name__, url_prefix="/grants", description="免申即享兑现")
 
@@ -31,7 +31,7 @@ class Grants(MethodView):
     @blp.paginate()
     def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
         """List grants, oldest first (department, status, item)."""
-        rows, total = grants.list_grants(
+        rows, total = claims.list_grants(
             session=db.session,
             actor=current_actor(),
             page=pagination_parameters.page,
@@ -53,6 +53,6 @@ class PayGrant(MethodView):
     @blp.alt_response(409, description="未经本人确认、已发放或已放弃，或事项名额已满、预算不足")
     def post(self, data: dict, grant_id: int):  # type: ignore[no-untyped-def]
         """Register the payout of a confirmed grant (writes a payout_done message)."""
-        return grants.pay_grant(
+        return claims.pay_grant(
             session=db.session, actor=current_actor(), grant_id=grant_id, **data
         )

@@ -17,7 +17,7 @@ from api.input_guard import json_body
 from models import Role
 from services import profiles
 from services.errors import InvalidInput
-from services.profile_formats import FORMATS, format_of, read_json_rows, read_rows
+from services.profiles import FORMATS, format_of, read_json_rows, read_rows
 
 blp = Blueprint(
     "admin_profiles", __name__, url_prefix="/profiles", description="一人一档 / 一企一档导入"

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from api.commands.checks import require_migrated
-from services.demo.staff import DemoAccount
+from services.demo import DemoAccount
 
 
 @click.command("seed-demo")
@@ -28,8 +28,7 @@ def seed_demo_command(
 ) -> None:
     """Load demo departments, policies and synthetic subjects; skip what is already there."""
     from api.extensions import db
-    from services.demo.seed import seed_demo
-    from services.demo.staff import create_demo_staff
+    from services.demo import create_demo_staff, seed_demo
 
     require_migrated()
     counts = seed_demo(

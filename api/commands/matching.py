@@ -63,7 +63,7 @@ def jobs_list() -> None:
     from jobs.registry import all_jobs
     from jobs.runner import lease_name
     from models import JobRun, JobStatus
-    from services import leases
+    from services import operations
 
     database = current_app.extensions["kx.db"]
     for job in all_jobs(_dispatcher()):
@@ -77,7 +77,7 @@ def jobs_list() -> None:
         shown = (
             "never" if last is None else f"{last.status} at {last.started_at:%Y-%m-%d %H:%M:%S} UTC"
         )
-        holder = leases.holder_of(database, lease_name(job.name))
+        holder = operations.holder_of(database, lease_name(job.name))
         running = f"  running now: {holder}" if holder else ""
         click.echo(f"{job.name:18} {str(job.trigger):48} last: {shown}{running}  {job.description}")
 

@@ -13,7 +13,7 @@ from api.commands.checks import require_migrated
 from api.commands.staff import CLI_ACTOR
 from api.extensions import dispatcher_for
 from models.clock import to_local
-from services import deliveries
+from services import operations
 
 
 @click.group("outbox", cls=AppGroup)
@@ -26,7 +26,7 @@ def outbox_status() -> None:
     """Count outbox messages and deliveries by status."""
     require_migrated()
     with current_app.extensions["kx.db"].session() as session:
-        counts = deliveries.status_counts(session=session)
+        counts = operations.status_counts(session=session)
     for table, by_status in counts.items():
         shown = ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())) or "none"
         click.echo(f"{table}: {shown}")
@@ -38,7 +38,7 @@ def outbox_failed(limit: int) -> None:
     """List deliveries that failed for good, with WeChat's last answer."""
     require_migrated()
     with current_app.extensions["kx.db"].session() as session:
-        rows = deliveries.failed(session=session, limit=limit)
+        rows = operations.failed(session=session, limit=limit)
     if not rows:
         click.echo("no failed deliveries")
     for row in rows:
@@ -58,7 +58,7 @@ def outbox_retry(ids: tuple[int, ...], every: bool) -> None:
     if not ids and not every:
         raise click.UsageError("give delivery ids or --all")
     with current_app.extensions["kx.db"].session() as session:
-        count = deliveries.retry(session=session, actor=CLI_ACTOR, ids=None if every else ids)
+        count = operations.retry(session=session, actor=CLI_ACTOR, ids=None if every else ids)
     click.echo(f"deliveries queued again: {count}")
 
 

@@ -30,8 +30,7 @@ def import_profiles_command(
 ) -> None:
     """Import profiles from FILE (.jsonl or .csv); exit 1 when any row is rejected."""
     from api.extensions import db
-    from services.profile_formats import format_of, read_rows
-    from services.profiles import import_profiles
+    from services.profiles import format_of, import_profiles, read_rows
 
     require_migrated()
     try:

@@ -30,7 +30,7 @@ def rules_test_command(path: Path | None, as_of: datetime | None, verbose: bool)
     """Run the cases of the demo items, or of the policy YAML files under PATH (no database)."""
     from models.clock import local_now
     from rules.cases import run_item
-    from services.demo.content import ContentError, read_items
+    from services.demo import ContentError, read_items
 
     try:
         items = read_items(path)

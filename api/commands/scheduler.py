@@ -26,7 +26,7 @@ def scheduler_command(jobs_from: str | None) -> None:
     scheduler) runs nothing twice. SIGTERM or Ctrl-C stops it after the running jobs finish.
     """
     from jobs.scheduler import run_until_stopped
-    from services.claim_deadlines import warn_about_calendar
+    from services.claims import warn_about_calendar
 
     require_migrated()
     warn_about_calendar()  # once per start: claims' promised days (docs/resident-api.md)

@@ -13,7 +13,7 @@ from api.resident.catalog_schemas import VERDICTS, AmountResultSchema, Undecided
 from api.resident_auth import _resident_from_request
 from models import ItemMode, SubjectKind
 from models.clock import local_now
-from services import calculator
+from services import residents
 
 blp = Blueprint(
     "resident_calculator",
@@ -123,7 +123,7 @@ class Calculator(MethodView):
         user_id = None
         if request.headers.get("Authorization"):
             user_id = _resident_from_request().user_id
-        return calculator.calculate(
+        return residents.calculate(
             session=db.session,
             as_of=data.pop("as_of", None) or local_now().date(),
             wechat_user_id=user_id,

@@ -23,7 +23,7 @@ from api.resident.claim_schemas import (
 )
 from api.resident_auth import current_resident, resident_required
 from api.storage import material_download, material_download_doc, storage
-from services import claim_materials, claims
+from services import claims
 
 
 class FormAndFilesParser(BodyParser):
@@ -111,13 +111,13 @@ class Materials(MethodView):
         upload = data["file"]
         if not hasattr(upload, "read"):
             abort(422, message="请以文件上传", errors={"file": ["应为文件"]})
-        return claim_materials.upload_material(
+        return claims.upload_material(
             session=db.session,
             storage=storage(),
             wechat_user_id=current_resident().user_id,
             name=data["name"],
             filename=upload.filename or "",
-            data=upload.read(claim_materials.MAX_BYTES + 1),
+            data=upload.read(claims.MAX_BYTES + 1),
             claim_id=data.get("claim_id"),
         )
 
@@ -145,7 +145,7 @@ class MyMaterialFile(MethodView):
     @blp.alt_response(404, description="申请或材料不存在")
     def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
         """Download a material I gave with my claim."""
-        material, data = claim_materials.my_material_file(
+        material, data = claims.my_material_file(
             session=db.session,
             storage=storage(),
             wechat_user_id=current_resident().user_id,

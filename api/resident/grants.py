@@ -11,7 +11,7 @@ from api.blueprint import Blueprint
 from api.extensions import db
 from api.resident_auth import current_resident, resident_required
 from models import GrantStatus
-from services import grants
+from services import claims
 
 blp = Blueprint(
     "resident_grants",
@@ -70,7 +70,7 @@ class MyGrants(MethodView):
     @blp.paginate()
     def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
         """List the grants (免申即享) of my subjects, newest first."""
-        rows, total = grants.list_my_grants(
+        rows, total = claims.list_my_grants(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             page=pagination_parameters.page,
@@ -93,7 +93,7 @@ class ConfirmGrant(MethodView):
     @blp.alt_response(422, description="需要银行卡号，或卡号有误")
     def post(self, data: dict, grant_id: int):  # type: ignore[no-untyped-def]
         """Acknowledge a grant, giving the bank card it is paid into when money is paid."""
-        return grants.confirm_grant(
+        return claims.confirm_grant(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             grant_id=grant_id,
@@ -111,6 +111,6 @@ class DeclineGrant(MethodView):
     @blp.alt_response(409, description="已发放")
     def post(self, grant_id: int):  # type: ignore[no-untyped-def]
         """Decline a grant that is not paid yet."""
-        return grants.decline_grant(
+        return claims.decline_grant(
             session=db.session, wechat_user_id=current_resident().user_id, grant_id=grant_id
         )

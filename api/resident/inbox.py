@@ -18,7 +18,7 @@ from api.resident.inbox_schemas import (
     UnreadSchema,
 )
 from api.resident_auth import current_resident, resident_required
-from services import inbox, subscription_requests
+from services import residents, subscriptions
 
 blp = Blueprint(
     "resident_inbox",
@@ -38,7 +38,7 @@ class SubscriptionTemplates(MethodView):
     def get(self, query: dict):  # type: ignore[no-untyped-def]
         """List the wx.requestSubscribeMessage calls this page should make, with my counts."""
         settings = settings_of()
-        groups = subscription_requests.request_groups(
+        groups = subscriptions.request_groups(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             scene=query["scene"],
@@ -58,7 +58,7 @@ class Subscriptions(MethodView):
     def post(self, data: dict):  # type: ignore[no-untyped-def]
         """Record my answer to wx.requestSubscribeMessage; return what I have allowed now."""
         settings = settings_of()
-        templates = subscription_requests.record_client_results(
+        templates = subscriptions.record_client_results(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             results=data["results"],
@@ -78,7 +78,7 @@ class Messages(MethodView):
     @blp.paginate()
     def get(self, query: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
         """List my messages, newest first, with read and push state."""
-        rows, total = inbox.list_messages(
+        rows, total = residents.list_messages(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             page=pagination_parameters.page,
@@ -97,7 +97,9 @@ class UnreadCount(MethodView):
     @blp.response(200, UnreadSchema)
     def get(self):  # type: ignore[no-untyped-def]
         """Count my unread messages."""
-        count = inbox.unread_count(session=db.session, wechat_user_id=current_resident().user_id)
+        count = residents.unread_count(
+            session=db.session, wechat_user_id=current_resident().user_id
+        )
         return {"unread": count}
 
 
@@ -110,7 +112,7 @@ class ReadMessage(MethodView):
     @blp.alt_response(404, description="消息不存在或不属于我")
     def post(self, message_id: int):  # type: ignore[no-untyped-def]
         """Mark one of my messages read."""
-        return inbox.mark_read(
+        return residents.mark_read(
             session=db.session, wechat_user_id=current_resident().user_id, message_id=message_id
         )
 
@@ -123,5 +125,7 @@ class ReadAllMessages(MethodView):
     @blp.response(200, MarkedSchema)
     def post(self):  # type: ignore[no-untyped-def]
         """Mark all my messages read."""
-        marked = inbox.mark_all_read(session=db.session, wechat_user_id=current_resident().user_id)
+        marked = residents.mark_all_read(
+            session=db.session, wechat_user_id=current_resident().user_id
+        )
         return {"marked": marked}

@@ -19,9 +19,8 @@ from api.admin.fields import (
     one_of,
 )
 from notify.messages import KINDS
-from services.inbox import PUSH_STATES
-from services.subscription_requests import SCENES
-from services.subscriptions import RESULTS, TEMPLATE_ID_MAX
+from services.residents import PUSH_STATES
+from services.subscriptions import RESULTS, SCENES, TEMPLATE_ID_MAX
 
 TEMPLATE_ID = String(metadata={"example": "kx-tmpl-claim-status"})
 

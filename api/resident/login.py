@@ -10,8 +10,8 @@ from api.admin.fields import Integer, Nested, Schema, String, length
 from api.blueprint import Blueprint
 from api.extensions import db, limiter, wechat
 from api.resident_auth import RESIDENT_TOKEN_SECONDS, issue_resident_token, send_retry_after
-from services import resident_auth
-from services.resident_auth import REFRESH_TOKEN_SECONDS, LoginResult
+from services import residents
+from services.residents import REFRESH_TOKEN_SECONDS, LoginResult
 
 LOGIN_LIMIT = "20 per minute"  # per client address: a code is single-use, retries are few
 REFRESH_LIMIT = "60 per minute"
@@ -78,7 +78,7 @@ class WeChatLogin(MethodView):
     @blp.alt_response(503, description="微信服务繁忙或不可达，见 Retry-After")
     def post(self, data: dict):  # type: ignore[no-untyped-def]
         """Exchange a wx.login code for an access token and a refresh token."""
-        result = resident_auth.login_with_code(
+        result = residents.login_with_code(
             session=db.session, gateway=wechat.gateway, code=data["code"]
         )
         return _tokens(result)
@@ -96,7 +96,7 @@ class Refresh(MethodView):
     @blp.alt_response(429, description="请求过于频繁")
     def post(self, data: dict):  # type: ignore[no-untyped-def]
         """Trade a refresh token for new tokens; the old refresh token stops working."""
-        return _tokens(resident_auth.refresh(session=db.session, **data))
+        return _tokens(residents.refresh(session=db.session, **data))
 
 
 @blp.route("/logout")
@@ -110,7 +110,7 @@ class Logout(MethodView):
     @blp.alt_response(429, description="请求过于频繁")
     def post(self, data: dict) -> None:
         """Revoke a refresh token (the access token expires on its own within two hours)."""
-        resident_auth.logout(session=db.session, **data)
+        residents.logout(session=db.session, **data)
 
 
 def _tokens(result: LoginResult) -> dict[str, Any]:
@@ -120,5 +120,5 @@ def _tokens(result: LoginResult) -> dict[str, Any]:
         "expires_in": RESIDENT_TOKEN_SECONDS,
         "refresh_token": result.refresh_token,
         "refresh_expires_in": result.refresh_expires_in,
-        "user": resident_auth.describe_user(db.session, result.user),
+        "user": residents.describe_user(db.session, result.user),
     }

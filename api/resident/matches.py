@@ -19,7 +19,7 @@ from api.extensions import db
 from api.resident_auth import current_resident, resident_required
 from models import ClaimStatus, GrantStatus, ItemMode, SubjectKind
 from models.clock import local_now
-from services import match_reasons, my_policies
+from services import residents
 
 blp = Blueprint(
     "resident_matches",
@@ -191,7 +191,7 @@ class MyMatches(MethodView):
     def get(self, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
         """List what my subjects qualify for or are one fact away from, most valuable and
         urgent first; send If-None-Match to get 304 when nothing changed."""
-        matches = my_policies.my_matches(
+        matches = residents.my_matches(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             today=local_now().date(),
@@ -199,7 +199,7 @@ class MyMatches(MethodView):
         page, size = pagination_parameters.page, pagination_parameters.page_size
         pagination_parameters.item_count = matches.total
         blp.set_etag(matches.fingerprint(page, size))  # 304 here, before any evaluation
-        cards = match_reasons.with_reasons(
+        cards = residents.with_reasons(
             session=db.session, matches=matches, cards=matches.page(page, size)
         )
         # The cards are built JSON-ready (MatchSchema documents them; tests check the two
@@ -224,7 +224,7 @@ class MySummary(MethodView):
     @blp.response(200, SummarySchema)
     def get(self):  # type: ignore[no-untyped-def]
         """Show what my subjects can expect this year, have claimed and have received."""
-        return my_policies.my_summary(
+        return residents.my_summary(
             session=db.session,
             wechat_user_id=current_resident().user_id,
             today=local_now().date(),

@@ -15,7 +15,7 @@ from api.resident_auth import (
     send_retry_after,
     spend_attempt,
 )
-from services import bindings, identity, resident_auth
+from services import residents
 
 BIND_LIMIT = "10 per hour"  # binding attempts per resident: against guessing names and numbers
 RELATIONS = ("self", "legal_representative", "agent")
@@ -118,9 +118,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self):  # type: ignore[no-untyped-def]
         """Show my account: phone masked and the subjects I may act for."""
-        return resident_auth.describe_me(
-            session=db.session, wechat_user_id=current_resident().user_id
-        )
+        return residents.describe_me(session=db.session, wechat_user_id=current_resident().user_id)
 
 
 @blp.route("/phone")
@@ -136,7 +134,7 @@ class Phone(MethodView):
     def post(self, data: dict):  # type: ignore[no-untyped-def]
         """Save my phone number from a getPhoneNumber code; answer it masked."""
         resident = current_resident()
-        masked = resident_auth.save_phone(
+        masked = residents.save_phone(
             session=db.session,
             gateway=wechat.gateway,
             wechat_user_id=resident.user_id,
@@ -154,7 +152,9 @@ class Subjects(MethodView):
     @blp.response(200, BoundSubjectSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         """List the subjects bound to me, masked."""
-        return bindings.list_bindings(session=db.session, wechat_user_id=current_resident().user_id)
+        return residents.list_bindings(
+            session=db.session, wechat_user_id=current_resident().user_id
+        )
 
     @resident_required(blp)
     @blp.arguments(BindSchema)
@@ -168,8 +168,8 @@ class Subjects(MethodView):
         """
         spend_attempt(BIND_LIMIT, "bind")
         settings = settings_of()
-        provider = identity.provider_for(
-            identity.IdentityConfig(
+        provider = residents.provider_for(
+            residents.IdentityConfig(
                 provider=settings.identity_provider,
                 url=settings.identity_url,
                 key=settings.identity_key,
@@ -184,8 +184,8 @@ class Subjects(MethodView):
             "provider": provider,
         }
         if data["kind"] == "person":
-            return bindings.bind_person(**common, name=data["name"], id_number=data["id_number"])
-        return bindings.bind_enterprise(
+            return residents.bind_person(**common, name=data["name"], id_number=data["id_number"])
+        return residents.bind_enterprise(
             **common,
             uscc=data["uscc"],
             relation=data["relation"],
@@ -202,7 +202,7 @@ class SubjectById(MethodView):
     @blp.alt_response(404, description="未绑定该办事主体")
     def delete(self, subject_id: int) -> None:
         """Unbind a subject: I may no longer act for it."""
-        bindings.unbind(
+        residents.unbind(
             session=db.session,
             actor=resident_actor(),
             wechat_user_id=current_resident().user_id,

@@ -1,0 +1,31 @@
+"""Matching: who qualifies for which live item. Consumes change events (a changed item is
+evaluated over every subject of its kind at once, a changed subject against every live item),
+writes only the difference to the stored matches, and the effects of new eligible matches
+(outbox messages, grants for 免申即享 items).
+
+Others call: process_changes (the matcher job and CLI), the live items (live_items,
+compiled_versions, live_item_facts: the calculator, the catalog, claims), and the stored match
+rows through _store's readers. _bulk is the whole-city pass; _effects writes what matches cause.
+"""
+
+from __future__ import annotations
+
+from services.matching._effects import bound_subjects
+from services.matching._live_items import LiveItem, compiled_versions, live_item_facts, live_items
+from services.matching._process import process_changes, today_local
+from services.matching._store import AMOUNT_KNOWN, ELIGIBLE, ENDED, active_entry, unpack
+
+__all__ = [
+    "AMOUNT_KNOWN",
+    "ELIGIBLE",
+    "ENDED",
+    "LiveItem",
+    "active_entry",
+    "bound_subjects",
+    "compiled_versions",
+    "live_item_facts",
+    "live_items",
+    "process_changes",
+    "today_local",
+    "unpack",
+]

@@ -1,0 +1,170 @@
+"""政策计算器: every live item's verdict and amount for a profile, typed in or "what if" changed.
+
+The same evaluator as matching (services.live_items -> rules ItemRules.evaluate): the calculator
+never has its own reading of a rule or a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Policy, PolicyItem, Subject
+from rules import Explained, ParamMissing, facts_of
+from rules.evaluate import FAIL
+from services.errors import InvalidInput, NotFound, Unauthorized
+from services.matching import live_items
+from services.profiles import normalised_value
+from services.residents._access import require_bound
+
+ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2}
+MAX_FACTS = 100
+
+
+def checked_facts(
+    kind: str, given: Mapping[str, Any], *, field: str, nulls: bool
+) -> dict[str, Any]:
+    """Return the facts checked against the catalog, or raise InvalidInput per field.
+
+    Derived facts (年龄 …) may be given directly: someone trying the calculator knows their
+    age sooner than they type their birth date. With `nulls`, null means "as if missing".
+    """
+    catalog = facts_of(kind)
+    errors: dict[str, list[str]] = {}
+    facts: dict[str, Any] = {}
+    if len(given) > MAX_FACTS:
+        raise InvalidInput("指标过多", errors={field: [f"最多 {MAX_FACTS} 项"]})
+    for name, raw in given.items():
+        fact = catalog.get(name)
+        key = f"{field}.{name}"
+        if fact is None:
+            errors[key] = [f"未知的指标「{name}」"]
+        elif raw is None:
+            if nulls:
+                facts[name] = None
+            else:
+                errors[key] = ["不能为空"]
+        else:
+            try:
+                facts[name] = normalised_value(fact, raw)
+            except ValueError as exc:
+                errors[key] = [str(exc)]
+    if errors:
+        raise InvalidInput("指标有误，请检查后重试", errors=errors)
+    return facts
+
+
+def failing_conditions(node: Explained) -> list[Explained]:
+    """Return the conditions that make a failed rule fail (a custom-worded group counts as one)."""
+    if node.status != FAIL:
+        return []
+    if node.children and node.op == "all" and not node.custom:
+        return [found for child in node.children for found in failing_conditions(child)]
+    return [node]
+
+
+def calculate(
+    *,
+    session: Session,
+    as_of: date,
+    subject_type: str | None = None,
+    facts: Mapping[str, Any] | None = None,
+    subject_id: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    wechat_user_id: int | None = None,
+) -> dict[str, Any]:
+    """Evaluate every live item of a kind for typed-in facts, or for one of my subjects with
+    "what if" overrides; return each verdict, amount and trace, and the totals."""
+    baseline: Mapping[str, Any] | None = None
+    if subject_id is not None:
+        if wechat_user_id is None:
+            raise Unauthorized("请先登录后再用自己的档案试算")
+        require_bound(session, wechat_user_id, subject_id)
+        subject = session.get(Subject, subject_id)
+        if subject is None:
+            raise NotFound("未找到该办事主体")
+        kind = subject.kind
+        baseline = subject.facts or {}
+        given = checked_facts(kind, overrides or {}, field="overrides", nulls=True)
+        stored, changes = baseline, given
+    else:
+        assert subject_type is not None
+        kind = subject_type
+        stored = checked_facts(kind, facts or {}, field="facts", nulls=False)
+        changes = None
+    items = live_items(session, kind)
+    titles = _policies(session, [item.id for item in items])
+    results = []
+    for item in items:
+        try:
+            evaluation = item.rules.evaluate(stored, as_of, explain=True, overrides=changes or None)
+        except ParamMissing:  # the item has no standard for that day (before it took effect)
+            continue
+        failing = (
+            failing_conditions(evaluation.explanation)
+            if evaluation.verdict == "ineligible" and evaluation.explanation is not None
+            else []
+        )
+        amount = evaluation.amount
+        results.append(
+            {
+                "item": {"id": item.id, "code": item.code, "name": item.name, "mode": item.mode},
+                "policy": titles.get(item.id),
+                "verdict": evaluation.verdict,
+                "summary": evaluation.summary,
+                "missing": [_labelled(kind, name) for name in evaluation.missing],
+                "near_miss": failing[0].text if len(failing) == 1 else None,
+                "amount": None if amount is None else amount.to_dict(),
+                "baseline_verdict": None
+                if baseline is None
+                else item.rules.verdict(baseline, as_of),
+            }
+        )
+    results.sort(
+        key=lambda r: (
+            ORDER[r["verdict"]],
+            -((r["amount"] or {}).get("annual_fen") or 0),
+            r["item"]["id"],
+        )
+    )
+    return {
+        "subject_type": kind,
+        "subject_id": subject_id,
+        "as_of": as_of,
+        "items": results,
+        **_totals(results),
+    }
+
+
+def _totals(results: list[dict[str, Any]]) -> dict[str, int]:
+    def yearly(verdict: str) -> int:
+        return sum(
+            (r["amount"] or {}).get("annual_fen") or 0 for r in results if r["verdict"] == verdict
+        )
+
+    return {
+        "eligible_count": sum(r["verdict"] == "eligible" for r in results),
+        "unknown_count": sum(r["verdict"] == "unknown" for r in results),
+        "total_fen": yearly("eligible"),
+        "possible_fen": yearly("unknown"),
+    }
+
+
+def _labelled(kind: str, name: str) -> dict[str, str]:
+    fact = facts_of(kind).get(name)
+    return {"fact": name, "label": fact.label if fact else name}
+
+
+def _policies(session: Session, item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(PolicyItem.id, Policy.id.label("policy_id"), Policy.title)
+        .join(Policy, Policy.id == PolicyItem.policy_id)
+        .where(PolicyItem.id.in_(item_ids))
+    )
+    return {row.id: {"id": row.policy_id, "title": row.title} for row in rows}
