@@ -82,7 +82,7 @@ VARIABLES: list[tuple[str, str, str]] = [
     (
         "KX_WECHAT_TEMPLATES",
         "(development ids)",
-        "subscribe template id per message kind: `new_matches=ID,grant_made=ID,claim_status=ID,"
+        "subscribe template id per message topic: `new_matches=ID,grant_made=ID,claim_status=ID,"
         "deadline_near=ID,payout_done=ID`",
     ),
     ("KX_QUIET_HOURS", "22:00-08:00", "Asia/Shanghai hours when non-urgent pushes wait"),
@@ -112,6 +112,12 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("KX_PORT", "5000", "port `kuaixiang run` listens on"),
     ("KX_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
     (
+        "KX_FAST_PATHS",
+        "1 (on)",
+        "the storage fast paths (prepared /me/matches read, LOAD DATA, temporary-table updates); "
+        "0 runs their plain SQLAlchemy versions, same results (docs/conventions.md)",
+    ),
+    (
         "KX_TEST_MYSQL_URL",
         "mysql+pymysql://root@127.0.0.1:3306/test",
         "tests only: the MariaDB server the suite creates its own database on",
@@ -120,6 +126,12 @@ VARIABLES: list[tuple[str, str, str]] = [
         "KX_TEST_REDIS_URL",
         "redis://127.0.0.1:6379/15",
         "tests only: the Redis database the suite uses",
+    ),
+    (
+        "KX_TEST_REQUIRE_SERVERS",
+        "0",
+        "tests only: 1 fails the MariaDB + Redis variant where they do not answer instead of "
+        "skipping it (.ci/run sets it)",
     ),
 ]
 
@@ -168,6 +180,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     log_level: str = "INFO"
+    fast_paths: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -248,6 +261,7 @@ class Settings:
                 env.get("KX_LOG_LEVEL", "INFO").upper(),
                 ("DEBUG", "INFO", "WARNING", "ERROR"),
             ),
+            fast_paths=_flag("KX_FAST_PATHS", env.get("KX_FAST_PATHS", "1")),
         )
 
 
@@ -287,12 +301,12 @@ def _templates(text: str) -> dict[str, str]:
 
     found = dict(DEFAULT_TEMPLATE_IDS)
     for part in filter(None, (p.strip() for p in text.split(","))):
-        kind, _, template_id = part.partition("=")
-        if kind.strip() not in DEFAULT_TEMPLATE_IDS or not template_id.strip():
-            kinds = ", ".join(DEFAULT_TEMPLATE_IDS)
-            problem = f"write kind=template_id pairs; kinds: {kinds}"
+        topic, _, template_id = part.partition("=")
+        if topic.strip() not in DEFAULT_TEMPLATE_IDS or not template_id.strip():
+            topics = ", ".join(DEFAULT_TEMPLATE_IDS)
+            problem = f"write topic=template_id pairs; topics: {topics}"
             raise ConfigError("KX_WECHAT_TEMPLATES", problem)
-        found[kind.strip()] = template_id.strip()
+        found[topic.strip()] = template_id.strip()
     return found
 
 

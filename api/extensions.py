@@ -47,7 +47,9 @@ class DatabaseExtension:
 
     def init_app(self, app: Flask, settings: Settings) -> None:
         """Build the engine and session factory for this app."""
-        database = Database(settings.database_url, vault=Vault(settings.data_key))
+        database = Database(
+            settings.database_url, vault=Vault(settings.data_key), fast_paths=settings.fast_paths
+        )
         app.extensions["kx.db"] = database
         app.teardown_appcontext(self._close_session)
 

@@ -19,7 +19,7 @@ from bench.common import emit, peak_rss_mb, scratch_database, stopwatch
 from bench.rules_data import shaped_items
 from models import (
     ChangeEvent,
-    ChangeKind,
+    ChangeScope,
     Department,
     ItemMode,
     OutboxMessage,
@@ -61,12 +61,12 @@ def main() -> None:
         emit("items", args.items)
         emit("db", args.db)
         database.sessionmaker.kw["info"]["cache"].clear()  # nothing cached beforehand
-        full = _timed_run(database, ChangeKind.FULL)
+        full = _timed_run(database, ChangeScope.FULL)
         emit("full_match_s", full)
         with database.session() as session:
             new_item = _add_items(session, 1, seed=99, first=args.items)[0]
             session.commit()
-        emit("item_publish_to_outbox_s", _timed_run(database, ChangeKind.ITEM, item_id=new_item))
+        emit("item_publish_to_outbox_s", _timed_run(database, ChangeScope.ITEM, item_id=new_item))
         latencies = _subject_changes(database, args.changes)
         emit("subject_change_p50_ms", statistics.median(latencies) * 1000)
         emit("subject_change_p95_ms", statistics.quantiles(latencies, n=20)[18] * 1000)
@@ -80,10 +80,10 @@ def main() -> None:
     emit("peak_rss_mb", peak_rss_mb())
 
 
-def _timed_run(database, kind: str, item_id: int | None = None) -> float:  # type: ignore[no-untyped-def]
+def _timed_run(database, scope: str, item_id: int | None = None) -> float:  # type: ignore[no-untyped-def]
     with stopwatch() as elapsed:
         with database.session() as session:
-            session.add(ChangeEvent(kind=kind, item_id=item_id, reason="bench"))
+            session.add(ChangeEvent(scope=scope, item_id=item_id, reason="bench"))
             session.commit()
         matching.process_changes(database, today=TODAY)
     return elapsed[0]
@@ -191,7 +191,7 @@ def _subject_changes(database, count: int) -> list[float]:  # type: ignore[no-un
             facts["birth_date"] = (
                 f"{rng.randint(1930, 2005)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
             )
-            event = ChangeEvent(kind=ChangeKind.SUBJECT, subject_id=subject_id, reason="bench")
+            event = ChangeEvent(scope=ChangeScope.SUBJECT, subject_id=subject_id, reason="bench")
             session.add(event)
             session.flush()
             subject.facts, subject.profile_seq = facts, event.id

@@ -40,8 +40,9 @@ from models import (
 )
 from models.bulk import write_rows
 from models.clock import utcnow
-from notify import messages, pages
+from notify import messages, outbox, pages
 from notify.dispatcher import DispatchSettings, make_dispatcher
+from notify.outbox import Message
 from notify.wechat import WeChatGateway
 
 SEND = "/cgi-bin/message/subscribe/send"
@@ -124,21 +125,27 @@ def enqueue(database: Database, openids: list[str]) -> None:
         write_rows(
             session,
             SubscriptionQuota.__table__,
-            ("wechat_user_id", "template_id", "kind", "remaining", "status")
+            ("wechat_user_id", "template_id", "subscription_type", "remaining", "status")
             + ("client_unpaired", "event_unpaired", "updated_at"),
             [(i, TEMPLATE, "one_time", 1, "accept", 0, 0, now) for i in ids],
         )
-        data = '{"items":[{"item_id":1,"version_id":1,"name":"高校毕业生就业补贴","amount_fen":120000}],"count":1,"total_fen":120000}'  # noqa: E501
-        write_rows(
+        item = {"item_id": 1, "version_id": 1, "name": "高校毕业生就业补贴", "amount_fen": 120000}
+        data = {"items": [item], "count": 1, "total_fen": 120000}
+        outbox.add_many(
             session,
-            OutboxMessage.__table__,
-            ("kind", "dedupe_key", "subject_id", "title", "body", "data", "page", "urgent")
-            + ("status", "attempts", "next_attempt_at", "created_at"),
-            [
-                (messages.NEW_MATCHES, f"bench:{i}", i, "您有新的政策可享", "高校毕业生就业补贴")
-                + (data, pages.home(), False, MessageStatus.PENDING, 0, now, now)
+            (
+                Message(
+                    kind=messages.NEW_MATCHES,
+                    dedupe_key=f"bench:{i}",
+                    subject_id=i,
+                    title="您有新的政策可享",
+                    body="高校毕业生就业补贴",
+                    data=data,
+                    page=pages.home(),
+                )
                 for i in ids
-            ],
+            ),
+            now=now,
         )
         session.commit()
 

@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.runner import DEFAULT_LEASE_SECONDS, JobFunction
-from models import ChangeEvent, ChangeKind, Database
+from models import ChangeEvent, ChangeScope, Database
 from models.clock import SHANGHAI, local_now, utcnow
 from services import claims, matching, operations, profiles, publishing, subscriptions
 
@@ -59,7 +59,7 @@ def _claim_due_dates(database: Database) -> dict[str, int]:
 
 def _full_reconcile(database: Database) -> dict[str, int]:
     with database.session() as session:
-        session.add(ChangeEvent(kind=ChangeKind.FULL, reason="nightly"))
+        session.add(ChangeEvent(scope=ChangeScope.FULL, reason="nightly"))
         session.commit()
     counts = matching.process_changes(database, wait=600)
     if counts.get("skipped_busy"):  # the full event stays pending: match_changes will take it

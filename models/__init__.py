@@ -11,18 +11,18 @@ from models.claim import (
     GrantStatus,
 )
 from models.db import Database, vault_of
-from models.matching import ChangeEvent, ChangeKind, Lease, SubjectMatches, Verdict
+from models.matching import ChangeEvent, ChangeScope, Lease, SubjectMatches
 from models.notify import (
     DeliveryAttempt,
     MessageDelivery,
     MessageStatus,
     OutboxMessage,
-    QuotaKind,
     SubscriptionQuota,
+    SubscriptionType,
     WeChatEvent,
 )
 from models.ops import AuditEntry, JobRun, JobStatus
-from models.org import Department, Role, StaffKind, StaffRole, StaffUser
+from models.org import AccountType, Department, Role, StaffRole, StaffUser
 from models.policy import (
     CATEGORIES,
     ItemMode,
@@ -45,7 +45,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChangeEvent",
-    "ChangeKind",
+    "ChangeScope",
     "Claim",
     "ClaimEvent",
     "ClaimMaterial",
@@ -69,11 +69,11 @@ __all__ = [
     "PolicyItemVersion",
     "PolicyStatus",
     "ProfileChunk",
-    "QuotaKind",
+    "SubscriptionType",
     "Relation",
     "ResidentSession",
     "Role",
-    "StaffKind",
+    "AccountType",
     "StaffRole",
     "StaffUser",
     "Subject",
@@ -82,7 +82,6 @@ __all__ = [
     "SubjectKind",
     "SubjectMatches",
     "SubscriptionQuota",
-    "Verdict",
     "VersionStatus",
     "WeChatEvent",
     "WeChatUser",

@@ -1,20 +1,29 @@
-"""Writing many rows fast: LOAD DATA on MariaDB, executemany on SQLite, in the caller's transaction.
+"""Writing many rows at once in the caller's transaction: the matcher's match rows and grants,
+the outbox's messages (notify.outbox), benchmarks' worlds.
 
-pymysql builds every INSERT in Python (about 42,000 rows/s); LOAD DATA LOCAL INFILE hands the
-server a tab-separated file it parses itself, an order of magnitude faster for city-sized writes.
+The fast path: LOAD DATA LOCAL INFILE on MariaDB (pymysql builds every INSERT in Python, about
+42,000 rows/s; LOAD DATA hands the server a tab-separated file it parses itself, an order of
+magnitude faster for city-sized writes; foreign keys are not checked row by row), and on SQLite
+one executemany of a statement compiled here, datetimes converted once per value. The plain path
+(KX_FAST_PATHS=0): SQLAlchemy's insert with every column's type processing, foreign keys checked.
+Both write the same rows (tests/test_models_bulk.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
+from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+
+from models.db import fast_paths_of
 
 _ESCAPES = ((b"\\", b"\\\\"), (b"\t", b"\\t"), (b"\n", b"\\n"), (b"\r", b"\\r"), (b"\x00", b"\\0"))
 
@@ -27,10 +36,18 @@ def write_rows(
     *,
     mode: str = "insert",
 ) -> None:
-    """Write rows: mode "insert", "ignore" (skip duplicates) or "replace" (upsert by key)."""
+    """Write rows: mode "insert", "ignore" (skip duplicates) or "replace" (upsert by key).
+
+    `columns` names each row's values in order; it must name every column the table needs
+    (not null, no default), so that a column left out fails here, not as a wrong row.
+    """
     if not rows:
         return
+    _check_columns(table, columns)
     connection = session.connection()
+    if not fast_paths_of(session):
+        _insert_plain(connection, table, columns, rows, mode)
+        return
     if connection.dialect.name in ("mysql", "mariadb"):
         _load_data(connection, table, columns, rows, mode)
         return
@@ -53,6 +70,56 @@ def write_rows(
                     seen[value] = _plain(value)
                 row[i] = seen[value]
     connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in rows])
+
+
+_CHECKED: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def _check_columns(table: Table, columns: Sequence[str]) -> None:
+    """Raise ValueError when `columns` misses a column the table needs, or names one it lacks."""
+    key = (table.name, tuple(columns))
+    if key in _CHECKED:
+        return
+    unknown = set(columns) - set(table.columns.keys())
+    needed = {
+        column.name
+        for column in table.columns
+        if not column.nullable
+        and column.default is None
+        and column.server_default is None
+        and not (column.primary_key and column.autoincrement in (True, "auto"))
+    }
+    missing = needed - set(columns)
+    if unknown or missing:
+        problem = f"unknown columns {sorted(unknown)}, missing {sorted(missing)}"
+        raise ValueError(f"{table.name}: {problem}")
+    _CHECKED.add(key)
+
+
+def _insert_plain(connection, table: Table, columns: Sequence[str], rows, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy's own insert, each value through its column's type, foreign keys checked."""
+    mysql = connection.dialect.name in ("mysql", "mariadb")
+    statement: Any = (mysql_insert if mysql else sqlite_insert)(table)
+    if mode == "ignore":
+        statement = statement.prefix_with("IGNORE") if mysql else statement.on_conflict_do_nothing()
+    elif mode == "replace":
+        if mysql:
+            updates = {name: statement.inserted[name] for name in columns}
+            statement = statement.on_duplicate_key_update(updates)
+        else:
+            statement = statement.prefix_with("OR REPLACE")
+    elif mode != "insert":
+        raise ValueError(f"unknown mode {mode!r}")
+    # Rows carry JSON columns as text, the form LOAD DATA takes; the JSON type wants values.
+    json_columns = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+    params = []
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        for i in json_columns:
+            if isinstance(row[i], str):
+                values[columns[i]] = json.loads(row[i])
+        params.append(values)
+    connection.execute(statement, params)
 
 
 def _load_data(connection, table: Table, columns: Sequence[str], rows, mode: str) -> None:  # type: ignore[no-untyped-def]

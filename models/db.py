@@ -19,8 +19,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 class Database:
     """One engine and its session factory; sessions carry the personal-data vault."""
 
-    def __init__(self, url: str, *, vault: Vault | None = None, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, vault: Vault | None = None, echo: bool = False, fast_paths: bool = True
+    ) -> None:
         self.url = url
+        # The storage fast paths, or their plain SQLAlchemy versions (same results): see
+        # fast_paths_of() and docs/conventions.md.
+        self.fast_paths = fast_paths
         self.engine = make_engine(url, echo=echo)
         # For one-statement reads on hot paths (services/my_policies_read.py): on MariaDB a pool of
         # its own whose connections stay in autocommit, so that returning one sends no
@@ -37,7 +42,7 @@ class Database:
         self.sessionmaker = sessionmaker(
             self.engine,
             expire_on_commit=False,
-            info={"vault": vault, "cache": {}, "reads": self.reads},
+            info={"vault": vault, "cache": {}, "reads": self.reads, "fast_paths": fast_paths},
         )
 
     @property
@@ -61,6 +66,11 @@ class Database:
         self.engine.dispose()
         if self.reads is not self.engine:
             self.reads.dispose()
+
+
+def fast_paths_of(session: Session) -> bool:
+    """Return whether this session's database takes the storage fast paths (KX_FAST_PATHS)."""
+    return session.info.get("fast_paths", True)
 
 
 def vault_of(session: Session) -> Vault:

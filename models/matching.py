@@ -13,16 +13,8 @@ from models.clock import utcnow
 from models.subject import Blob
 
 
-class Verdict(StrEnum):
-    """Three-valued eligibility; only eligible and unknown standings are stored."""
-
-    ELIGIBLE = "eligible"
-    UNKNOWN = "unknown"
-    INELIGIBLE = "ineligible"
-
-
-class ChangeKind(StrEnum):
-    """What changed and so must be re-matched."""
+class ChangeScope(StrEnum):
+    """What a change event asks to re-match: one subject, one item, or everything."""
 
     SUBJECT = "subject"
     ITEM = "item"
@@ -73,7 +65,7 @@ class ChangeEvent(IdMixin, Base):
     __tablename__ = "change_events"
     __table_args__ = (Index("ix_change_events_processed_at_id", "processed_at", "id"),)
 
-    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("subjects.id"))
     item_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("policy_items.id"))
     reason: Mapped[str] = mapped_column(String(64), default="")

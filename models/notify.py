@@ -24,7 +24,7 @@ class MessageStatus(StrEnum):
     EXPIRED = "expired"
 
 
-class QuotaKind(StrEnum):
+class SubscriptionType(StrEnum):
     """One-time subscriptions are counted; long-term ones are on or off."""
 
     ONE_TIME = "one_time"
@@ -40,7 +40,8 @@ class OutboxMessage(IdMixin, Base):
         Index("ix_outbox_messages_subject_id_created_at", "subject_id", "created_at"),
     )
 
-    kind: Mapped[str] = mapped_column(String(40))
+    # what the message is about (notify.messages.TOPICS), which picks its template
+    topic: Mapped[str] = mapped_column(String(40))
     dedupe_key: Mapped[str] = mapped_column(String(190), unique=True)
     subject_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("subjects.id"))
     wechat_user_id: Mapped[int | None] = mapped_column(
@@ -81,7 +82,7 @@ class MessageDelivery(IdMixin, Base):
     wechat_user_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("wechat_users.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(40), default="")
+    topic: Mapped[str] = mapped_column(String(40), default="")
     template_id: Mapped[str | None] = mapped_column(String(64))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
@@ -147,7 +148,7 @@ class SubscriptionQuota(IdMixin, Base):
         BigId, ForeignKey("wechat_users.id", ondelete="CASCADE")
     )
     template_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16), default=QuotaKind.ONE_TIME)
+    subscription_type: Mapped[str] = mapped_column(String(16), default=SubscriptionType.ONE_TIME)
     remaining: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="accept")
     # One tap is reported twice (by the mini-program and by WeChat's popup event): an accept from

@@ -21,7 +21,7 @@ class Role(StrEnum):
     DATA_PLATFORM = "data_platform"
 
 
-class StaffKind(StrEnum):
+class AccountType(StrEnum):
     """A person who logs in with a password, or a machine client with an API key."""
 
     HUMAN = "human"
@@ -48,7 +48,7 @@ class StaffUser(IdMixin, Base):
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16), default=StaffKind.HUMAN)
+    account_type: Mapped[str] = mapped_column(String(16), default=AccountType.HUMAN)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     api_key_hash: Mapped[bytes | None] = mapped_column(Hash32, unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

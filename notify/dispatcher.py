@@ -59,7 +59,7 @@ REFUSED = 43101
 DELIVERY_COLUMNS = (
     "message_id",
     "wechat_user_id",
-    "kind",
+    "topic",
     "template_id",
     "urgent",
     "status",
@@ -182,7 +182,7 @@ def fan_out(database: Database, settings: DispatchSettings) -> int:
                 _for_update(
                     select(
                         OutboxMessage.id,
-                        OutboxMessage.kind,
+                        OutboxMessage.topic,
                         OutboxMessage.subject_id,
                         OutboxMessage.wechat_user_id,
                         OutboxMessage.urgent,
@@ -201,13 +201,13 @@ def fan_out(database: Database, settings: DispatchSettings) -> int:
             deliveries = []
             for row in rows:
                 try:
-                    template_id = messages.template_for(row.kind, settings.template_ids)
+                    template_id = messages.template_for(row.topic, settings.template_ids)
                 except KeyError:
-                    continue  # a kind we do not push: it is in the inbox only
+                    continue  # a topic we do not push: it is in the inbox only
                 users = {row.wechat_user_id} if row.wechat_user_id else users_of[row.subject_id]
                 expires = row.expires_at or row.created_at + timedelta(days=settings.expiry_days)
                 deliveries += [
-                    (row.id, user, row.kind, template_id, row.urgent)
+                    (row.id, user, row.topic, template_id, row.urgent)
                     + (MessageStatus.PENDING, 0, now, expires, False, now)
                     for user in sorted(users)
                 ]
@@ -340,7 +340,7 @@ class Dispatcher:
             MessageDelivery.id,
             MessageDelivery.message_id,
             MessageDelivery.wechat_user_id,
-            MessageDelivery.kind,
+            MessageDelivery.topic,
             MessageDelivery.template_id,
             MessageDelivery.urgent,
             MessageDelivery.attempts,
@@ -390,7 +390,7 @@ class Dispatcher:
         groups: dict[tuple[Any, ...], list[Any]] = {}
         for row in sorted(rows, key=lambda r: (r.wechat_user_id, r.template_id or "", r.id)):
             key: tuple[Any, ...] = (row.wechat_user_id, row.template_id)
-            if row.kind not in messages.BUNDLED_KINDS:
+            if row.topic not in messages.BUNDLED_TOPICS:
                 key += (row.id,)
             groups.setdefault(key, []).append(row)
         user_ids = sorted({row.wechat_user_id for row in rows})
@@ -451,7 +451,7 @@ class Dispatcher:
         rows = session.execute(
             select(
                 OutboxMessage.id,
-                OutboxMessage.kind,
+                OutboxMessage.topic,
                 OutboxMessage.title,
                 OutboxMessage.body,
                 OutboxMessage.data,
@@ -461,7 +461,7 @@ class Dispatcher:
         )
         return {
             row.id: messages.Content(
-                kind=row.kind,
+                topic=row.topic,
                 title=row.title,
                 body=row.body,
                 data=row.data or {},

@@ -1,10 +1,10 @@
-"""Message building, pure: an outbox message's kind and content -> a WeChat subscribe message.
+"""Message building, pure: an outbox message's topic and content -> a WeChat subscribe message.
 
-Each kind has one template (its id comes from configuration) whose fields are fitted to WeChat's
+Each topic has one template (its id comes from configuration) whose fields are fitted to WeChat's
 value rules (docs wechat.md §2.3): `thing` at most 20 characters, `phrase` at most 5 Chinese
 characters, `amount` digits and 元, `date`/`time` as people write them, `character_string` at
 most 32 visible ASCII characters. Values are cut safely (by code point, with an ellipsis) and are
-never empty. Several messages of a bundling kind for one user go out as one push, since every
+never empty. Several messages of a bundling topic for one user go out as one push, since every
 push costs the user one subscription.
 """
 
@@ -29,9 +29,9 @@ GRANT_MADE = "grant_made"
 CLAIM_STATUS = "claim_status"
 DEADLINE_NEAR = "deadline_near"
 PAYOUT_DONE = "payout_done"
-KINDS = (NEW_MATCHES, GRANT_MADE, CLAIM_STATUS, DEADLINE_NEAR, PAYOUT_DONE)
+TOPICS = (NEW_MATCHES, GRANT_MADE, CLAIM_STATUS, DEADLINE_NEAR, PAYOUT_DONE)
 # Kinds whose pending messages for one user are sent as one push ("您有 3 项新政策可享").
-BUNDLED_KINDS = frozenset({NEW_MATCHES, GRANT_MADE})
+BUNDLED_TOPICS = frozenset({NEW_MATCHES, GRANT_MADE})
 
 DEFAULT_TEMPLATE_IDS: dict[str, str] = {
     NEW_MATCHES: "kx-tmpl-new-matches",
@@ -73,14 +73,14 @@ class WxMessage:
     template_id: str
     data: dict[str, dict[str, str]]
     page: str | None
-    kind: str
+    topic: str
 
 
 @dataclass(frozen=True)
 class Content:
     """The part of an outbox message a push is built from."""
 
-    kind: str
+    topic: str
     title: str
     body: str
     data: Mapping[str, Any] = field(default_factory=dict)
@@ -246,31 +246,31 @@ _BUILDERS = {
 }
 
 
-def template_for(kind: str, template_ids: Mapping[str, str]) -> str:
-    """Return the configured template id for a kind (KeyError for a kind we do not push)."""
-    if kind not in _BUILDERS:
-        raise KeyError(f"no template for message kind {kind!r}")
-    return template_ids.get(kind) or DEFAULT_TEMPLATE_IDS[kind]
+def template_for(topic: str, template_ids: Mapping[str, str]) -> str:
+    """Return the configured template id for a topic (KeyError for a topic we do not push)."""
+    if topic not in _BUILDERS:
+        raise KeyError(f"no template for message topic {topic!r}")
+    return template_ids.get(topic) or DEFAULT_TEMPLATE_IDS[topic]
 
 
 def build(
     contents: Sequence[Content], *, template_ids: Mapping[str, str], now: datetime
 ) -> WxMessage:
-    """Build one push for `contents` (one message, or a bundle of one bundling kind).
+    """Build one push for `contents` (one message, or a bundle of one bundling topic).
 
     The page is the first message's deep link (a bundle of new matches opens the home page).
     """
     if not contents:
         raise ValueError("nothing to build a message from")
-    kind = contents[0].kind
-    if any(c.kind != kind for c in contents):
-        raise ValueError("a bundle holds messages of one kind")
-    if len(contents) > 1 and kind not in BUNDLED_KINDS:
-        raise ValueError(f"{kind} messages are not bundled")
-    data = _BUILDERS[kind](contents, now)
+    topic = contents[0].topic
+    if any(c.topic != topic for c in contents):
+        raise ValueError("a bundle holds messages of one topic")
+    if len(contents) > 1 and topic not in BUNDLED_TOPICS:
+        raise ValueError(f"{topic} messages are not bundled")
+    data = _BUILDERS[topic](contents, now)
     return WxMessage(
-        template_id=template_for(kind, template_ids),
+        template_id=template_for(topic, template_ids),
         data={key: {"value": value} for key, value in data.items()},
         page=contents[0].page,
-        kind=kind,
+        topic=topic,
     )

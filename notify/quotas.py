@@ -15,7 +15,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from models import SubscriptionQuota
-from models.notify import QuotaKind
+from models.notify import SubscriptionType
 
 ACCEPT = "accept"
 REJECT = "reject"
@@ -113,14 +113,16 @@ def remaining(
     given, from the row.
     """
     row = session.execute(
-        select(SubscriptionQuota.kind, SubscriptionQuota.remaining, SubscriptionQuota.status).where(
-            *_row(wechat_user_id, template_id)
-        )
+        select(
+            SubscriptionQuota.subscription_type,
+            SubscriptionQuota.remaining,
+            SubscriptionQuota.status,
+        ).where(*_row(wechat_user_id, template_id))
     ).first()
     if row is None:
         return 0
     if long_term is None:
-        long_term = row.kind == QuotaKind.LONG_TERM
+        long_term = row.subscription_type == SubscriptionType.LONG_TERM
     if long_term:
         return int(row.status == ACCEPT)
     return max(int(row.remaining), 0)

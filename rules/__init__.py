@@ -5,6 +5,7 @@ No database, no Flask, no clock: the evaluation date is always an argument.
 
 from rules.amounts import AmountResult
 from rules.catalog import CATALOG, Fact, FactType, facts_of, find_fact
+from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import Explained
 from rules.item import Evaluation, ItemRules, compile_item, validate_item
@@ -13,6 +14,7 @@ from rules.params import ParamMissing
 __all__ = [
     "CATALOG",
     "AmountResult",
+    "Eligibility",
     "Evaluation",
     "Explained",
     "Fact",

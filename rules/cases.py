@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any
 
 from rules.catalog import find_fact
+from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.item import Evaluation, ItemRules, compile_item
 from rules.values import coerce, parse_date
 
 CASE_KEYS = frozenset({"name", "as_of", "facts", "expect"})
 EXPECT_KEYS = ("verdict", "amount_fen", "annual_fen", "missing", "summary_contains")
-VERDICT_WORDS = {"eligible": "符合", "ineligible": "不符合", "unknown": "待补充信息"}
+VERDICT_WORDS = {member.word: member.chinese for member in Eligibility}
 
 
 def _fen_or_none(value: Any) -> bool:
@@ -195,7 +196,7 @@ def _run_case(item: ItemRules, index: int, case: Any, default_as_of: date) -> Ca
         name,
         as_of,
         tuple(_compare(case["expect"], evaluation)),
-        verdict=evaluation.verdict,
+        verdict=evaluation.verdict.word,
         summary=evaluation.summary,
         explanation=None if evaluation.explanation is None else evaluation.explanation.to_dict(),
         trace=tuple(evaluation.amount.trace) if evaluation.amount is not None else (),
@@ -255,7 +256,7 @@ def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[Differen
     """Return every difference between what a case expects and what the evaluator said."""
     differences = []
     amount = evaluation.amount
-    want, got = expect.get("verdict"), evaluation.verdict
+    want, got = expect.get("verdict"), evaluation.verdict.word
     if "verdict" in expect and want != got:
         zh = f"判定应为「{VERDICT_WORDS[want]}」，实际为「{VERDICT_WORDS.get(got, got)}」"
         differences.append(

@@ -10,13 +10,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from rules.catalog import Fact, FactType
+from rules.eligibility import Eligibility
 from rules.language import Condition, Group, Node, normalize
 from rules.params import Params
 from rules.profile import Profile
 from rules.wording import actual, group_wording, requirement
 
-FAIL, PASS, UNKNOWN = 0, 1, 2
-STATUS = {PASS: "pass", FAIL: "fail", UNKNOWN: "unknown"}
+INELIGIBLE, ELIGIBLE, UNKNOWN = Eligibility.INELIGIBLE, Eligibility.ELIGIBLE, Eligibility.UNKNOWN
+# A condition's standing as an explanation shows it (the mini-program's icons).
+STATUS = {ELIGIBLE: "pass", INELIGIBLE: "fail", UNKNOWN: "unknown"}
 _COMPARE = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -63,12 +65,12 @@ def key_of(fact: Fact) -> Callable[[Any], Any]:
 
 
 def compile_condition(condition: Condition, as_of: date) -> Check:
-    """Return a function profile -> PASS/FAIL/UNKNOWN for one bound condition."""
+    """Return a function profile -> ELIGIBLE/INELIGIBLE/UNKNOWN for one bound condition."""
     name, op = condition.fact.name, condition.op
     if op == "exists":
-        return lambda p: FAIL if p.get(name) is None else PASS
+        return lambda p: INELIGIBLE if p.get(name) is None else ELIGIBLE
     if op == "missing":
-        return lambda p: PASS if p.get(name) is None else FAIL
+        return lambda p: ELIGIBLE if p.get(name) is None else INELIGIBLE
     key = key_of(condition.fact)
     if condition.other is not None:
         other, compare = condition.other.name, _COMPARE[op]
@@ -77,7 +79,7 @@ def compile_condition(condition: Condition, as_of: date) -> Check:
             left, right = p.get(name), p.get(other)
             if left is None or right is None:
                 return UNKNOWN
-            return PASS if compare(key(left), key(right)) else FAIL
+            return ELIGIBLE if compare(key(left), key(right)) else INELIGIBLE
 
         return two
     test = _value_test(condition, as_of, key)
@@ -86,7 +88,7 @@ def compile_condition(condition: Condition, as_of: date) -> Check:
         current = p.get(name)
         if current is None:
             return UNKNOWN
-        return PASS if test(current) else FAIL
+        return ELIGIBLE if test(current) else INELIGIBLE
 
     return one
 
@@ -122,9 +124,9 @@ def group_check(op: str, checks: list[Check]) -> Check:
     """Return the evaluator of a group (all / any / not) from its children's."""
     if op == "not":
         inner = checks[0]
-        return lambda p: (PASS, FAIL, UNKNOWN)[inner(p)]  # FAIL->PASS, PASS->FAIL
-    decisive = FAIL if op == "all" else PASS
-    otherwise = PASS if op == "all" else FAIL
+        return lambda p: (ELIGIBLE, INELIGIBLE, UNKNOWN)[inner(p)]  # not: the first two swap
+    decisive = INELIGIBLE if op == "all" else ELIGIBLE
+    otherwise = ELIGIBLE if op == "all" else INELIGIBLE
 
     def group(p: Profile) -> int:
         result = otherwise
@@ -221,11 +223,11 @@ def explain(step: Step, profile: Profile) -> Explained:
 
 def _combine(op: str, statuses: list[int]) -> int:
     if op == "not":
-        return (PASS, FAIL, UNKNOWN)[statuses[0]]
-    decisive = FAIL if op == "all" else PASS
+        return (ELIGIBLE, INELIGIBLE, UNKNOWN)[statuses[0]]
+    decisive = INELIGIBLE if op == "all" else ELIGIBLE
     if decisive in statuses:
         return decisive
-    return UNKNOWN if UNKNOWN in statuses else (PASS if op == "all" else FAIL)
+    return UNKNOWN if UNKNOWN in statuses else (ELIGIBLE if op == "all" else INELIGIBLE)
 
 
 def _missing_inputs(condition: Condition, profile: Profile) -> list[str]:

@@ -16,21 +16,22 @@ from rules.amounts import (
     parse_amount,
 )
 from rules.catalog import SUBJECT_KINDS, facts_of
+from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
-from rules.evaluate import PASS, UNKNOWN, Check, Explained, Step, bind, explain, plan
+from rules.evaluate import Check, Explained, Step, bind, explain, plan
 from rules.language import Condition, Group, Node, Parser, normalize
 from rules.params import ParamMissing, Params, Ref, parse_params
 from rules.profile import Profile
 from rules.summary import summarize
 
-VERDICTS = {PASS: "eligible", 0: "ineligible", UNKNOWN: "unknown"}
+ELIGIBLE, INELIGIBLE, UNKNOWN = Eligibility.ELIGIBLE, Eligibility.INELIGIBLE, Eligibility.UNKNOWN
 
 
 @dataclass
 class Evaluation:
     """One subject's standing on one item as of a date."""
 
-    verdict: str
+    verdict: Eligibility
     missing: list[str]
     summary: str
     explanation: Explained | None
@@ -39,7 +40,7 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """Return the evaluation as JSON-ready values."""
         return {
-            "verdict": self.verdict,
+            "verdict": self.verdict.word,
             "missing": self.missing,
             "summary": self.summary,
             "explanation": None if self.explanation is None else self.explanation.to_dict(),
@@ -101,20 +102,20 @@ class ItemRules:
             names.update(fact.derived_from or (fact.name,))
         return names
 
-    def standing(self, profile: Profile) -> tuple[int, int | None]:
-        """Return (PASS / FAIL / UNKNOWN, amount in fen or None) for a profile; no explanation."""
+    def standing(self, profile: Profile) -> tuple[Eligibility, int | None]:
+        """Return (eligibility, amount in fen or None) for a profile; no explanation."""
         bound = self.at(profile.as_of)
-        status = PASS if bound.check is None else bound.check(profile)
-        if status == 0 or bound.amount is None:
+        status = ELIGIBLE if bound.check is None else bound.check(profile)
+        if status == INELIGIBLE or bound.amount is None:
             return status, None
         return status, evaluate_amount(bound.amount, profile).fen
 
-    def verdict(self, facts: Mapping[str, Any], as_of: date) -> str:
-        """Return eligible / ineligible / unknown only: the fast path, no explanation."""
+    def verdict(self, facts: Mapping[str, Any], as_of: date) -> Eligibility:
+        """Return the eligibility only: the fast path, no explanation."""
         bound = self.at(as_of)
         if bound.check is None:
-            return "eligible"
-        return VERDICTS[bound.check(Profile(self.kind, facts, as_of))]
+            return ELIGIBLE
+        return bound.check(Profile(self.kind, facts, as_of))
 
     def summary(self, facts: Mapping[str, Any], as_of: date) -> str:
         """Return only the one-line reason (符合 / 不符合 / 还差) of evaluate(), without the
@@ -137,7 +138,7 @@ class ItemRules:
         profile = Profile(self.kind, facts, as_of, overrides)
         tree: Explained | None = None
         if bound.rule is None:
-            status, summary = PASS, summarize(None, self.facts)
+            status, summary = ELIGIBLE, summarize(None, self.facts)
         else:
             if explain:
                 tree = _explain(bound.plan, profile)
@@ -149,10 +150,10 @@ class ItemRules:
             summary = summarize(tree, self.facts) if tree is not None else ""
         missing = tree.missing if tree is not None and status == UNKNOWN else []
         amount = None
-        if bound.amount is not None and status in (PASS, UNKNOWN):
+        if bound.amount is not None and status in (ELIGIBLE, UNKNOWN):
             amount = evaluate_amount(bound.amount, profile)
         return Evaluation(
-            VERDICTS[status], list(missing), summary, tree if explain else None, amount
+            Eligibility(status), list(missing), summary, tree if explain else None, amount
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rules.catalog import Fact
-from rules.evaluate import FAIL, PASS, UNKNOWN, Explained
+from rules.evaluate import ELIGIBLE, INELIGIBLE, Explained
 
 MOST = 4
 
@@ -12,9 +12,9 @@ def summarize(root: Explained | None, facts: dict[str, Fact]) -> str:
     """Summarize an explanation; None (the empty rule) means everyone qualifies."""
     if root is None:
         return "符合：本事项对所有申请主体开放"
-    if root.status == PASS:
+    if root.status == ELIGIBLE:
         return "符合：" + _join("、", _passed(root))
-    if root.status == FAIL:
+    if root.status == INELIGIBLE:
         return "不符合：" + _join("；", _failed(root))
     labels = [facts[name].label if name in facts else name for name in root.missing]
     return "还差：请补充 " + "、".join(labels)
@@ -35,7 +35,7 @@ def _passed(node: Explained) -> list[str]:
     if node.op == "all":
         return [reason for child in node.children for reason in _passed(child)]
     if node.op == "any":
-        return _passed(next(child for child in node.children if child.status == PASS))
+        return _passed(next(child for child in node.children if child.status == ELIGIBLE))
     return [node.text]
 
 
@@ -47,7 +47,10 @@ def _failed(node: Explained) -> list[str]:
         return [f"{node.actual}，需{node.text}"]
     if node.op == "all":
         return [
-            reason for child in node.children if child.status == FAIL for reason in _failed(child)
+            reason
+            for child in node.children
+            if child.status == INELIGIBLE
+            for reason in _failed(child)
         ]
     if node.op == "any" and not node.custom:
         return ["以下条件需满足其一：" + " / ".join(child.text for child in node.children)]
@@ -58,4 +61,4 @@ def _presence(node: Explained) -> bool:
     return node.op in ("exists", "missing")
 
 
-__all__ = ["FAIL", "PASS", "UNKNOWN", "summarize"]
+__all__ = ["summarize"]

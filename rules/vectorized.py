@@ -2,7 +2,7 @@
 
 `evaluate_items(items, columns, as_of)` is what the matcher stores: per item, the eligible and
 the unknown subjects (indices into the Columns) and their amounts. `verdicts()` gives one rule's
-verdict per subject (0 ineligible, 1 eligible, 2 unknown, as rules.evaluate's FAIL/PASS/UNKNOWN).
+verdict per subject (rules.eligibility.Eligibility's numbers: 0 ineligible, 1 eligible, 2 unknown).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from rules.amounts import Formula
 from rules.columns import Columns
-from rules.evaluate import PASS, UNKNOWN
+from rules.eligibility import Eligibility
 from rules.item import ItemRules
 from rules.language import Node
 from rules.vector_amounts import Amounts, evaluate_amounts
@@ -36,8 +36,8 @@ class ItemMatches:
     def verdicts(self, size: int) -> np.ndarray:
         """Return the verdict of every subject as int8: 0 ineligible, 1 eligible, 2 unknown."""
         out = np.zeros(size, np.int8)
-        out[self.eligible] = PASS
-        out[self.unknown] = UNKNOWN
+        out[self.eligible] = Eligibility.ELIGIBLE
+        out[self.unknown] = Eligibility.UNKNOWN
         return out
 
 
@@ -76,8 +76,8 @@ def verdicts(
     engine = Engine(columns, as_of, dense_fraction=dense_fraction)
     eligible, unknown = engine.match(rule)
     out = np.zeros(columns.size, np.int8)
-    out[eligible] = PASS
-    out[unknown] = UNKNOWN
+    out[eligible] = Eligibility.ELIGIBLE
+    out[unknown] = Eligibility.UNKNOWN
     return out
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Department, Role, StaffKind, StaffRole, StaffUser
+from models import AccountType, Department, Role, StaffRole, StaffUser
 from models.clock import utcnow
 from services import audit
 from services.audit import Actor
@@ -58,7 +58,7 @@ def create_staff(
     staff = StaffUser(
         username=username,
         display_name=display_name,
-        kind=StaffKind.MACHINE if machine else StaffKind.HUMAN,
+        account_type=AccountType.MACHINE if machine else AccountType.HUMAN,
         password_hash=None if password is None else generate_password_hash(password),
         api_key_hash=None if key is None else hash_api_key(key),
         roles=grants,
@@ -91,7 +91,7 @@ def authenticate(*, session: Session, username: str, password: str) -> StaffUser
     staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
     stored = staff.password_hash if staff is not None and staff.password_hash else _DUMMY_HASH
     valid = check_password_hash(stored, password)
-    if staff is None or not valid or not staff.is_active or staff.kind != StaffKind.HUMAN:
+    if staff is None or not valid or not staff.is_active or staff.account_type != AccountType.HUMAN:
         raise Unauthorized("用户名或密码错误")
     staff.last_login_at = utcnow()
     session.commit()
@@ -117,7 +117,7 @@ def staff_for_api_key(*, session: Session, key: str) -> StaffUser:
 def set_password(*, session: Session, actor: Actor, username: str, password: str) -> StaffUser:
     """Set a staff member's password; every token they hold stops working."""
     staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if staff is None or staff.kind != StaffKind.HUMAN:
+    if staff is None or staff.account_type != AccountType.HUMAN:
         raise NotFound(f"没有名为「{username}」的工作人员", errors={"username": ["员工不存在"]})
     if len(password) < MIN_PASSWORD:
         message = f"密码至少 {MIN_PASSWORD} 位"
@@ -141,7 +141,7 @@ def logout_everywhere(*, session: Session, actor: Actor, staff_id: int) -> None:
 
 def actor_of(staff: StaffUser, *, request_id: str | None = None, ip: str | None = None) -> Actor:
     """Return the Actor a staff user acts as."""
-    kind = "data_platform" if staff.kind == StaffKind.MACHINE else "staff"
+    kind = "data_platform" if staff.account_type == AccountType.MACHINE else "staff"
     return Actor(
         kind=kind,
         id=staff.id,
@@ -158,7 +158,7 @@ def describe(staff: StaffUser) -> dict:
         "id": staff.id,
         "username": staff.username,
         "display_name": staff.display_name,
-        "kind": staff.kind,
+        "kind": staff.account_type,  # the API's name
         "is_active": staff.is_active,
         "roles": [{"role": g.role, "department_id": g.department_id} for g in staff.roles],
     }

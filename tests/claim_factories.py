@@ -57,7 +57,7 @@ def eligible_now(session: Session, item: int, count: int) -> list[int]:
     subjects = session.scalars(
         select(Subject).where(Subject.kind == row.subject_type).order_by(Subject.id)  # type: ignore[union-attr]
     ).all()
-    found = [s for s in subjects if rules.verdict(s.facts or {}, today_local()) == "eligible"]
+    found = [s for s in subjects if rules.verdict(s.facts or {}, today_local()).word == "eligible"]
     assert found, f"no subject of the demo is eligible for item {item}"
     ids = [s.id for s in found[:count]]
     while len(ids) < count:
@@ -85,7 +85,7 @@ def ineligible(session: Session, item: int) -> int:
     for subject in session.scalars(
         select(Subject).where(Subject.kind == row.subject_type).order_by(Subject.id)  # type: ignore[union-attr]
     ):
-        if rules.verdict(subject.facts or {}, today_local()) == "ineligible":
+        if rules.verdict(subject.facts or {}, today_local()).word == "ineligible":
             session.commit()
             return subject.id
     raise AssertionError("every subject is eligible")

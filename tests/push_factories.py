@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from models import (
     MessageDelivery,
-    OutboxMessage,
     Subject,
     SubscriptionQuota,
 )
 from models.clock import utcnow
-from notify import messages, pages
+from notify import messages, outbox, pages
+from notify.outbox import Message
 from tests import resident_factories as rf
 
 NEW = messages.DEFAULT_TEMPLATE_IDS[messages.NEW_MATCHES]
@@ -50,7 +50,7 @@ def new_match(
     name: str = "高校毕业生就业补贴",
     fen: int | None = 120000,
     *,
-    kind: str = messages.NEW_MATCHES,
+    topic: str = messages.NEW_MATCHES,
     urgent: bool = False,
     expires_at: datetime | None = None,
     key: str | None = None,
@@ -58,20 +58,23 @@ def new_match(
 ) -> int:
     """Write an outbox message about one item as the matcher would; return its id."""
     item = {"item_id": 1, "version_id": 1, "name": name, "amount_fen": fen}
-    message = OutboxMessage(
-        kind=kind,
-        dedupe_key=key or f"{kind}:{subject_id}:{name}:{utcnow().timestamp()}",
-        subject_id=subject_id,
-        title="您有新的政策可享",
-        body=f"您有 1 项新政策可享：{name}",
-        data={"items": [item], "count": 1, "total_fen": fen or 0} | data,
-        page=pages.home(),
-        urgent=urgent,
-        expires_at=expires_at,
+    row = outbox.add(
+        session,
+        Message(
+            topic=topic,
+            dedupe_key=key or f"{topic}:{subject_id}:{name}:{utcnow().timestamp()}",
+            subject_id=subject_id,
+            title="您有新的政策可享",
+            body=f"您有 1 项新政策可享：{name}",
+            data={"items": [item], "count": 1, "total_fen": fen or 0} | data,
+            page=pages.home(),
+            urgent=urgent,
+            expires_at=expires_at,
+        ),
+        now=utcnow(),
     )
-    session.add(message)
     session.commit()
-    return message.id
+    return row.id
 
 
 def give_quota(
@@ -87,7 +90,7 @@ def give_quota(
     if found is None:
         found = SubscriptionQuota(wechat_user_id=user_id, template_id=template_id, remaining=0)
         session.add(found)
-    found.kind = "long_term" if long_term else "one_time"
+    found.subscription_type = "long_term" if long_term else "one_time"
     found.remaining += count
     found.status = "accept"
     session.commit()

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from api.resident_auth import issue_resident_token
 from models import Database, Subject, SubjectBinding, SubjectMatches, WeChatUser
+from rules.eligibility import Eligibility
 from services import matching
 from services.demo import seed_demo
 from services.matching import ENDED, unpack
 
-ELIGIBLE, UNKNOWN = 1, 2
+ELIGIBLE, UNKNOWN = Eligibility.ELIGIBLE, Eligibility.UNKNOWN
 
 
 def demo_world(session: Session, database: Database, persons: int = 80, enterprises: int = 12):  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     ChangeEvent,
-    ChangeKind,
+    ChangeScope,
     Database,
     Department,
     Policy,
@@ -191,7 +191,7 @@ def build(session: Session, database: Database) -> World:
     other = _subject(
         session, "person", "李四", {"hukou_district": "371581", "birth_date": "1941-01-01"}
     )
-    session.add(ChangeEvent(kind=ChangeKind.FULL, reason="test"))
+    session.add(ChangeEvent(scope=ChangeScope.FULL, reason="test"))
     session.commit()
     for policy in (aged, jobs):
         catalog.index_policy(session, policy.id)

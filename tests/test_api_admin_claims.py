@@ -83,7 +83,7 @@ def test_every_step_to_the_payout_writes_its_event_message_and_audit_entry(
         ("reviewing", "approved", "staff"),
         ("approved", "paid", "staff"),
     ]
-    assert [m.kind for m in messages] == ["claim_status"] * 3 + ["payout_done"]
+    assert [m.topic for m in messages] == ["claim_status"] * 3 + ["payout_done"]
     assert [m.dedupe_key for m in messages] == [
         f"claim:{claim['id']}:{e.to_status}:{e.id}" for e in events
     ]
@@ -305,7 +305,7 @@ def test_bulk_actions_run_each_claim_on_its_own(
     for claim_id in claims[:2]:
         row = session.get(Claim, claim_id)
         assert row.paid_fen == row.approved_fen == 1_000_000  # type: ignore[union-attr]
-        assert [m.kind for m in _messages(session, claim_id)][-1] == "payout_done"
+        assert [m.topic for m in _messages(session, claim_id)][-1] == "payout_done"
 
 
 def test_the_budget_is_taken_at_approval(

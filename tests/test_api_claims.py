@@ -54,7 +54,7 @@ def test_a_claim_is_prefilled_from_the_profile_and_told_to_the_resident(
     assert [(e["from_status"], e["to_status"]) for e in claim["timeline"]] == [(None, "submitted")]
 
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.claim_id == claim["id"]))
-    assert message is not None and message.kind == "claim_status"
+    assert message is not None and message.topic == "claim_status"
     event_id = session.get(Claim, claim["id"]).events[0].id  # type: ignore[union-attr]
     assert message.dedupe_key == f"claim:{claim['id']}:submitted:{event_id}"
     assert message.data == {

@@ -163,7 +163,7 @@ def test_a_reviewer_pays_a_confirmed_grant_and_the_resident_is_told(
     message = session.scalar(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == f"grant:{world.money}:paid")
     )
-    assert message is not None and message.kind == "payout_done"
+    assert message is not None and message.topic == "payout_done"
     assert message.data["item_name"] == "高龄津贴" and message.data["amount_fen"] == 10_000
     assert message.data["paid_at"] and message.page == "pages/grants/grants?from=push"
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "grant.pay"))

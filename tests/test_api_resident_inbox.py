@@ -20,14 +20,15 @@ from api import create_app
 from api.config import Settings
 from api.extensions import dispatcher_for
 from models import MessageDelivery, MessageStatus, OutboxMessage, WeChatUser
-from notify import messages
+from notify import messages, outbox
 from notify.emulator import EmulatorServer
+from notify.outbox import Message
 from services.subscriptions import _quotas as subscriptions
 from tests import push_factories as pf
 from tests.resident_factories import headers
 
 T = messages.DEFAULT_TEMPLATE_IDS
-NEW, GRANT, CLAIM, DEADLINE, PAYOUT = (T[kind] for kind in messages.KINDS)
+NEW, GRANT, CLAIM, DEADLINE, PAYOUT = (T[topic] for topic in messages.TOPICS)
 TEMPLATES = "/api/v1/me/subscriptions/templates"
 SUBSCRIPTIONS = "/api/v1/me/subscriptions"
 MESSAGES = "/api/v1/me/messages"
@@ -274,24 +275,22 @@ def message(
     subject_id: int | None = None,
     user_id: int | None = None,
     minute: int = 0,
-    kind: str = messages.CLAIM_STATUS,
+    topic: str = messages.CLAIM_STATUS,
     title: str = "申请进度更新",
     status: str = MessageStatus.PENDING,
 ) -> int:
     """Write an outbox message created `minute` minutes after T0; return its id."""
-    row = OutboxMessage(
-        kind=kind,
-        dedupe_key=f"{kind}:{subject_id}:{user_id}:{minute}:{title}",
+    message = Message(
+        topic=topic,
+        dedupe_key=f"{topic}:{subject_id}:{user_id}:{minute}:{title}",
         subject_id=subject_id,
         wechat_user_id=user_id,
         title=title,
         body=f"{title}的内容",
-        data={},
         page="pages/messages/messages?from=push",
-        status=status,
-        created_at=T0 + timedelta(minutes=minute),
     )
-    session.add(row)
+    row = outbox.add(session, message, now=T0 + timedelta(minutes=minute))
+    row.status = status  # as the dispatcher leaves it
     session.commit()
     return row.id
 
@@ -410,7 +409,7 @@ def test_push_state_is_mine(client, session, as_alice, alice) -> None:
         [MessageStatus.SENT, MessageStatus.WAITING, MessageStatus.FAILED, MessageStatus.EXPIRED]
     ):
         message_id = message(session, subject_id=subject, minute=minute, status="queued")
-        session.add(MessageDelivery(message_id=message_id, wechat_user_id=me, kind="claim_status"))
+        session.add(MessageDelivery(message_id=message_id, wechat_user_id=me, topic="claim_status"))
         session.commit()
         session.execute(
             MessageDelivery.__table__.update()
@@ -421,7 +420,7 @@ def test_push_state_is_mine(client, session, as_alice, alice) -> None:
         states[message_id] = status
     not_fanned_out = message(session, subject_id=subject, minute=10)
     bound_after_fan_out = message(session, subject_id=subject, minute=11, status="queued")
-    never_pushed = message(session, subject_id=subject, minute=12, kind="note")
+    never_pushed = message(session, subject_id=subject, minute=12, topic="note")
 
     got = {m["id"]: m["push"] for m in client.get(MESSAGES, headers=as_alice).json}
 

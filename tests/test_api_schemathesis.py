@@ -50,8 +50,9 @@ from models import (
     WeChatUser,
 )
 from models.clock import utcnow
-from notify import pages
+from notify import outbox, pages
 from notify.emulator import EmulatorServer
+from notify.outbox import Message
 from tests import backends
 from tests import factories as staff_factories
 from tests.conftest import TEST_DATA_KEY
@@ -190,16 +191,17 @@ def world(
                 subjects_with(session, "person")[:1] + subjects_with(session, "enterprise")[:1]
             ):
                 bind(session, user, subject_id)
-                session.add(
-                    OutboxMessage(
-                        kind="new_matches",
+                outbox.add(
+                    session,
+                    Message(
+                        topic="new_matches",
                         dedupe_key=f"fuzz:{subject_id}",
                         subject_id=subject_id,
                         title="您有新的政策可享",
                         body="您有 1 项新政策可享",
                         page=pages.home(),
-                        created_at=utcnow(),
-                    )
+                    ),
+                    now=utcnow(),
                 )
             session.commit()
             known = {

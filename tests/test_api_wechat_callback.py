@@ -18,11 +18,13 @@ from models import (
     Database,
     MessageDelivery,
     MessageStatus,
-    OutboxMessage,
     SubscriptionQuota,
     WeChatEvent,
     WeChatUser,
 )
+from models.clock import utcnow
+from notify import outbox
+from notify.outbox import Message
 from services.subscriptions import _quotas as subscriptions
 
 URL = "/api/v1/wechat/callback"
@@ -269,9 +271,9 @@ def test_sent_event_records_the_delivery_result(
 ) -> None:
     with database.session() as session:
         messages = [
-            OutboxMessage(kind="new_matches", dedupe_key=f"m{n}", title="新的政策") for n in (1, 2)
+            outbox.add(session, Message("new_matches", f"m{n}", "新的政策", "", None), now=utcnow())
+            for n in (1, 2)
         ]
-        session.add_all(messages)
         session.flush()
         rows = [
             MessageDelivery(

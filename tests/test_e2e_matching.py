@@ -134,7 +134,7 @@ def test_import_publish_match_change_and_withdraw(client, session, database) -> 
     grants = session.scalars(select(Grant).where(Grant.item_id == item_id)).all()
     assert len(grants) == len(eligible)
     messages = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.kind == "grant_made")
+        select(OutboxMessage).where(OutboxMessage.topic == "grant_made")
     ).all()
     assert len(messages) == len(eligible) and all("高龄津贴" in m.body for m in messages)
 

@@ -36,7 +36,8 @@ from api import create_app
 from api.config import Settings
 from models import Database, Subject, SubjectMatches
 from models.pii import Vault
-from services.matching import ELIGIBLE, ENDED, unpack
+from rules.eligibility import Eligibility
+from services.matching import ENDED, unpack
 from services.profiles import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
 
@@ -291,7 +292,10 @@ def _claimable(served: dict[str, Any]) -> dict[str, Any] | None:
             )
             for subject_id, entries in rows:
                 for entry in unpack(entries):
-                    live = not int(entry["flags"]) & ENDED and int(entry["verdict"]) == ELIGIBLE
+                    live = (
+                        not int(entry["flags"]) & ENDED
+                        and int(entry["verdict"]) == Eligibility.ELIGIBLE
+                    )
                     if live and int(entry["item_id"]) in open_items:
                         subject = session.get(Subject, subject_id)
                         number = database.vault.decrypt(  # type: ignore[union-attr]

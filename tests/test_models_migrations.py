@@ -112,3 +112,72 @@ def test_a_sqlite_upgrade_leaving_rows_that_refer_to_nothing_is_rolled_back(tmp_
     assert migrate.current_revision(engine) == "31101688e01b"
     assert "due_at" not in {column["name"] for column in inspect(engine).get_columns("claims")}
     engine.dispose()
+
+
+def test_columns_renamed_from_kind_keep_their_values(database) -> None:
+    """5e1a0c7d2b94 renames the `kind` columns that were not a subject's kind; rows keep theirs."""
+    migrate.downgrade(database.url, "bf8b3745a008")
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO change_events (kind, reason, created_at, attempts) "
+                    "VALUES ('full', 'old', '2026-12-01 00:00:00', 0)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO staff_users (username, display_name, kind, is_active, "
+                    "token_version, created_at, updated_at) VALUES ('old-robot', '机器', "
+                    "'machine', 1, 0, '2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+                )
+            )
+    finally:
+        migrate.upgrade(database.url)
+    with database.engine.connect() as connection:
+        scope = connection.execute(text("SELECT scope FROM change_events WHERE reason = 'old'"))
+        account = connection.execute(
+            text("SELECT account_type FROM staff_users WHERE username = 'old-robot'")
+        )
+        assert scope.scalar_one() == "full" and account.scalar_one() == "machine"
+
+
+def test_match_rows_written_before_the_format_byte_get_it_and_read_the_same(
+    database, session
+) -> None:
+    """6b2f0a1c9d3e puts the format byte in front of rows written without one (format 0)."""
+    import numpy as np
+
+    from services.matching._store import ENTRY, pack, unpack
+
+    entries = np.zeros(3, ENTRY)
+    entries["item_id"], entries["verdict"] = [7, 9, 300], [1, 2, 1]
+    entries["amount_fen"] = [0, -1, 255 * 2**40]  # bytes of every value, NUL and 0xFF among them
+    migrate.downgrade(database.url, "5e1a0c7d2b94")
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO subjects (kind, identity_hash, name, facts, facts_hash, source, "
+                    "profile_seq, created_at, updated_at) VALUES ('person', :h, '旧', '{}', '', "
+                    "'test', 0, '2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+                ),
+                {"h": b"\x01" * 32},
+            )
+            subject_id = connection.execute(text("SELECT max(id) FROM subjects")).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO subject_matches (subject_id, kind, entries, digest, profile_seq, "
+                    "checked_at, updated_at) VALUES (:s, 'person', :e, 0, 0, "
+                    "'2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+                ),
+                {"s": subject_id, "e": entries.tobytes()},  # format 0: no byte
+            )
+            assert unpack(entries.tobytes()).tobytes() == entries.tobytes()  # read as format 0
+    finally:
+        migrate.upgrade(database.url)
+    with database.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT entries FROM subject_matches WHERE subject_id = :s"), {"s": subject_id}
+        ).scalar_one()
+    assert bytes(stored) == pack(entries) and unpack(bytes(stored)).tolist() == entries.tolist()

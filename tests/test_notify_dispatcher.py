@@ -229,14 +229,14 @@ def test_quiet_hours_hold_non_urgent_pushes_until_morning(app, settings, session
     with frozen(night):
         pf.new_match(session, subject_id, "高龄津贴")
         pf.new_match(
-            session, subject_id, "补正材料", kind="claim_status", urgent=True, status="returned"
+            session, subject_id, "补正材料", topic="claim_status", urgent=True, status="returned"
         )
         counts = dispatcher(app, settings, **NIGHTS).run()
 
     (urgent,) = wx.messages()
     assert urgent["data"]["phrase3"]["value"] == "需补正"
     assert counts["held_quiet_hours"] == 1
-    held = pf.deliveries(session, kind="new_matches")[0]
+    held = pf.deliveries(session, topic="new_matches")[0]
     morning = at_shanghai(8) + timedelta(days=1)
     assert held.status == MessageStatus.PENDING
     assert morning <= held.next_attempt_at <= morning + timedelta(minutes=15)

@@ -26,14 +26,14 @@ NOW = datetime(2026, 11, 27, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai
 IDS = messages.DEFAULT_TEMPLATE_IDS
 
 
-def content(kind: str = messages.NEW_MATCHES, *items: tuple[str, int | None], **data) -> Content:
+def content(topic: str = messages.NEW_MATCHES, *items: tuple[str, int | None], **data) -> Content:
     listed = [
         {"item_id": n, "version_id": 1, "name": name, "amount_fen": fen}
         for n, (name, fen) in enumerate(items)
     ]
     total = sum(fen or 0 for _, fen in items)
     return Content(
-        kind=kind,
+        topic=topic,
         title="您有新的政策可享",
         body="",
         data={"items": listed, "count": len(items), "total_fen": total} | data,

@@ -105,13 +105,13 @@ def test_eligible_with_zero_is_not_the_same_as_not_eligible() -> None:
     zero = compile_item(subject_kind="enterprise", rule=rule, amount=doc).evaluate(
         {"new_graduate_hires": 0}, TODAY
     )
-    assert zero.verdict == "eligible" and zero.amount.fen == 0
+    assert zero.verdict.word == "eligible" and zero.amount.fen == 0
     refused = compile_item(
         subject_kind="enterprise",
         rule={"fact": "new_graduate_hires", "op": ">=", "value": 1},
         amount=doc,
     ).evaluate({"new_graduate_hires": 0}, TODAY)
-    assert refused.verdict == "ineligible" and refused.amount is None
+    assert refused.verdict.word == "ineligible" and refused.amount is None
 
 
 def test_a_change_of_standard_is_published_ahead_and_applies_from_its_date() -> None:
@@ -139,8 +139,8 @@ def test_a_change_of_standard_is_published_ahead_and_applies_from_its_date() -> 
     facts = {"birth_date": "1950-06-01"}  # 76 in both years
     before = item.evaluate(facts, date(2026, 12, 31))
     after = item.evaluate(facts, date(2027, 1, 1))
-    assert before.verdict == "ineligible" and "≥ 80" in before.summary
-    assert after.verdict == "eligible" and after.amount.fen == 12000
+    assert before.verdict.word == "ineligible" and "≥ 80" in before.summary
+    assert after.verdict.word == "eligible" and after.amount.fen == 12000
 
 
 def test_a_date_without_a_value_for_a_used_param_is_reported() -> None:

@@ -91,7 +91,8 @@ def test_a_number_too_big_for_a_float_is_malformed_not_a_crash() -> None:
         subject_kind="enterprise", rule={"fact": "rd_ratio", "op": ">=", "value": 3}
     )
     firms = [{"rd_ratio": 10**400}, {"rd_ratio": 4}]
-    assert [item.verdict(firm, date(2026, 1, 1)) for firm in firms] == ["unknown", "eligible"]
+    as_of = date(2026, 1, 1)
+    assert [item.verdict(firm, as_of).word for firm in firms] == ["unknown", "eligible"]
     columns = Columns.from_profiles("enterprise", firms)
     assert columns.column("rd_ratio").present.tolist() == [False, True]
     assert verdicts(item.at(date(2026, 1, 1)).rule, columns, date(2026, 1, 1)).tolist() == [2, 1]
@@ -177,4 +178,4 @@ def test_within_last_at_the_edges_of_the_window(as_of: date, unit: str) -> None:
         item = compile_item(subject_kind="person", rule=rule)
         got = verdicts(item.at(as_of).rule, Columns.from_profiles("person", people), as_of)
         assert got.tolist() == [0, 0, 1, 1, 0]
-        assert [item.verdict(p, as_of) for p in people][2:4] == ["eligible", "eligible"]
+        assert [item.verdict(p, as_of).word for p in people][2:4] == ["eligible", "eligible"]

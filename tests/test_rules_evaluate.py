@@ -23,27 +23,27 @@ ELDERLY = compile_item(
 
 def test_eligible_summary_names_the_values_that_qualify() -> None:
     result = ELDERLY.evaluate({"hukou_district": "371502", "birth_date": "1944-05-01"}, TODAY)
-    assert result.verdict == "eligible"
+    assert result.verdict.word == "eligible"
     assert result.summary == "符合：户籍东昌府区、年龄 82 周岁"
     assert result.missing == []
 
 
 def test_ineligible_summary_says_what_is_needed() -> None:
     result = ELDERLY.evaluate({"hukou_district": "371502", "birth_date": "1981-01-01"}, TODAY)
-    assert result.verdict == "ineligible"
+    assert result.verdict.word == "ineligible"
     assert result.summary == "不符合：年龄 45 周岁，需年龄 ≥ 80 周岁"
 
 
 def test_a_missing_fact_is_unknown_not_no_and_the_summary_asks_for_it() -> None:
     result = ELDERLY.evaluate({"hukou_district": "371502"}, TODAY)
-    assert result.verdict == "unknown"
+    assert result.verdict.word == "unknown"
     assert result.missing == ["birth_date"]
     assert result.summary == "还差：请补充 出生日期"
 
 
 def test_a_failing_condition_decides_even_when_another_is_missing() -> None:
     result = ELDERLY.evaluate({"hukou_district": "370102"}, TODAY)
-    assert result.verdict == "ineligible"
+    assert result.verdict.word == "ineligible"
     assert result.summary == "不符合：户籍济南市（370102），需户籍在 东昌府区、茌平区"
 
 
@@ -71,11 +71,11 @@ def test_kleene_logic_of_any_and_not() -> None:
             ]
         },
     )
-    assert item.verdict({"veteran": True}, TODAY) == "eligible"
-    assert item.verdict({"veteran": False}, TODAY) == "unknown"
-    assert item.verdict({"veteran": False, "owns_home_in_city": True}, TODAY) == "ineligible"
-    assert item.verdict({"veteran": False, "owns_home_in_city": False}, TODAY) == "eligible"
-    assert item.verdict({}, TODAY) == "unknown"
+    assert item.verdict({"veteran": True}, TODAY).word == "eligible"
+    assert item.verdict({"veteran": False}, TODAY).word == "unknown"
+    assert item.verdict({"veteran": False, "owns_home_in_city": True}, TODAY).word == "ineligible"
+    assert item.verdict({"veteran": False, "owns_home_in_city": False}, TODAY).word == "eligible"
+    assert item.verdict({}, TODAY).word == "unknown"
 
 
 def test_an_any_that_fails_lists_the_alternatives() -> None:
@@ -89,7 +89,7 @@ def test_an_any_that_fails_lists_the_alternatives() -> None:
         },
     )
     result = item.evaluate({"assistance_tags": [], "disability_level": 4}, TODAY)
-    assert result.verdict == "ineligible"
+    assert result.verdict.word == "ineligible"
     assert result.summary == (
         "不符合：以下条件需满足其一：救助身份含 低保对象 或 特困人员 / 残疾等级 ≤ 2 级"
     )
@@ -196,7 +196,7 @@ def test_custom_wording_replaces_the_generated_one() -> None:
 def test_each_operator_decides_and_reads_well(condition, facts, verdict, text) -> None:  # type: ignore[no-untyped-def]
     item = compile_item(subject_kind="person", rule=condition)
     result = item.evaluate(facts, TODAY)
-    assert result.verdict == verdict
+    assert result.verdict.word == verdict
     assert result.explanation.text == text
 
 
@@ -206,20 +206,21 @@ def test_comparing_two_facts() -> None:
         rule={"fact": "tax_paid_fen", "op": ">", "other": "unemployment_insurance_paid_fen"},
     )
     assert (
-        item.verdict({"tax_paid_fen": 10, "unemployment_insurance_paid_fen": 5}, TODAY)
+        item.verdict({"tax_paid_fen": 10, "unemployment_insurance_paid_fen": 5}, TODAY).word
         == "eligible"
     )
-    assert item.verdict({"tax_paid_fen": 10}, TODAY) == "unknown"
+    assert item.verdict({"tax_paid_fen": 10}, TODAY).word == "unknown"
     assert item.evaluate({"tax_paid_fen": 10}, TODAY).missing == ["unemployment_insurance_paid_fen"]
 
 
 def test_malformed_stored_values_count_as_missing() -> None:
     assert (
-        ELDERLY.verdict({"hukou_district": "371502", "birth_date": "1944-13-01"}, TODAY)
+        ELDERLY.verdict({"hukou_district": "371502", "birth_date": "1944-13-01"}, TODAY).word
         == "unknown"
     )
     assert (
-        ELDERLY.verdict({"hukou_district": 371502, "birth_date": "1944-01-01"}, TODAY) == "unknown"
+        ELDERLY.verdict({"hukou_district": 371502, "birth_date": "1944-01-01"}, TODAY).word
+        == "unknown"
     )
 
 
@@ -231,12 +232,12 @@ def test_what_if_overrides_facts_without_touching_the_profile() -> None:
         amount={"kind": "per_unit", "fact": "new_graduate_hires", "unit_fen": 150000},
     )
     facts = {"new_graduate_hires": 0}
-    assert item.evaluate(facts, TODAY).verdict == "ineligible"
+    assert item.evaluate(facts, TODAY).verdict.word == "ineligible"
     what_if = item.evaluate(facts, TODAY, overrides={"new_graduate_hires": 3})
-    assert what_if.verdict == "eligible" and what_if.amount.fen == 450000
+    assert what_if.verdict.word == "eligible" and what_if.amount.fen == 450000
     assert facts == {"new_graduate_hires": 0}
     assert (
-        ELDERLY.evaluate(profile, TODAY, overrides={"hukou_district": "370102"}).verdict
+        ELDERLY.evaluate(profile, TODAY, overrides={"hukou_district": "370102"}).verdict.word
         == "ineligible"
     )
 
@@ -244,7 +245,7 @@ def test_what_if_overrides_facts_without_touching_the_profile() -> None:
 def test_the_empty_rule_admits_everyone_of_the_kind() -> None:
     item = compile_item(subject_kind="person", rule={})
     result = item.evaluate({}, TODAY)
-    assert result.verdict == "eligible" and result.summary.startswith("符合")
+    assert result.verdict.word == "eligible" and result.summary.startswith("符合")
 
 
 def test_fast_path_agrees_with_the_explained_one() -> None:

@@ -18,7 +18,6 @@ from rules.language import COMPARE, allowed_ops
 from rules.vectorized import evaluate_items, verdicts
 from tests import rules_strategies as rs
 
-VERDICT = {"ineligible": 0, "eligible": 1, "unknown": 2}
 DENSE = st.sampled_from([0.0, 0.02, 0.3, 1.0])  # masks all along … indices after the first child
 
 
@@ -30,7 +29,7 @@ def scalar_outcomes(item: ItemRules, profiles: list[dict], as_of: date) -> list[
         fen = annual = None
         if evaluation.amount is not None:
             fen, annual = evaluation.amount.fen, evaluation.amount.annual_fen
-        out.append((VERDICT[evaluation.verdict], fen, annual))
+        out.append((int(evaluation.verdict), fen, annual))
     return out
 
 
@@ -98,7 +97,7 @@ def test_rebuilt_from_arrays_and_rows_gives_the_same(case: tuple) -> None:
     for item in items:
         bound = item.at(as_of).rule
         got = verdicts(bound, rebuilt, as_of, dense_fraction=dense)
-        want = [VERDICT[item.verdict(facts, as_of)] for facts in decoded]
+        want = [int(item.verdict(facts, as_of)) for facts in decoded]
         assert got.tolist() == want
 
 
@@ -127,7 +126,7 @@ def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObjec
         items, Columns.from_profiles(kind, profiles), as_of, dense_fraction=dense
     )
     for item, matches in zip(items, results, strict=True):
-        want = [VERDICT[item.verdict(facts, as_of)] for facts in profiles]
+        want = [int(item.verdict(facts, as_of)) for facts in profiles]
         assert matches.verdicts(len(profiles)).tolist() == want, item.rule
 
 

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from api.commands.checks import require_migrated
-from models import ChangeEvent, ChangeKind
+from models import ChangeEvent, ChangeScope
 from services import matching
 
 
@@ -39,8 +39,8 @@ def match_command(mode: str, item_id: int | None, wait: float) -> None:
     database = current_app.extensions["kx.db"]
     if item_id is not None or mode == "full":
         with database.session() as session:
-            kind = ChangeKind.ITEM if item_id is not None else ChangeKind.FULL
-            session.add(ChangeEvent(kind=kind, item_id=item_id, reason="cli"))
+            scope = ChangeScope.ITEM if item_id is not None else ChangeScope.FULL
+            session.add(ChangeEvent(scope=scope, item_id=item_id, reason="cli"))
             session.commit()
     counts = matching.process_changes(database, wait=wait)
     if counts.get("skipped_busy"):

@@ -44,7 +44,7 @@ def outbox_failed(limit: int) -> None:
     for row in rows:
         when = to_local(row["created_at"]).strftime("%Y-%m-%d %H:%M")
         click.echo(
-            f"{row['id']}\t{row['kind']}\t{row['openid']}\t{when}\tattempts {row['attempts']}"
+            f"{row['id']}\t{row['topic']}\t{row['openid']}\t{when}\tattempts {row['attempts']}"
             f"\terrcode {row['errcode']}\t{row['error'] or ''}"
         )
 

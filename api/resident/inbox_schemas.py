@@ -18,7 +18,7 @@ from api.admin.fields import (
     length,
     one_of,
 )
-from notify.messages import KINDS
+from notify.messages import TOPICS
 from services.residents import PUSH_STATES
 from services.subscriptions import RESULTS, SCENES, TEMPLATE_ID_MAX
 
@@ -42,9 +42,10 @@ class TemplateStateSchema(Schema):
     """A subscribe template and how many more sends the user has allowed."""
 
     template_id = TEMPLATE_ID
-    kind = String(
+    topic = String(
+        data_key="kind",  # the API's name for a message's topic
         allow_none=True,
-        metadata={"enum": list(KINDS), "description": "消息类别；仅配置为长期订阅的模板可为空"},
+        metadata={"enum": list(TOPICS), "description": "消息类别；仅配置为长期订阅的模板可为空"},
     )
     title = String(metadata={"example": "办事进度通知"})
     long_term = Boolean(metadata={"description": "长期订阅（开/关）；否则为一次性订阅（计次）"})
@@ -110,7 +111,7 @@ class MessageSchema(Schema):
     """A message in my inbox."""
 
     id = Integer(metadata={"example": 1024})
-    kind = String(metadata={"enum": list(KINDS), "example": "claim_status"})
+    topic = String(data_key="kind", metadata={"enum": list(TOPICS), "example": "claim_status"})
     title = String(metadata={"example": "申请进度更新"})
     body = String(metadata={"example": "您申请的「高龄津贴」已通过审核。"})
     page = String(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Department, Policy, PolicyCategory, PolicyItem, PolicyStatus, Subject
 from rules import FactType, ItemRules, ParamMissing, facts_of
 from rules.codes import DIVISIONS
+from rules.eligibility import Eligibility
 from services.catalog import _search as search
 from services.errors import NotFound
 from services.matching import compiled_versions
@@ -58,7 +59,7 @@ def open_for(rules: ItemRules, district: str, today: date) -> bool:
     is not already failed (the same evaluator as matching decides, not a second reading)."""
     facts = dict.fromkeys(district_facts(rules.kind), district)
     try:
-        return rules.verdict(facts, today) != "ineligible"
+        return rules.verdict(facts, today) != Eligibility.INELIGIBLE
     except ParamMissing:  # no standard in force today: nobody can qualify now
         return False
 
@@ -362,7 +363,7 @@ def standing_of(rules: ItemRules, subject: Any, today: date) -> dict[str, Any]:
         "subject_id": subject.id,
         "subject_kind": subject.kind,
         "subject_name": shown_name(subject.kind, subject.name),
-        "verdict": evaluation.verdict,
+        "verdict": evaluation.verdict.word,
         "summary": evaluation.summary,
         "missing": [
             {"fact": name, "label": labels[name].label if name in labels else name}

@@ -16,7 +16,7 @@ from models import ItemMode, PolicyItem, PolicyStatus, Subject
 from models.clock import to_local
 from rules import Evaluation, Explained, ItemRules
 from rules.codes import DIVISIONS
-from rules.evaluate import FAIL, UNKNOWN
+from rules.eligibility import Eligibility
 from rules.identifiers import mask_name
 from rules.profile import Profile
 from rules.wording import MASK, show
@@ -64,7 +64,7 @@ def claimable_item(
 def require_eligible(rules: ItemRules, subject: Subject, today: date) -> Evaluation:
     """Return the evaluation of an eligible subject; otherwise refuse with the reasons."""
     evaluation = rules.evaluate(subject.facts or {}, today, explain=True)
-    if evaluation.verdict == "eligible":
+    if evaluation.verdict == Eligibility.ELIGIBLE:
         return evaluation
     reasons = _reasons(evaluation.explanation) or [evaluation.summary]
     raise InvalidInput(f"暂不符合申请条件（{evaluation.summary}）", errors={"eligibility": reasons})
@@ -98,12 +98,12 @@ def _reasons(node: Explained | None) -> list[str]:
     if node is None:
         return []
     if node.children and node.op in ("all", "any") and not node.custom:
-        if node.op == "any" and node.status == FAIL:
+        if node.op == "any" and node.status == Eligibility.INELIGIBLE:
             return ["以下条件需满足其一：" + " / ".join(child.text for child in node.children)]
         return [reason for child in node.children for reason in _reasons(child)]
-    if node.status == FAIL:
+    if node.status == Eligibility.INELIGIBLE:
         return [f"不符合：{node.text}" + (f"（{node.actual}）" if node.actual else "")]
-    if node.status == UNKNOWN:
+    if node.status == Eligibility.UNKNOWN:
         return [f"待补充：{node.text}" + (f"（{node.actual}）" if node.actual else "")]
     return []
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Grant, GrantStatus, Policy, PolicyItem, Subject, vault_of
 from models.clock import utcnow
+from notify import outbox
 from rules.identifiers import mask_bank_card, mask_name
 from services import audit
 from services.audit import Actor
@@ -222,7 +223,7 @@ def pay_grant(
         grant.status = GrantStatus.PAID
         grant.payment_ref = payment_ref
         grant.paid_at = now
-        session.add(payout_message(grant, item.name, now))  # type: ignore[union-attr]
+        outbox.add(session, payout_message(grant, item.name, now), now=now)  # type: ignore[union-attr]
         audit.record(session, actor, "grant.pay", grant, before=before, after=audit.snapshot(grant))
         session.commit()
     except BaseException:

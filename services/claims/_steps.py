@@ -12,10 +12,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from models import ActorKind, Claim, ClaimEvent, ClaimStatus, Grant, OutboxMessage
+from models import ActorKind, Claim, ClaimEvent, ClaimStatus, Grant
 from models.clock import utcnow
-from notify import pages
+from notify import outbox, pages
 from notify.messages import CLAIM_STATUS, CLAIM_STATUS_WORDS, PAYOUT_DONE
+from notify.outbox import Message
 from rules.wording import yuan
 from services.errors import Conflict
 
@@ -102,7 +103,7 @@ def move(
     claim.updated_at = now
     claim.events.append(event)
     session.flush()  # the event id goes into the message's dedupe key
-    session.add(_message(claim, event, item_name, now))
+    outbox.add(session, _message(claim, event, item_name, now), now=now)
     return event
 
 
@@ -121,17 +122,17 @@ def first_step(
     )
     claim.events.append(event)
     session.flush()
-    session.add(_message(claim, event, item_name, now))
+    outbox.add(session, _message(claim, event, item_name, now), now=now)
     return event
 
 
-def _message(claim: Claim, event: ClaimEvent, item_name: str, now: datetime) -> OutboxMessage:
+def _message(claim: Claim, event: ClaimEvent, item_name: str, now: datetime) -> Message:
     dedupe = f"claim:{claim.id}:{event.to_status}:{event.id}"
     if event.to_status == S.PAID:
         fen = claim.paid_fen or 0
         paid_at = (claim.paid_at or now).isoformat()
-        return OutboxMessage(
-            kind=PAYOUT_DONE,
+        return Message(
+            topic=PAYOUT_DONE,
             dedupe_key=dedupe,
             subject_id=claim.subject_id,
             item_id=claim.item_id,
@@ -145,8 +146,6 @@ def _message(claim: Claim, event: ClaimEvent, item_name: str, now: datetime) -> 
                 "paid_at": paid_at,
             },
             page=pages.claim(claim.id),
-            created_at=now,
-            next_attempt_at=now,
         )
     fen = claim.approved_fen
     body = _BODIES[event.to_status].format(
@@ -155,8 +154,8 @@ def _message(claim: Claim, event: ClaimEvent, item_name: str, now: datetime) -> 
         reason=event.note or "",
         amount="" if fen is None else f"，核定金额 {yuan(fen)}",
     )
-    return OutboxMessage(
-        kind=CLAIM_STATUS,
+    return Message(
+        topic=CLAIM_STATUS,
         dedupe_key=dedupe,
         subject_id=claim.subject_id,
         item_id=claim.item_id,
@@ -170,16 +169,14 @@ def _message(claim: Claim, event: ClaimEvent, item_name: str, now: datetime) -> 
             "reason": event.note if event.to_status in (S.RETURNED, S.REJECTED) else None,
         },
         page=pages.claim(claim.id),
-        created_at=now,
-        next_attempt_at=now,
     )
 
 
-def payout_message(grant: Grant, item_name: str, now: datetime) -> OutboxMessage:
+def payout_message(grant: Grant, item_name: str, now: datetime) -> Message:
     """Return the payout_done message of a paid grant (免申即享)."""
     fen = grant.amount_fen or 0
-    return OutboxMessage(
-        kind=PAYOUT_DONE,
+    return Message(
+        topic=PAYOUT_DONE,
         dedupe_key=f"grant:{grant.id}:paid",
         subject_id=grant.subject_id,
         item_id=grant.item_id,
@@ -191,6 +188,4 @@ def payout_message(grant: Grant, item_name: str, now: datetime) -> OutboxMessage
             "paid_at": (grant.paid_at or now).isoformat(),
         },
         page=pages.grants(),
-        created_at=now,
-        next_attempt_at=now,
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.clock import SHANGHAI, utcnow
 from models.db import vault_of
-from models.matching import ChangeEvent, ChangeKind
+from models.matching import ChangeEvent, ChangeScope
 from models.org import Department
 from models.pii import Vault
 from models.policy import (
@@ -80,7 +80,7 @@ def seed_demo(
         if showcase:
             counts["showcase"] = import_showcase(session=session)
         if any(counts.values()):  # let the matcher match the new content and people
-            session.add(ChangeEvent(kind=ChangeKind.FULL, reason="seed-demo"))
+            session.add(ChangeEvent(scope=ChangeScope.FULL, reason="seed-demo"))
             session.commit()
     except BaseException:
         session.rollback()

@@ -10,18 +10,17 @@ rows through _store's readers. _bulk is the whole-city pass; _effects writes wha
 
 from __future__ import annotations
 
-from services.matching._effects import bound_subjects
+from services.matching._effects import subjects_with_readers
 from services.matching._live_items import LiveItem, compiled_versions, live_item_facts, live_items
 from services.matching._process import process_changes, today_local
-from services.matching._store import AMOUNT_KNOWN, ELIGIBLE, ENDED, active_entry, unpack
+from services.matching._store import AMOUNT_KNOWN, ENDED, active_entry, unpack
 
 __all__ = [
     "AMOUNT_KNOWN",
-    "ELIGIBLE",
     "ENDED",
     "LiveItem",
     "active_entry",
-    "bound_subjects",
+    "subjects_with_readers",
     "compiled_versions",
     "live_item_facts",
     "live_items",

@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from models import Database, PolicyItem, SubjectMatches
 from models.bulk import write_rows
 from models.clock import utcnow
+from rules.eligibility import Eligibility
 from rules.vectorized import evaluate_items
-from services.matching._effects import NewPairs, bound_subjects, write_effects
+from services.matching._effects import NewPairs, subjects_with_readers, write_effects
 from services.matching._live_items import LiveItem, compiled_versions, live_items
 from services.matching._process import match_subjects
 from services.matching._store import (
@@ -98,8 +99,8 @@ def prepare(items: list[LiveItem], snapshot: Snapshot, today: date) -> Run:
         items, evaluate_items([i.rules for i in items], snapshot.columns, today), strict=True
     ):
         for index, amounts, verdict in (
-            (found.eligible, found.eligible_amounts, 1),
-            (found.unknown, found.unknown_amounts, 2),
+            (found.eligible, found.eligible_amounts, Eligibility.ELIGIBLE),
+            (found.unknown, found.unknown_amounts, Eligibility.UNKNOWN),
         ):
             if not len(index):
                 continue
@@ -138,7 +139,7 @@ def reconcile(database: Database, kind: str, *, today: date) -> Counter:
                 SubjectMatches.subject_id, SubjectMatches.digest, SubjectMatches.profile_seq
             ).where(SubjectMatches.kind == kind)
         ).all()
-        bound = bound_subjects(session)
+        bound = subjects_with_readers(session)
     run = prepare(items, snapshot, today)
     old_digest, has_row, old_seq = _stored(snapshot, stored)
     differ = run.digest_of_all() != old_digest
@@ -174,7 +175,7 @@ def match_item(database: Database, item_id: int, *, today: date) -> Counter:
     positions = np.array(sorted(touched), np.int64)
     _, has_row, old_seq = _stored(snapshot, _rows_of(database, snapshot, positions))
     with database.session() as session:
-        bound = bound_subjects(session, snapshot.subject_ids[positions].tolist())
+        bound = subjects_with_readers(session, snapshot.subject_ids[positions].tolist())
     counts = Counter(pairs=len(run.position), touched=len(positions))
     groups = run.group_of(positions[~has_row[positions]])
     counts.update(_insert(database, run, groups[groups >= 0], bound))
@@ -227,7 +228,7 @@ def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -
         positions = run.subjects[chunk]
         subject_ids = run.snapshot.subject_ids[positions]
         rows = [
-            (sid, kind, entries[a:b].tobytes(), d, q, now, now)
+            (sid, kind, pack(entries[a:b]), d, q, now, now)
             for sid, a, b, d, q in zip(
                 subject_ids.tolist(),
                 run.starts[chunk].tolist(),

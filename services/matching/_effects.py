@@ -1,13 +1,12 @@
 """What a new match causes, in the matcher's transaction: grants (免申即享) and outbox messages.
 
 Grants are for every subject (免申即享 needs no app); a message needs a reader, so it is written
-only for subjects bound to a WeChat user. One message per subject and kind bundles its new items.
+only for subjects bound to a WeChat user. One message per subject and topic bundles its new items.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,28 +15,15 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Grant, GrantStatus, ItemMode, MessageStatus, OutboxMessage, SubjectBinding
+from models import Grant, GrantStatus, ItemMode, SubjectBinding
 from models.bulk import write_rows
-from notify import pages
+from notify import outbox, pages
+from notify.outbox import Message
 from rules.wording import yuan
 from services.matching._live_items import LiveItem
 
 ITEMS_IN_MESSAGE = 20
 GRANT_COLUMNS = ("subject_id", "item_id", "item_version_id", "status", "amount_fen", "granted_at")
-OUTBOX_COLUMNS = (
-    "kind",
-    "dedupe_key",
-    "subject_id",
-    "title",
-    "body",
-    "data",
-    "page",
-    "urgent",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
 
 
 @dataclass(frozen=True)
@@ -56,7 +42,7 @@ class NewPairs:
         return cls(*(np.array(c, np.int64) for c in columns))
 
 
-def bound_subjects(session: Session, subject_ids: Iterable[int] | None = None) -> set[int]:
+def subjects_with_readers(session: Session, subject_ids: Iterable[int] | None = None) -> set[int]:
     """Return which subjects have someone to tell: an active binding to a WeChat user."""
     query = select(SubjectBinding.subject_id).where(SubjectBinding.status == "active").distinct()
     if subject_ids is None:
@@ -101,7 +87,7 @@ def write_effects(
     write_rows(session, Grant.__table__, GRANT_COLUMNS, grant_rows, mode="ignore")
     reached = np.isin(pairs.subject_id, np.fromiter(bound, np.int64, len(bound)))
     messages = []
-    for kind, mask in (("grant_made", reached & is_auto), ("new_matches", reached & ~is_auto)):
+    for topic, mask in (("grant_made", reached & is_auto), ("new_matches", reached & ~is_auto)):
         subjects, items_of, amounts = (
             pairs.subject_id[mask],
             pairs.item_id[mask],
@@ -115,32 +101,19 @@ def write_effects(
                 (items[i], None if f < 0 else f)
                 for i, f in zip(items_of[a:b].tolist(), amounts[a:b].tolist(), strict=True)
             ]
-            messages.append(_message(kind, int(subjects[a]), found, today, now))
-    write_rows(session, OutboxMessage.__table__, OUTBOX_COLUMNS, messages, mode="ignore")
+            messages.append(_message(topic, int(subjects[a]), found, today))
+    outbox.add_many(session, messages, now=now)
     return {"grants": len(grant_rows), "messages": len(messages)}
 
 
-_QUOTED: dict[str, str] = {}
-
-
-def _quoted(text: str) -> str:
-    """Return text as a JSON string literal (item names repeat across thousands of messages)."""
-    if text not in _QUOTED:
-        if len(_QUOTED) > 10_000:
-            _QUOTED.clear()
-        _QUOTED[text] = json.dumps(text, ensure_ascii=False)
-    return _QUOTED[text]
-
-
 def _message(
-    kind: str, subject_id: int, found: list[tuple[LiveItem, int | None]], today: date, now: datetime
-) -> tuple:
+    topic: str, subject_id: int, found: list[tuple[LiveItem, int | None]], today: date
+) -> Message:
     items = sorted(found, key=lambda pair: pair[0].id)
     key = ",".join(f"{item.id}:{item.version_id}" for item, _ in items)
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    dedupe = f"{kind}:{subject_id}:{today.isoformat()}:{digest}"
     total, count = sum(fen or 0 for _, fen in items), len(items)
-    if kind == "grant_made":
+    if topic == "grant_made":
         title = "免申即享：已为您办理"
         more = f"等 {count} 项待遇" if count > 1 else ""
         body, page = f"「{items[0][0].name}」{more}已为您自动办理", pages.grants()
@@ -148,23 +121,16 @@ def _message(
         title = "您有新的政策可享"
         body = f"您有 {count} 项新政策可享" + (f"，预计 {yuan(total)}" if total else "")
         page = pages.home()
-    listed = ",".join(
-        f'{{"item_id":{item.id},"version_id":{item.version_id},"name":{_quoted(item.name)},'
-        f'"amount_fen":{"null" if fen is None else fen}}}'
+    listed = [
+        {"item_id": item.id, "version_id": item.version_id, "name": item.name, "amount_fen": fen}
         for item, fen in items[:ITEMS_IN_MESSAGE]
-    )
-    payload = f'{{"items":[{listed}],"count":{count},"total_fen":{total}}}'
-    return (
-        kind,
-        dedupe,
-        subject_id,
-        title,
-        body,
-        payload,
-        page,
-        False,
-        MessageStatus.PENDING,
-        0,
-        now,
-        now,
+    ]
+    return Message(
+        topic=topic,
+        dedupe_key=f"{topic}:{subject_id}:{today.isoformat()}:{digest}",
+        subject_id=subject_id,
+        title=title,
+        body=body,
+        data={"items": listed, "count": count, "total_fen": total},
+        page=page,
     )

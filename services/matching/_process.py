@@ -14,14 +14,14 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import ChangeEvent, ChangeKind, Database, Subject, SubjectMatches
+from models import ChangeEvent, ChangeScope, Database, Subject, SubjectMatches
 from models.clock import local_now, utcnow
-from rules.evaluate import PASS, UNKNOWN
+from rules.eligibility import Eligibility
 from rules.profile import Profile
 from services import operations
-from services.matching._effects import NewPairs, bound_subjects, write_effects
+from services.matching._effects import NewPairs, subjects_with_readers, write_effects
 from services.matching._live_items import LiveItem, live_items
-from services.matching._store import ELIGIBLE, ENDED, Standing, digest, merge, pack, unpack
+from services.matching._store import ENDED, Standing, digest, merge, pack, unpack
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,8 @@ def fresh_standings(
     found = []
     for item in items:
         status, fen = item.rules.standing(profile)
-        if status in (PASS, UNKNOWN):
-            verdict = ELIGIBLE if status == PASS else 2
-            found.append((item, Standing(item.id, item.version_id, verdict, fen)))
+        if status != Eligibility.INELIGIBLE:  # only eligible and unknown standings are kept
+            found.append((item, Standing(item.id, item.version_id, status, fen)))
     return found
 
 
@@ -62,7 +61,7 @@ def match_subjects(session: Session, subject_ids: Iterable[int], *, today: date)
             .with_for_update()
         )
     }
-    bound = bound_subjects(session, [s.id for s in subjects])
+    bound = subjects_with_readers(session, [s.id for s in subjects])
     newly: dict[int, list[tuple[int, int | None]]] = {}
     now = utcnow()
     for subject in subjects:
@@ -115,7 +114,7 @@ def process_changes(
                     .order_by(ChangeEvent.id)
                     .limit(limit)
                 ).all()
-                batch = [(e.id, e.kind, e.subject_id, e.item_id) for e in events]
+                batch = [(e.id, e.scope, e.subject_id, e.item_id) for e in events]
             if not batch:
                 break
             _process(database, batch, day, counts)
@@ -127,19 +126,19 @@ def _process(database: Database, batch: list[tuple], day: date, counts: Counter)
     """Process one batch of events: whole-kind runs first, then items, then subjects."""
     from services.matching import _bulk as matching_bulk
 
-    kinds = {kind for _, kind, _, _ in batch}
-    if ChangeKind.FULL in kinds:
+    scopes = {scope for _, scope, _, _ in batch}
+    if ChangeScope.FULL in scopes:
         for kind in ("person", "enterprise"):
             counts.update(matching_bulk.reconcile(database, kind, today=day))
         _done(database, [event_id for event_id, *_ in batch])
         counts["events"] += len(batch)
         return
-    for event_id, kind, _, item_id in batch:
-        if kind == ChangeKind.ITEM and item_id is not None:
+    for event_id, scope, _, item_id in batch:
+        if scope == ChangeScope.ITEM and item_id is not None:
             counts.update(matching_bulk.match_item(database, item_id, today=day))
             _done(database, [event_id])
             counts["events"] += 1
-    subject_events = [(e, s) for e, kind, s, _ in batch if kind == ChangeKind.SUBJECT]
+    subject_events = [(e, s) for e, scope, s, _ in batch if scope == ChangeScope.SUBJECT]
     for start in range(0, len(subject_events), SUBJECTS_PER_TRANSACTION):
         chunk = subject_events[start : start + SUBJECTS_PER_TRANSACTION]
         with database.session() as session:

@@ -2,6 +2,11 @@
 
 One entry per item the subject matches or matched (docs/matching.md). An entry is active until
 it is marked ended; ended entries are kept as history and left out of the digest.
+
+A stored row is one format byte (FORMAT) and the entries' bytes. Rows written before the byte
+existed (format 0: the entries alone, a whole number of entries long) are still read; the
+migration 6b2f0a1c9d3e gives them the byte. A new layout takes the next format number, and
+unpack() learns to read the old one before anything writes the new.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+
+from rules.eligibility import Eligibility
 
 ENTRY = np.dtype(
     [
@@ -25,9 +32,11 @@ ENTRY = np.dtype(
 )
 ENDED = 1
 AMOUNT_KNOWN = 2
-ELIGIBLE, UNKNOWN = 1, 2
+ELIGIBLE, UNKNOWN = Eligibility.ELIGIBLE, Eligibility.UNKNOWN  # the verdicts an entry holds
 EMPTY = np.zeros(0, ENTRY)
 _RECORD = struct.Struct("<iibBiiq")  # one ENTRY as bytes (same fields, same order, no padding)
+FORMAT = 1  # the first byte of every row written now
+_HEADER = bytes([FORMAT])
 _ITEM_ID = struct.Struct("<i")
 _MASK63 = np.uint64(2**63 - 1)
 
@@ -41,12 +50,29 @@ def unpack(blob: bytes | None) -> np.ndarray:
     """Return the entries stored in a row (read-only; merging copies before it changes them)."""
     if not blob:
         return EMPTY
-    return np.frombuffer(blob, ENTRY)
+    start = _start(blob)
+    if len(blob) == start:
+        return EMPTY
+    return np.frombuffer(blob, ENTRY, offset=start)
 
 
 def pack(entries: np.ndarray) -> bytes:
     """Return the bytes stored in a row (merge() and merge_one() keep entries sorted by item)."""
-    return entries.tobytes()
+    return _HEADER + entries.tobytes()
+
+
+def _start(blob: bytes) -> int:
+    """Return where a stored row's entries start: after its format byte, or at 0 (format 0)."""
+    if len(blob) % ENTRY.itemsize == 0:
+        return 0  # format 0: written before rows had a format byte
+    if len(blob) % ENTRY.itemsize != 1 or blob[0] != FORMAT:
+        raise ValueError(f"a match row of an unknown format ({len(blob)} bytes, first {blob[0]})")
+    return 1
+
+
+def _entries_bytes(blob: bytes) -> bytes:
+    """Return a stored row's entries without its format byte."""
+    return blob[_start(blob) :] if blob else blob
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -132,7 +158,7 @@ class Standing:
 
     item_id: int
     version_id: int
-    verdict: int
+    verdict: Eligibility  # ELIGIBLE or UNKNOWN: ineligible standings are not stored
     amount_fen: int | None
 
 
@@ -205,7 +231,7 @@ def merge_one(
     Works on the packed bytes with struct: for one record in a row of thirty, numpy's
     structured-array machinery costs more than the whole change.
     """
-    raw = stored if isinstance(stored, bytes) else stored.tobytes()
+    raw = _entries_bytes(stored) if isinstance(stored, bytes) else stored.tobytes()
     size, count = _RECORD.size, len(raw) // _RECORD.size
     low, high = 0, count
     while low < high:  # entries are sorted by item id
@@ -249,6 +275,7 @@ def active_entry(raw: bytes | None, item_id: int) -> Standing | None:
     """Return a stored row's active standing on one item (None: no entry, or it ended)."""
     if not raw:
         return None
+    raw = _entries_bytes(raw)
     size = _RECORD.size
     low, high = 0, len(raw) // size
     while low < high:  # entries are sorted by item id

@@ -28,7 +28,7 @@ def failed(*, session: Session, limit: int = 50) -> list[dict]:
     rows = session.execute(
         select(
             MessageDelivery.id,
-            MessageDelivery.kind,
+            MessageDelivery.topic,
             MessageDelivery.template_id,
             MessageDelivery.attempts,
             MessageDelivery.last_errcode,
@@ -44,7 +44,7 @@ def failed(*, session: Session, limit: int = 50) -> list[dict]:
     return [
         {
             "id": row.id,
-            "kind": row.kind,
+            "topic": row.topic,
             "template_id": row.template_id,
             "attempts": row.attempts,
             "errcode": row.last_errcode,

@@ -1,10 +1,12 @@
 """Updating many subjects at once, in the caller's transaction, as fast as each backend allows.
 
 Rows carry plain driver values (facts as JSON text, times as naive UTC text), as
-services.subjects.insert_subject_rows does, so SQLAlchemy's per-row bind processing is skipped.
-SQLite runs an executemany of UPDATE by id (about 100,000 rows/s). pymysql sends an UPDATE
-executemany as one statement per row, a round trip each (3,600 rows/s measured); on MariaDB the
-rows go into a temporary table with one multi-row INSERT and one UPDATE … JOIN applies them.
+insert_subject_rows does, so SQLAlchemy's per-row bind processing is skipped.
+The plain path is an executemany of UPDATE by id: on SQLite about 100,000 rows/s; pymysql sends
+it as one statement per row, a round trip each (3,600 rows/s measured). So on MariaDB the fast
+path loads the rows into a temporary table (typed like `subjects`' own columns) with one
+multi-row INSERT and applies them with one UPDATE … JOIN. KX_FAST_PATHS=0 takes the plain path
+everywhere; tests/services/profiles/test_sql.py checks both give the same subjects.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models import Subject
+from models.db import fast_paths_of
 
 PROFILE_COLUMNS = ("name", "phone_enc", "district_code", "facts", "facts_hash")
 _SUBJECTS = Subject.__table__
@@ -41,7 +44,7 @@ def update_subjects(session: Session, statement: Any, rows: list[dict[str, Any]]
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name in ("mysql", "mariadb"):
+    if fast_paths_of(session) and connection.dialect.name in ("mysql", "mariadb"):
         columns = [name for name in rows[0] if name != "b_id"]
         _update_joined(connection, columns, rows)
         return
@@ -56,18 +59,10 @@ def _update_joined(connection: Connection, columns: list[str], rows: list[dict[s
 
     CREATE and DROP TEMPORARY TABLE do not end the transaction on MariaDB.
     """
-    types = {
-        "name": "VARCHAR(100)",
-        "phone_enc": "VARBINARY(255)",
-        "representative_name": "VARCHAR(100)",
-        "representative_hash": "VARBINARY(32)",
-        "district_code": "VARCHAR(12)",
-        "facts": "LONGTEXT",
-        "facts_hash": "VARCHAR(64)",
-        "profile_seq": "BIGINT",
-        "updated_at": "DATETIME(6)",
-    }
-    definition = ", ".join(f"`{name}` {types[name]}" for name in columns)
+    dialect = connection.dialect
+    definition = ", ".join(
+        f"`{name}` {_SUBJECTS.c[name].type.compile(dialect=dialect)}" for name in columns
+    )
     run = connection.exec_driver_sql
     run(f"DROP TEMPORARY TABLE IF EXISTS {_TEMPORARY}")
     run(f"CREATE TEMPORARY TABLE {_TEMPORARY} (b_id BIGINT PRIMARY KEY, {definition})")

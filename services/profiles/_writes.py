@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from models import ChangeEvent, ChangeKind, Subject
+from models import ChangeEvent, ChangeScope, Subject
 from models.clock import utcnow
 from models.db import vault_of
 from services.profiles._checks import KEEP, CheckedRow, RejectedRow, masked_identifier
@@ -111,7 +111,7 @@ class BatchWriter:
         return rejected
 
     def finish(self) -> str | None:
-        """Write the change events and set profile_seq; return the kind of event written.
+        """Write the change events and set profile_seq; return the scope of the event written.
 
         The events are written last, just before the caller commits, so that an event id is
         never much older than the moment its changes become visible.
@@ -127,13 +127,13 @@ class BatchWriter:
                 .where(_SUBJECTS.c.profile_seq == self.placeholder)
                 .values(profile_seq=seq)
             )
-            return ChangeKind.FULL.value
+            return ChangeScope.FULL.value
         subject_ids = self._changed_ids + list(self._ids(self._new_hashes).values())
         seqs = self._subject_events(subject_ids)
         stamp = self._stamp
         rows = [{"b_id": i, "profile_seq": seq, "updated_at": stamp} for i, seq in seqs.items()]
         update_subjects(self.session, SET_SEQ, rows)
-        return ChangeKind.SUBJECT.value
+        return ChangeScope.SUBJECT.value
 
     def _stored(self, hashes: list[bytes]) -> dict[bytes, Any]:
         """Return the stored subjects with these identity hashes, by hash."""
@@ -225,7 +225,7 @@ class BatchWriter:
 
     def _full_event(self) -> int:
         """Insert the one `full` event of this batch and return its id."""
-        values = {"kind": ChangeKind.FULL.value, "subject_id": None, "reason": self.reason}
+        values = {"scope": ChangeScope.FULL.value, "subject_id": None, "reason": self.reason}
         return self.session.execute(insert(_EVENTS).values(values)).inserted_primary_key[0]
 
     def _subject_events(self, subject_ids: list[int]) -> dict[int, int]:
@@ -234,7 +234,7 @@ class BatchWriter:
             _EVENTS.c.id, _EVENTS.c.subject_id, sort_by_parameter_order=True
         )
         rows = [
-            {"kind": ChangeKind.SUBJECT.value, "subject_id": subject_id, "reason": self.reason}
+            {"scope": ChangeScope.SUBJECT.value, "subject_id": subject_id, "reason": self.reason}
             for subject_id in subject_ids
         ]
         return {

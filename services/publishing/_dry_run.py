@@ -21,7 +21,7 @@ from models import Subject
 from models.clock import local_now
 from rules import ItemRules, RuleInvalid, compile_item
 from rules.codes import DIVISIONS
-from rules.evaluate import PASS, UNKNOWN
+from rules.eligibility import Eligibility
 from rules.identifiers import mask_name
 from rules.language import Condition, Group, Node
 from rules.vector_amounts import Amounts
@@ -35,7 +35,10 @@ from services.publishing._content import EMPTY
 DOCUMENTS = ("rule", "amount", "params")
 OTHER_DISTRICT = "其他/外地"
 MOST_MISSING = 5
-VERDICT_CODES = {"eligible": PASS, "unknown": UNKNOWN, "ineligible": 0}
+# in the order counts and samples are shown
+VERDICT_CODES = {
+    m.word: m for m in (Eligibility.ELIGIBLE, Eligibility.UNKNOWN, Eligibility.INELIGIBLE)
+}
 
 
 def dry_run(
@@ -187,7 +190,7 @@ def _samples(
             {
                 "subject_id": subject_id,
                 "name": mask_name(row.name),
-                "verdict": evaluation.verdict,
+                "verdict": evaluation.verdict.word,
                 "summary": evaluation.summary,
                 "missing": evaluation.missing,
                 "explanation": None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     ChangeEvent,
-    ChangeKind,
+    ChangeScope,
     PolicyItem,
     PolicyItemVersion,
     PolicyStatus,
@@ -36,7 +36,7 @@ def go_live(
         item.status = PolicyStatus.PUBLISHED
         item.published_at = now
         reason = "publish"
-    session.add(ChangeEvent(kind=ChangeKind.ITEM, item_id=item.id, reason=reason))
+    session.add(ChangeEvent(scope=ChangeScope.ITEM, item_id=item.id, reason=reason))
     catalog.index_policy(session, item.policy_id)
     after = {**audit.snapshot(item), "version": draft.version}
     audit.record(session, actor, f"item.{reason}", item, before=before, after=after)
@@ -54,6 +54,6 @@ def take_down(
     if status == PolicyStatus.WITHDRAWN:
         item.withdrawn_at = now
     if was_live:
-        session.add(ChangeEvent(kind=ChangeKind.ITEM, item_id=item.id, reason=reason))
+        session.add(ChangeEvent(scope=ChangeScope.ITEM, item_id=item.id, reason=reason))
         catalog.index_policy(session, item.policy_id)
     audit.record(session, actor, f"item.{reason}", item, before=before, after=audit.snapshot(item))

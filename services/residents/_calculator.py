@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from models import Policy, PolicyItem, Subject
 from rules import Explained, ParamMissing, facts_of
-from rules.evaluate import FAIL
+from rules.eligibility import Eligibility
 from services.errors import InvalidInput, NotFound, Unauthorized
 from services.matching import live_items
 from services.profiles import normalised_value
 from services.residents._access import require_bound
 
-ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2}
+ORDER = {Eligibility.ELIGIBLE: 0, Eligibility.UNKNOWN: 1, Eligibility.INELIGIBLE: 2}
 MAX_FACTS = 100
 
 
@@ -60,7 +60,7 @@ def checked_facts(
 
 def failing_conditions(node: Explained) -> list[Explained]:
     """Return the conditions that make a failed rule fail (a custom-worded group counts as one)."""
-    if node.status != FAIL:
+    if node.status != Eligibility.INELIGIBLE:
         return []
     if node.children and node.op == "all" and not node.custom:
         return [found for child in node.children for found in failing_conditions(child)]
@@ -106,7 +106,7 @@ def calculate(
             continue
         failing = (
             failing_conditions(evaluation.explanation)
-            if evaluation.verdict == "ineligible" and evaluation.explanation is not None
+            if evaluation.verdict == Eligibility.INELIGIBLE and evaluation.explanation is not None
             else []
         )
         amount = evaluation.amount
@@ -114,14 +114,14 @@ def calculate(
             {
                 "item": {"id": item.id, "code": item.code, "name": item.name, "mode": item.mode},
                 "policy": titles.get(item.id),
-                "verdict": evaluation.verdict,
+                "verdict": evaluation.verdict,  # said as its word below, after _totals
                 "summary": evaluation.summary,
                 "missing": [_labelled(kind, name) for name in evaluation.missing],
                 "near_miss": failing[0].text if len(failing) == 1 else None,
                 "amount": None if amount is None else amount.to_dict(),
                 "baseline_verdict": None
                 if baseline is None
-                else item.rules.verdict(baseline, as_of),
+                else item.rules.verdict(baseline, as_of).word,
             }
         )
     results.sort(
@@ -131,26 +131,29 @@ def calculate(
             r["item"]["id"],
         )
     )
+    totals = _totals(results)
+    for result in results:
+        result["verdict"] = result["verdict"].word
     return {
         "subject_type": kind,
         "subject_id": subject_id,
         "as_of": as_of,
         "items": results,
-        **_totals(results),
+        **totals,
     }
 
 
 def _totals(results: list[dict[str, Any]]) -> dict[str, int]:
-    def yearly(verdict: str) -> int:
+    def yearly(verdict: Eligibility) -> int:
         return sum(
             (r["amount"] or {}).get("annual_fen") or 0 for r in results if r["verdict"] == verdict
         )
 
     return {
-        "eligible_count": sum(r["verdict"] == "eligible" for r in results),
-        "unknown_count": sum(r["verdict"] == "unknown" for r in results),
-        "total_fen": yearly("eligible"),
-        "possible_fen": yearly("unknown"),
+        "eligible_count": sum(r["verdict"] == Eligibility.ELIGIBLE for r in results),
+        "unknown_count": sum(r["verdict"] == Eligibility.UNKNOWN for r in results),
+        "total_fen": yearly(Eligibility.ELIGIBLE),
+        "possible_fen": yearly(Eligibility.UNKNOWN),
     }
 
 

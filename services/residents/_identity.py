@@ -1,6 +1,6 @@
 """The identity-verification seam: is this resident who they say they are, for this subject?
 
-A `Provider` answers two questions with a `Verdict`:
+A `Provider` answers two questions with a `Verification`:
 - `verify_person(name, id_number)`: do this name and 身份证号 belong together?
 - `verify_enterprise(uscc, relation, name, id_number)`: is this person the enterprise's legal
   representative (or an authorised agent)?
@@ -38,7 +38,7 @@ _DOTS = "·•‧・．.﹒"  # the middle dot of minority names, as people type
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verification:
     """A provider's answer: `match`, and a short reason for logs (never shown to residents)."""
 
     match: bool
@@ -50,11 +50,13 @@ class Provider(Protocol):
 
     name: str
 
-    def verify_person(self, name: str, id_number: str) -> Verdict:
+    def verify_person(self, name: str, id_number: str) -> Verification:
         """Tell whether the name and 身份证号 belong to one person."""
         ...
 
-    def verify_enterprise(self, uscc: str, relation: str, name: str, id_number: str) -> Verdict:
+    def verify_enterprise(
+        self, uscc: str, relation: str, name: str, id_number: str
+    ) -> Verification:
         """Tell whether the person (name, 身份证号) holds `relation` to the enterprise."""
         ...
 
@@ -148,32 +150,34 @@ class LocalProvider:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def verify_person(self, name: str, id_number: str) -> Verdict:
+    def verify_person(self, name: str, id_number: str) -> Verification:
         """Match the name against the person profile with this 身份证号."""
         subject = find_subject(self.session, kind=SubjectKind.PERSON, identifier=id_number)
         if subject is None or normalised_name(subject.name) != normalised_name(name):
-            return Verdict(False, "no profile with this name and number")
-        return Verdict(True, "profile matches")
+            return Verification(False, "no profile with this name and number")
+        return Verification(True, "profile matches")
 
-    def verify_enterprise(self, uscc: str, relation: str, name: str, id_number: str) -> Verdict:
+    def verify_enterprise(
+        self, uscc: str, relation: str, name: str, id_number: str
+    ) -> Verification:
         """Match a legal representative against the enterprise profile; refuse agents.
 
-        Any mismatch (name, number, or both) is the same Verdict: the answer does not tell
+        Any mismatch (name, number, or both) is the same Verification: the answer does not tell
         which part was wrong.
         """
         if relation == Relation.AGENT:
             raise NeedsProvince("委托代理人的授权无法在本地核验")
         subject = find_subject(self.session, kind=SubjectKind.ENTERPRISE, identifier=uscc)
         if subject is None:
-            return Verdict(False, "not the representative in the profile")
+            return Verification(False, "not the representative in the profile")
         if subject.representative_hash is None or subject.representative_name is None:
             raise NeedsProvince("企业档案中没有法定代表人信息，无法在本地核验")
         given = representative_hash(vault_of(self.session), id_number)
         same_number = hmac.compare_digest(given, subject.representative_hash)
         same_name = normalised_name(subject.representative_name) == normalised_name(name)
         if not (same_number and same_name):
-            return Verdict(False, "not the representative in the profile")
-        return Verdict(True, "profile matches")
+            return Verification(False, "not the representative in the profile")
+        return Verification(True, "profile matches")
 
 
 class ProvinceProvider:
@@ -189,16 +193,18 @@ class ProvinceProvider:
     def __repr__(self) -> str:
         return f"ProvinceProvider(url={self.url!r})"
 
-    def verify_person(self, name: str, id_number: str) -> Verdict:
+    def verify_person(self, name: str, id_number: str) -> Verification:
         """Ask whether the name and 身份证号 belong together."""
         return self._ask("/verify/person", {"name": name, "id_number": id_number})
 
-    def verify_enterprise(self, uscc: str, relation: str, name: str, id_number: str) -> Verdict:
+    def verify_enterprise(
+        self, uscc: str, relation: str, name: str, id_number: str
+    ) -> Verification:
         """Ask whether the person holds `relation` (legal_representative, agent) to the uscc."""
         body = {"uscc": uscc, "relation": relation, "name": name, "id_number": id_number}
         return self._ask("/verify/enterprise", body)
 
-    def _ask(self, path: str, body: dict[str, str]) -> Verdict:
+    def _ask(self, path: str, body: dict[str, str]) -> Verification:
         # Log the path and the outcome only: never a name or a number.
         try:
             answer = requests.post(
@@ -218,7 +224,7 @@ class ProvinceProvider:
         return verdict
 
 
-def _verdict(answer: requests.Response) -> Verdict | None:
+def _verdict(answer: requests.Response) -> Verification | None:
     if answer.status_code != 200:
         return None
     try:
@@ -227,4 +233,4 @@ def _verdict(answer: requests.Response) -> Verdict | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("match"), bool):
         return None
-    return Verdict(data["match"], str(data.get("reason") or "")[:200])
+    return Verification(data["match"], str(data.get("reason") or "")[:200])

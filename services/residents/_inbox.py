@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import MessageDelivery, MessageStatus, OutboxMessage
 from models.clock import utcnow
-from notify.messages import KINDS
+from notify.messages import TOPICS
 from services.errors import NotFound
 from services.residents._access import bound_subject_ids
 
@@ -30,7 +30,7 @@ M = OutboxMessage
 # Where a message stands on its way to this user's WeChat (what the page shows beside it).
 PUSH_SENT = "sent"  # pushed to WeChat
 PUSH_PENDING = "pending"  # on its way (due, being sent, or retried after an error)
-PUSH_WAITING = "waiting"  # waits for the user to allow this kind of message (订阅)
+PUSH_WAITING = "waiting"  # waits for the user to allow this topic of message (订阅)
 PUSH_FAILED = "failed"  # WeChat refused it; an operator may send it again
 PUSH_EXPIRED = "expired"  # not sent before it went out of date
 PUSH_NONE = "none"  # not pushed to this user: inbox only
@@ -51,7 +51,7 @@ class InboxMessage:
     """One message as its reader sees it."""
 
     id: int
-    kind: str
+    topic: str
     title: str
     body: str
     page: str | None
@@ -143,7 +143,7 @@ def _entries(
     return [
         InboxMessage(
             id=row.id,
-            kind=row.kind,
+            topic=row.topic,
             title=row.title,
             body=row.body,
             page=row.page,
@@ -159,7 +159,7 @@ def _entries(
 def _push_state(message: OutboxMessage, delivery_status: str | None) -> str:
     if delivery_status is not None:
         return _DELIVERY_PUSH.get(delivery_status, PUSH_PENDING)
-    # No delivery for me: not fanned out yet (a kind we push), or not pushed to me at all.
-    if message.status == MessageStatus.PENDING and message.kind in KINDS:
+    # No delivery for me: not fanned out yet (a topic we push), or not pushed to me at all.
+    if message.status == MessageStatus.PENDING and message.topic in TOPICS:
         return PUSH_PENDING
     return PUSH_NONE

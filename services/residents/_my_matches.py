@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from models import Claim, ClaimStatus, Grant, GrantStatus
 from models.clock import SHANGHAI
 from rules.amounts import PERIODS
+from rules.eligibility import Eligibility
 from rules.identifiers import mask_name
-from services.matching import AMOUNT_KNOWN, ELIGIBLE, ENDED, compiled_versions, live_item_facts
+from services.matching import AMOUNT_KNOWN, ENDED, compiled_versions, live_item_facts
 from services.residents._matches_read import BoundSubject, bound_subjects
 
-VERDICTS = {ELIGIBLE: "eligible", 2: "unknown"}
+VERDICTS = {member: member.word for member in Eligibility}
 # A claim in one of these states means the resident already acted on the item.
 CLAIM_OPEN = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWING, ClaimStatus.RETURNED)
 CLAIM_ACTED = (*CLAIM_OPEN, ClaimStatus.APPROVED, ClaimStatus.PAID)
@@ -132,7 +133,7 @@ def my_matches(*, session: Session, wechat_user_id: int, today: date) -> MyMatch
                 "policy": item.shown_policy,
                 "department": item.shown_department,
                 "subject": shown_subjects[subject.id],
-                "verdict": VERDICTS.get(verdict, "unknown"),
+                "verdict": VERDICTS[verdict],
                 "amount_fen": fen,
                 "period": period,
                 "annual_fen": annual(fen, period),

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models import MessageDelivery, MessageStatus, QuotaKind, SubscriptionQuota
+from models import MessageDelivery, MessageStatus, SubscriptionQuota, SubscriptionType
 from models.base import UTCDateTime
 from notify.quotas import give_back, refused, remaining, take
 from services.errors import InvalidInput
@@ -102,7 +102,7 @@ def opt_out(session: Session, *, wechat_user_id: int, template_id: str, now: dat
     """
     _check_aware(now)
     _check_template_id(template_id)
-    _ensure_row(session, wechat_user_id, template_id, QuotaKind.ONE_TIME, now)
+    _ensure_row(session, wechat_user_id, template_id, SubscriptionType.ONE_TIME, now)
     session.execute(
         update(Q)
         .where(_key(wechat_user_id, template_id))
@@ -119,12 +119,12 @@ def _record_one_time(
 ) -> bool:
     """Apply one result for a one-time template; return whether it may have gained quota."""
     if result in ACCEPTS:
-        _ensure_row(session, user, template_id, QuotaKind.ONE_TIME, now)
+        _ensure_row(session, user, template_id, SubscriptionType.ONE_TIME, now)
         _forget_stale_unpaired(session, user, template_id, now)
         _pair_or_count(session, user, template_id, source, now)
         return True
     if result == BAN:  # the template is banned: record it, the count is unchanged
-        _ensure_row(session, user, template_id, QuotaKind.ONE_TIME, now)
+        _ensure_row(session, user, template_id, SubscriptionType.ONE_TIME, now)
         session.execute(
             update(Q)
             .where(_key(user, template_id))
@@ -142,12 +142,12 @@ def _record_long_term(
     if result == "filter":
         return False
     status = ACCEPT if result in ACCEPTS else result  # 'reject' or 'ban'
-    _ensure_row(session, user, template_id, QuotaKind.LONG_TERM, now)
+    _ensure_row(session, user, template_id, SubscriptionType.LONG_TERM, now)
     session.execute(
         update(Q)
         .where(_key(user, template_id))
         .values(
-            kind=QuotaKind.LONG_TERM,
+            subscription_type=SubscriptionType.LONG_TERM,
             status=status,
             remaining=1 if status == ACCEPT else 0,
             updated_at=now,
@@ -200,7 +200,7 @@ def _pair_or_count(
                 ),
             ),
             (Q.status, ACCEPT),
-            (Q.kind, QuotaKind.ONE_TIME),
+            (Q.subscription_type, SubscriptionType.ONE_TIME),
             (Q.updated_at, at),
             (Q.remaining, Q.remaining + counts),
             (own, own + counts),
@@ -210,14 +210,16 @@ def _pair_or_count(
     )
 
 
-def _ensure_row(session: Session, user: int, template_id: str, kind: str, now: datetime) -> None:
+def _ensure_row(
+    session: Session, user: int, template_id: str, subscription_type: str, now: datetime
+) -> None:
     """Create the (user, template) row unless it exists, without failing when another does."""
     if session.scalar(select(Q.id).where(_key(user, template_id))) is not None:
         return
     values = {
         "wechat_user_id": user,
         "template_id": template_id,
-        "kind": kind,
+        "subscription_type": subscription_type,
         "remaining": 0,
         "status": ACCEPT,
         "client_unpaired": 0,

@@ -13,7 +13,6 @@ rows are read to confirm; `subject_matches` is never scanned whole.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,43 +27,27 @@ from models import (
     ClaimStatus,
     Database,
     ItemMode,
-    MessageStatus,
     OutboxMessage,
     Policy,
     PolicyItem,
     PolicyStatus,
     SubjectMatches,
 )
-from models.bulk import write_rows
 from models.clock import to_local, utcnow
-from notify import pages
+from notify import outbox, pages
+from notify.outbox import Message
+from rules.eligibility import Eligibility
 from rules.vectorized import evaluate_items
 from rules.wording import yuan
-from services.matching import ELIGIBLE, LiveItem, active_entry, bound_subjects, compiled_versions
+from services.matching import LiveItem, active_entry, compiled_versions, subjects_with_readers
 from services.profiles import facts_needed, load_snapshot
 
-KIND = "deadline_near"
+TOPIC = "deadline_near"
 TITLE = "申请即将截止"
 REMIND_WITHIN = timedelta(days=3)
 REMINDED_MODES = (ItemMode.ONE_TAP, ItemMode.GUIDE)  # 免申即享 needs no application
 CLOSED_CLAIMS = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)
 BATCH = 1000
-COLUMNS = (
-    "kind",
-    "dedupe_key",
-    "subject_id",
-    "item_id",
-    "title",
-    "body",
-    "data",
-    "page",
-    "urgent",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "expires_at",
-    "created_at",
-)
 
 
 @dataclass(frozen=True)
@@ -135,7 +118,7 @@ def remind_deadlines(
         closing = closing_items(session, now=now, within=within)
         if not closing:
             return {}
-        bound = np.array(sorted(bound_subjects(session)), np.int64)
+        bound = np.array(sorted(subjects_with_readers(session)), np.int64)
     counts: Counter = Counter(items_closing=len(closing))
     today = to_local(now).date()
     for kind in sorted({c.item.kind for c in closing}):
@@ -179,7 +162,7 @@ def _remind(
             found = {}
             for subject_id, entries in stored:
                 standing = active_entry(entries, item.id)
-                if standing is not None and standing.verdict == ELIGIBLE:
+                if standing is not None and standing.verdict == Eligibility.ELIGIBLE:
                     found[subject_id] = standing.amount_fen
             keys = {s: dedupe_key(s, item.id, closing.deadline) for s in found}
             sent = set(
@@ -190,11 +173,11 @@ def _remind(
                 )
             )
             rows = [
-                _message(closing, subject_id, fen, keys[subject_id], now)
+                _message(closing, subject_id, fen, keys[subject_id])
                 for subject_id, fen in sorted(found.items())
                 if keys[subject_id] not in sent
             ]
-            write_rows(session, OutboxMessage.__table__, COLUMNS, rows, mode="ignore")
+            outbox.add_many(session, rows, now=now)
             session.commit()
         counts["not_eligible_stored"] += len(chunk) - len(found)
         counts["already_reminded"] += len(found) - len(rows)
@@ -204,7 +187,7 @@ def _remind(
 
 def dedupe_key(subject_id: int, item_id: int, deadline: date) -> str:
     """Return the key that makes one reminder per subject, item and deadline."""
-    return f"{KIND}:{subject_id}:{item_id}:{deadline.isoformat()}"
+    return f"{TOPIC}:{subject_id}:{item_id}:{deadline.isoformat()}"
 
 
 def message_body(name: str, deadline: date, amount_fen: int | None) -> str:
@@ -213,9 +196,7 @@ def message_body(name: str, deadline: date, amount_fen: int | None) -> str:
     return body + (f"，预计可享 {yuan(amount_fen)}" if amount_fen else "")
 
 
-def _message(
-    closing: ClosingItem, subject_id: int, amount_fen: int | None, key: str, now: datetime
-) -> tuple:
+def _message(closing: ClosingItem, subject_id: int, amount_fen: int | None, key: str) -> Message:
     item, deadline = closing.item, closing.deadline
     data = {
         "items": [
@@ -230,19 +211,14 @@ def _message(
         "total_fen": amount_fen or 0,
         "deadline": deadline.isoformat(),
     }
-    return (
-        KIND,
-        key,
-        subject_id,
-        item.id,
-        TITLE,
-        message_body(item.name, deadline, amount_fen),
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-        pages.item(item.id),
-        False,
-        MessageStatus.PENDING,
-        0,
-        now,
-        closing.closes_at,
-        now,
+    return Message(
+        topic=TOPIC,
+        dedupe_key=key,
+        subject_id=subject_id,
+        item_id=item.id,
+        title=TITLE,
+        body=message_body(item.name, deadline, amount_fen),
+        data=data,
+        page=pages.item(item.id),
+        expires_at=closing.closes_at,
     )

@@ -29,7 +29,7 @@ from services.subscriptions import _quotas as subscriptions
 
 MAX_PER_REQUEST = 3
 
-# The kinds each page asks for, most needed first.
+# The topics each page asks for, most needed first.
 SCENES: dict[str, tuple[str, ...]] = {
     "home": (NEW_MATCHES, GRANT_MADE, DEADLINE_NEAR, CLAIM_STATUS, PAYOUT_DONE),
     "after_claim": (CLAIM_STATUS, PAYOUT_DONE, DEADLINE_NEAR, NEW_MATCHES, GRANT_MADE),
@@ -42,7 +42,7 @@ class TemplateState:
     """A subscribe template, what it is for, and how many sends the user has allowed."""
 
     template_id: str
-    kind: str | None
+    topic: str | None
     title: str
     long_term: bool
     remaining: int
@@ -60,12 +60,12 @@ def request_groups(
     if scene not in SCENES:
         raise InvalidInput("未知的页面场景", errors={"scene": [f"应为 {'、'.join(SCENES)} 之一"]})
     long_term = set(long_term_templates)
-    wanted: dict[str, str] = {}  # template id -> kind, in the scene's order
-    for kind in SCENES[scene]:
-        wanted.setdefault(template_ids.get(kind) or DEFAULT_TEMPLATE_IDS[kind], kind)
+    wanted: dict[str, str] = {}  # template id -> topic, in the scene's order
+    for topic in SCENES[scene]:
+        wanted.setdefault(template_ids.get(topic) or DEFAULT_TEMPLATE_IDS[topic], topic)
     states = [
-        _state(session, wechat_user_id, template_id, kind, template_id in long_term)
-        for template_id, kind in wanted.items()
+        _state(session, wechat_user_id, template_id, topic, template_id in long_term)
+        for template_id, topic in wanted.items()
     ]
     return plan(states)
 
@@ -77,10 +77,10 @@ def plan(states: list[TemplateState]) -> list[list[TemplateState]]:
     """
     groups: list[list[TemplateState]] = []
     for long_term in (True, False):
-        of_kind = [state for state in states if state.long_term is long_term]
+        of_type = [state for state in states if state.long_term is long_term]
         groups += [
-            of_kind[start : start + MAX_PER_REQUEST]
-            for start in range(0, len(of_kind), MAX_PER_REQUEST)
+            of_type[start : start + MAX_PER_REQUEST]
+            for start in range(0, len(of_type), MAX_PER_REQUEST)
         ]
     position = {state.template_id: n for n, state in enumerate(states)}
     return sorted(groups, key=lambda group: position[group[0].template_id])
@@ -99,10 +99,10 @@ def record_client_results(
     WeChat's popup event reports the same tap: services.subscriptions pairs the two, so each
     accept counts once. Every template must be one we configured (else 422, nothing recorded).
     """
-    kinds = _kinds_by_template(template_ids)
+    topics = _topics_by_template(template_ids)
     long_term = set(long_term_templates)
     chosen = {tid: result for tid, result in results.items() if tid != "errMsg"}
-    unknown = sorted(tid for tid in chosen if tid not in kinds and tid not in long_term)
+    unknown = sorted(tid for tid in chosen if tid not in topics and tid not in long_term)
     if unknown:
         raise InvalidInput(
             "订阅消息模板未配置",
@@ -118,23 +118,23 @@ def record_client_results(
     )
     session.commit()
     return [
-        _state(session, wechat_user_id, tid, kinds.get(tid), tid in long_term)
+        _state(session, wechat_user_id, tid, topics.get(tid), tid in long_term)
         for tid in sorted(chosen)
     ]
 
 
-def _kinds_by_template(template_ids: Mapping[str, str]) -> dict[str, str]:
-    kinds: dict[str, str] = {}
-    for kind, default in DEFAULT_TEMPLATE_IDS.items():
-        kinds.setdefault(template_ids.get(kind) or default, kind)
-    return kinds
+def _topics_by_template(template_ids: Mapping[str, str]) -> dict[str, str]:
+    topics: dict[str, str] = {}
+    for topic, default in DEFAULT_TEMPLATE_IDS.items():
+        topics.setdefault(template_ids.get(topic) or default, topic)
+    return topics
 
 
 def _state(
-    session: Session, wechat_user_id: int, template_id: str, kind: str | None, long_term: bool
+    session: Session, wechat_user_id: int, template_id: str, topic: str | None, long_term: bool
 ) -> TemplateState:
     left = subscriptions.remaining(
         session, wechat_user_id=wechat_user_id, template_id=template_id, long_term=long_term
     )
-    title = TEMPLATE_TITLES.get(kind, "长期订阅消息") if kind else "长期订阅消息"
-    return TemplateState(template_id, kind, title, long_term, left)
+    title = TEMPLATE_TITLES.get(topic, "长期订阅消息") if topic else "长期订阅消息"
+    return TemplateState(template_id, topic, title, long_term, left)

@@ -61,7 +61,7 @@ def test_twenty_threads_with_the_same_key_make_one_claim(
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Claim)) == 1
     assert session.scalar(select(func.count()).select_from(ClaimEvent)) == 1
-    messages = select(func.count()).where(OutboxMessage.kind == "claim_status")
+    messages = select(func.count()).where(OutboxMessage.topic == "claim_status")
     assert session.scalar(messages) == 1
 
 
@@ -115,6 +115,7 @@ def test_concurrent_approvals_never_exceed_the_items_cap(
     approved = select(func.count()).where(Claim.status == ClaimStatus.APPROVED)
     assert session.scalar(approved) == allowed
     told = select(func.count()).where(
-        OutboxMessage.kind == "claim_status", OutboxMessage.data["status"].as_string() == "approved"
+        OutboxMessage.topic == "claim_status",
+        OutboxMessage.data["status"].as_string() == "approved",
     )
     assert session.scalar(told) == allowed  # a refused approval wrote nothing

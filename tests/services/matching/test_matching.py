@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import (
     ChangeEvent,
-    ChangeKind,
+    ChangeScope,
     Grant,
     ItemMode,
     OutboxMessage,
@@ -33,8 +33,8 @@ def seeded(session):  # type: ignore[no-untyped-def]
     return session
 
 
-def change(session, kind, *, subject_id=None, item_id=None) -> int:  # type: ignore[no-untyped-def]
-    event = ChangeEvent(kind=kind, subject_id=subject_id, item_id=item_id, reason="test")
+def change(session, scope, *, subject_id=None, item_id=None) -> int:  # type: ignore[no-untyped-def]
+    event = ChangeEvent(scope=scope, subject_id=subject_id, item_id=item_id, reason="test")
     session.add(event)
     session.commit()
     return event.id
@@ -53,9 +53,9 @@ def expected(session, subject: Subject) -> dict[int, tuple]:  # type: ignore[no-
     out = {}
     for item in live_items(session, subject.kind):
         result = item.rules.evaluate(subject.facts, TODAY, explain=False)
-        if result.verdict != "ineligible":
+        if result.verdict.word != "ineligible":
             fen = None if result.amount is None else result.amount.fen
-            out[item.id] = (1 if result.verdict == "eligible" else 2, fen)
+            out[item.id] = (int(result.verdict), fen)
     return out
 
 
@@ -70,7 +70,7 @@ def stored(session, subject_id: int) -> dict[int, tuple]:  # type: ignore[no-unt
 
 
 def test_a_full_run_stores_exactly_what_the_scalar_evaluator_says(seeded, database) -> None:
-    change(seeded, ChangeKind.FULL)
+    change(seeded, ChangeScope.FULL)
     counts = run(seeded, database)
     assert counts["events"] == 2 and counts["pairs"] > 0  # seed-demo's full event and ours
     seeded.expire_all()
@@ -79,19 +79,19 @@ def test_a_full_run_stores_exactly_what_the_scalar_evaluator_says(seeded, databa
         assert stored(seeded, subject.id) == expected(seeded, subject), subject.id
     again = run(seeded, database)
     assert again == {}  # nothing pending
-    change(seeded, ChangeKind.FULL)
+    change(seeded, ChangeScope.FULL)
     rerun = run(seeded, database)
     assert rerun["differ"] == 0 and rerun.get("merged", 0) == 0 and rerun.get("inserted", 0) == 0
 
 
 def test_a_changed_profile_is_rematched_alone(seeded, database) -> None:
-    change(seeded, ChangeKind.FULL)
+    change(seeded, ChangeScope.FULL)
     run(seeded, database)
     subject = seeded.scalars(select(Subject).where(Subject.kind == "person")).first()
     facts = dict(subject.facts)
     facts.update(birth_date="1940-01-01", hukou_district="371502")
     subject.facts = facts
-    event_id = change(seeded, ChangeKind.SUBJECT, subject_id=subject.id)
+    event_id = change(seeded, ChangeScope.SUBJECT, subject_id=subject.id)
     subject.profile_seq = event_id
     seeded.commit()
     counts = run(seeded, database)
@@ -103,7 +103,7 @@ def test_a_changed_profile_is_rematched_alone(seeded, database) -> None:
 
 
 def test_a_withdrawn_item_ends_its_matches_and_keeps_them_as_history(seeded, database) -> None:
-    change(seeded, ChangeKind.FULL)
+    change(seeded, ChangeScope.FULL)
     run(seeded, database)
     item = seeded.scalar(
         select(PolicyItem).where(
@@ -118,7 +118,7 @@ def test_a_withdrawn_item_ends_its_matches_and_keeps_them_as_history(seeded, dat
     assert holders
     item.status = PolicyStatus.WITHDRAWN
     seeded.commit()
-    change(seeded, ChangeKind.ITEM, item_id=item.id)
+    change(seeded, ChangeScope.ITEM, item_id=item.id)
     run(seeded, database)
     seeded.expire_all()
     for subject_id in holders:
@@ -139,7 +139,7 @@ def test_effects_grants_for_everyone_messages_for_bound_subjects(seeded, databas
             )
         )
     seeded.commit()
-    change(seeded, ChangeKind.FULL)
+    change(seeded, ChangeScope.FULL)
     run(seeded, database)
     grants = seeded.scalar(select(func.count()).select_from(Grant))
     auto = {i.id for i in live_items(seeded) if i.mode == ItemMode.AUTO_GRANT}
@@ -154,7 +154,7 @@ def test_effects_grants_for_everyone_messages_for_bound_subjects(seeded, databas
     messages = seeded.scalars(select(OutboxMessage)).all()
     assert messages and {m.subject_id for m in messages} <= {s.id for s in subjects[:50]}
     assert all(m.title and m.body and m.dedupe_key for m in messages)
-    change(seeded, ChangeKind.FULL)
+    change(seeded, ChangeScope.FULL)
     run(seeded, database)
     assert seeded.scalar(select(func.count()).select_from(OutboxMessage)) == len(messages)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -97,3 +98,23 @@ def test_digests_of_many_equals_one_by_one(many: list) -> None:  # type: ignore[
     from services.matching._store import digests_of
 
     assert digests_of(many) == [digest(entries) for entries in many]
+
+
+def test_a_row_carries_its_format_byte_and_rows_without_one_still_read() -> None:
+    from services.matching._store import FORMAT, active_entry, pack, unpack
+
+    entries = np.zeros(2, ENTRY)
+    entries["item_id"], entries["verdict"], entries["amount_fen"] = [3, 8], [1, 2], [500, 0]
+    entries["flags"] = [2, 0]
+    stored = pack(entries)
+    assert stored[0] == FORMAT and stored[1:] == entries.tobytes()
+    for blob in (stored, entries.tobytes()):  # format 1, and format 0 as written before
+        assert unpack(blob).tolist() == entries.tolist()
+        found = active_entry(blob, 3)
+        assert found is not None and (found.item_id, found.amount_fen) == (3, 500)
+        assert active_entry(blob, 4) is None
+        merged = merge_one(blob, 8, None, date(2026, 12, 4))
+        assert merged.changed and merged.ended == [8]
+    assert unpack(pack(entries[:0])).tolist() == []
+    with pytest.raises(ValueError, match="unknown format"):
+        unpack(bytes([2]) + entries.tobytes())

@@ -61,7 +61,7 @@ def test_a_jsonl_batch_inserts_normalised_encrypted_profiles_with_an_event_each(
     assert (report["status"], report["inserted"], report["rejected"]) == ("applied", 30, 0)
     assert report["change_event"] == "subject"
     events = session.scalars(select(ChangeEvent).order_by(ChangeEvent.id)).all()
-    assert len(events) == 30 and {e.kind for e in events} == {"subject"}
+    assert len(events) == 30 and {e.scope for e in events} == {"subject"}
     assert {e.reason for e in events} == {"import:b1"}
     seq_by_subject = {e.subject_id: e.id for e in events}
     vault = vault_of(session)
@@ -261,7 +261,7 @@ def test_more_than_two_thousand_changes_write_one_full_event(session: Session) -
     report = run(session, records, batch_id="big")
     assert (report["inserted"], report["change_event"]) == (2_001, "full")
     event = session.scalar(select(ChangeEvent))
-    assert counts(session)[1] == 1 and event.kind == "full" and event.subject_id is None
+    assert counts(session)[1] == 1 and event.scope == "full" and event.subject_id is None
     assert event.reason == "import:big"
     seqs = session.execute(select(Subject.profile_seq).distinct()).scalars().all()
     assert seqs == [event.id]

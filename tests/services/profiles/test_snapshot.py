@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from models import ChangeEvent, ChangeKind, ProfileChunk, Subject
+from models import ChangeEvent, ChangeScope, ProfileChunk, Subject
 from rules.catalog import stored_facts
 from rules.values import coerce
 from services import profiles
@@ -50,7 +50,7 @@ def test_chunks_patched_with_later_changes_equal_the_rows(session, kind) -> None
     subject = session.scalars(select(Subject).where(Subject.kind == kind)).first()
     changed = dict(subject.facts)
     changed["area"] = "gaoxin"
-    event = ChangeEvent(kind=ChangeKind.SUBJECT, subject_id=subject.id, reason="test")
+    event = ChangeEvent(scope=ChangeScope.SUBJECT, subject_id=subject.id, reason="test")
     session.add(event)
     session.flush()
     subject.facts, subject.profile_seq = changed, event.id

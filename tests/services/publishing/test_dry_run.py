@@ -49,12 +49,12 @@ def scalar_outcomes(session, item: PolicyItem, compiled) -> list[tuple]:  # type
 
 def expected(outcomes: list[tuple]) -> dict:
     """Return what the dry-run should report, worked out from scalar evaluations."""
-    verdicts = Counter(evaluation.verdict for *_, evaluation in outcomes)
-    eligible = [e for *_, e in outcomes if e.verdict == "eligible"]
-    unknown = [e for *_, e in outcomes if e.verdict == "unknown"]
+    verdicts = Counter(evaluation.verdict.word for *_, evaluation in outcomes)
+    eligible = [e for *_, e in outcomes if e.verdict.word == "eligible"]
+    unknown = [e for *_, e in outcomes if e.verdict.word == "unknown"]
     districts: Counter[tuple[str, str]] = Counter()
     for _, code, _, evaluation in outcomes:
-        districts[(DIVISIONS.get(code, OTHER_DISTRICT), evaluation.verdict)] += 1
+        districts[(DIVISIONS.get(code, OTHER_DISTRICT), evaluation.verdict.word)] += 1
     known = [e.amount for e in eligible if e.amount is not None and e.amount.fen is not None]
     return {
         "counts": (verdicts["eligible"], verdicts["unknown"], verdicts["ineligible"]),
@@ -110,7 +110,7 @@ def test_missing_facts_count_the_unknown_subjects_lacking_each_fact(session, see
     )
     compiled = compile_item(subject_kind="person", rule=rule)
     outcomes = scalar_outcomes(session, item, compiled)
-    said = Counter(name for *_, e in outcomes if e.verdict == "unknown" for name in e.missing)
+    said = Counter(name for *_, e in outcomes if e.verdict.word == "unknown" for name in e.missing)
     assert got["unknown"] > 0 and got["source"] == "body" and got["version"] is None
     assert {row["fact"]: row["subjects"] for row in got["missing_facts"]} == dict(said)
     assert got["missing_facts"][0]["label"] == "家庭年收入"

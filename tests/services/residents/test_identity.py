@@ -17,7 +17,7 @@ from services.residents._identity import (
     LocalProvider,
     NeedsProvince,
     ProvinceProvider,
-    Verdict,
+    Verification,
     checked_person,
     checked_uscc,
     normalised_name,
@@ -86,7 +86,7 @@ def test_local_provider_matches_the_imported_legal_representative(session: Sessi
     add_enterprise(session, "聊城市另一科技有限公司", other, representative=("李四", LI))
     provider = provider_for(IdentityConfig(), session=session)
     relation = "legal_representative"
-    assert provider.verify_enterprise(code, relation, "买买提•艾力", ZHANG) == Verdict(
+    assert provider.verify_enterprise(code, relation, "买买提•艾力", ZHANG) == Verification(
         True, "profile matches"
     )
     wrong_number = provider.verify_enterprise(code, relation, "买买提·艾力", LI)
@@ -111,8 +111,8 @@ def test_province_provider_speaks_the_contract(province: tuple[IdentityService, 
     service.enterprises.add(("91371500MA3C4L7X1P", "agent", "张三", ZHANG))
     provider = provider_for(IdentityConfig("province", url + "/", KEY, 2.0), session=None)  # type: ignore[arg-type]
     assert isinstance(provider, ProvinceProvider) and provider.name == "province"
-    assert provider.verify_person("张三", ZHANG) == Verdict(True, "一致")
-    assert provider.verify_person("李四", ZHANG) == Verdict(False, "不一致")
+    assert provider.verify_person("张三", ZHANG) == Verification(True, "一致")
+    assert provider.verify_person("李四", ZHANG) == Verification(False, "不一致")
     assert provider.verify_enterprise("91371500MA3C4L7X1P", "agent", "张三", ZHANG).match
     assert not provider.verify_enterprise(
         "91371500MA3C4L7X1P", "legal_representative", "张三", ZHANG

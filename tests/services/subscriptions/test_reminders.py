@@ -162,7 +162,7 @@ def test_eligible_unclaimed_bound_residents_are_reminded_once(client, session, d
     assert counts["items_closing"] == 2  # the one_tap closing soon and the guide
     assert counts["claimed"] == 1 and counts["reminders"] == 5
     session.expire_all()
-    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "deadline_near"))
+    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "deadline_near"))
     sent = {(m.subject_id, m.item_id): m for m in messages}
     assert set(sent) == {
         (subjects[0], soon),
@@ -197,7 +197,7 @@ def test_eligible_unclaimed_bound_residents_are_reminded_once(client, session, d
     assert (
         len(
             session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.kind == "deadline_near")
+                select(OutboxMessage.id).where(OutboxMessage.topic == "deadline_near")
             ).all()
         )
         == 5

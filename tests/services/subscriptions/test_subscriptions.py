@@ -12,10 +12,11 @@ from models import (
     Database,
     MessageDelivery,
     MessageStatus,
-    OutboxMessage,
     SubscriptionQuota,
     WeChatUser,
 )
+from notify import outbox
+from notify.outbox import Message
 from services.errors import InvalidInput
 from services.subscriptions import _quotas as subscriptions
 
@@ -213,7 +214,7 @@ def test_long_term_templates_are_on_or_off(database: Database) -> None:
     call(database, subscriptions.refused, user, LONG)
     assert quota_row(database, user, LONG).status == "reject"
     assert call(database, subscriptions.take, user, LONG) is False
-    assert quota_row(database, user, LONG).kind == "long_term"
+    assert quota_row(database, user, LONG).subscription_type == "long_term"
 
 
 def test_opt_out_stops_sends_and_a_late_twin_does_not_undo_it(database: Database) -> None:
@@ -245,9 +246,10 @@ def test_gaining_quota_wakes_the_users_deliveries_waiting_for_that_template(
 ) -> None:
     alice, bob = new_user(database, "o-alice"), new_user(database, "o-bob")
     with database.session() as session:
-        message = OutboxMessage(kind="new_matches", dedupe_key="m1", title="新的政策")
-        other_message = OutboxMessage(kind="claim_status", dedupe_key="m2", title="申领进度")
-        session.add_all([message, other_message])
+        message = outbox.add(session, Message("new_matches", "m1", "新的政策", "", None), now=T0)
+        other_message = outbox.add(
+            session, Message("claim_status", "m2", "申领进度", "", None), now=T0
+        )
         session.flush()
 
         def delivery(message_id: int, user: int, template_id: str, **extra) -> MessageDelivery:  # type: ignore[no-untyped-def]
