@@ -7,6 +7,7 @@ Every test that asks for `settings`, `app`, `client`, `database` or `session` ru
 from __future__ import annotations
 
 import base64
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -38,6 +39,8 @@ def storage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         store = backends.create_sqlite_storage(tmp_path_factory.mktemp("sqlite-template"))
     else:
         reason = backends.server_unavailable_reason()
+        if reason and os.environ.get("KX_TEST_REQUIRE_SERVERS") == "1":  # .ci/run: no skipping
+            pytest.fail(f"MariaDB/Redis required (KX_TEST_REQUIRE_SERVERS=1): {reason}")
         if reason:
             _skip_reason["mariadb"] = reason
             pytest.skip(f"MariaDB/Redis variant skipped: {reason}")
