@@ -135,7 +135,7 @@ def enqueue(database: Database, openids: list[str]) -> None:
             session,
             (
                 Message(
-                    kind=messages.NEW_MATCHES,
+                    topic=messages.NEW_MATCHES,
                     dedupe_key=f"bench:{i}",
                     subject_id=i,
                     title="您有新的政策可享",

@@ -27,8 +27,6 @@ from rules.profile import Profile
 from rules.vectorized import ItemMatches, evaluate_items
 from services.demo._population import AS_OF
 
-VERDICT = {"ineligible": 0, "eligible": 1, "unknown": 2}
-
 
 def scalar_rate(items: list[ItemRules], rows: list[dict], as_of: date) -> float:
     """Return the scalar evaluator's subject-item pairs per second (explanations off)."""
@@ -70,7 +68,7 @@ def mismatches(
             scalar = item.evaluate(facts, as_of, explain=False)
             fen = None if scalar.amount is None else scalar.amount.fen
             annual = None if scalar.amount is None else scalar.amount.annual_fen
-            count += (VERDICT[scalar.verdict], fen, annual) != vector_outcome(matches, index)
+            count += (int(scalar.verdict), fen, annual) != vector_outcome(matches, index)
     return count
 
 
