@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from api.config import Settings
 
@@ -39,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_KEY_PREFIX=f"{settings.redis_prefix}:ratelimit",
         **docs.OPENAPI_CONFIG,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False  # Flask's default provider
     app.extensions["kx.settings"] = settings
     extensions.db.init_app(app, settings)
     extensions.redis_store.init_app(app, settings)

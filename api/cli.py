@@ -23,7 +23,7 @@ from api.config import ConfigError, Settings, data_key_path, new_data_key
 from services.errors import DomainError
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app():
     return create_app()
 
 

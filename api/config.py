@@ -203,7 +203,7 @@ class Settings:
         }
         return DispatchSettings(**(values | changes))
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (used by tests and the CLI)."""
         return replace(self, **changes)
 

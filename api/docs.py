@@ -36,7 +36,7 @@ def register_assets(app: Flask) -> None:
     assets = Blueprint("docs_assets", __name__)
 
     @assets.route(f"{ASSETS_URL}<path:filename>")
-    def swagger_asset(filename: str):  # type: ignore[no-untyped-def]
+    def swagger_asset(filename: str):
         return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
     app.register_blueprint(assets)

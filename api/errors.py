@@ -93,11 +93,11 @@ def register_error_handlers(app: Flask) -> None:
     """Map domain errors and unexpected exceptions to the error shape."""
 
     @app.errorhandler(DomainError)
-    def handle_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    def handle_domain_error(error: DomainError):
         return jsonify(error_body(error.status, error.message, error.errors)), error.status
 
     @app.errorhandler(RateLimitExceeded)
-    def handle_rate_limited(error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+    def handle_rate_limited(error: RateLimitExceeded):
         """429 with Retry-After: when the breached window resets (one storage read, on breach)."""
         from api.extensions import limiter
 
@@ -108,7 +108,7 @@ def register_error_handlers(app: Flask) -> None:
         return response, code, headers
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error_response(error)
         log.exception("unhandled error")

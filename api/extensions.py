@@ -22,7 +22,7 @@ from notify.wechat import WeChatGateway
 class Api(SmorestApi):
     """flask-smorest's Api answering every HTTP error in our one shape."""
 
-    def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
+    def handle_http_exception(self, error):
         """Use api.errors for every HTTPException, including 404 and 405."""
         return http_error_response(error)
 

@@ -60,7 +60,7 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
         database.dispose()
 
 
-def _seed_if_empty(database) -> None:  # type: ignore[no-untyped-def]
+def _seed_if_empty(database) -> None:
     from api.commands.demo import show_demo_staff
     from services.demo import create_demo_staff, is_empty, seed_demo
 
@@ -73,7 +73,7 @@ def _seed_if_empty(database) -> None:  # type: ignore[no-untyped-def]
     show_demo_staff(accounts)
 
 
-def _start_emulator(settings: Settings):  # type: ignore[no-untyped-def]
+def _start_emulator(settings: Settings):
     """Start the WeChat emulator when it is on and the API base points at this machine."""
     parts = urlsplit(settings.wechat_api_base)
     if not settings.wechat_emulator or parts.hostname not in LOOPBACK:

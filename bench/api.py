@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 from bench.common import BENCH_KEY, emit, scratch_database
 from bench.load import LoadResult, drive, request_bytes
 from models import SubjectBinding, SubjectMatches, WeChatUser
+from models.base import table_of
 from models.bulk import write_rows
 from models.clock import utcnow
 from services import matching, profiles
@@ -148,7 +149,7 @@ class CpuWatch:
         return ", ".join(parts)
 
 
-def _matched(session, kind: str) -> list[int]:  # type: ignore[no-untyped-def]
+def _matched(session, kind: str) -> list[int]:
     """Return subjects of `kind` with at least one active match."""
     rows = session.execute(
         select(SubjectMatches.subject_id, SubjectMatches.entries).where(SubjectMatches.kind == kind)
@@ -156,7 +157,7 @@ def _matched(session, kind: str) -> list[int]:  # type: ignore[no-untyped-def]
     return [s for s, blob in rows if ((unpack(blob)["flags"] & ENDED) == 0).any()]
 
 
-def bind_users(session, users: int, enterprise_share: float) -> list[int]:  # type: ignore[no-untyped-def]
+def bind_users(session, users: int, enterprise_share: float) -> list[int]:
     """Create `users` WeChat users, each bound to a matched resident, some also to an enterprise."""
     rng = random.Random(11)
     persons = _matched(session, "person")
@@ -165,7 +166,7 @@ def bind_users(session, users: int, enterprise_share: float) -> list[int]:  # ty
     now = utcnow()
     write_rows(
         session,
-        WeChatUser.__table__,
+        table_of(WeChatUser),
         ("appid", "openid", "status", "created_at"),
         [("wxbenchapi", f"o-api-{s}", "active", now) for s in chosen],
     )
@@ -187,7 +188,7 @@ def bind_users(session, users: int, enterprise_share: float) -> list[int]:  # ty
     )
     write_rows(
         session,
-        SubjectBinding.__table__,
+        table_of(SubjectBinding),
         ("wechat_user_id", "subject_id", "relation", "status", "verified_by")
         + ("verified_at", "created_at"),
         [

@@ -33,6 +33,7 @@ from models import (
     VersionStatus,
     WeChatUser,
 )
+from models.base import table_of
 from models.bulk import write_rows
 from models.clock import utcnow
 from services import matching, profiles
@@ -80,7 +81,7 @@ def main() -> None:
     emit("peak_rss_mb", peak_rss_mb())
 
 
-def _timed_run(database, scope: str, item_id: int | None = None) -> float:  # type: ignore[no-untyped-def]
+def _timed_run(database, scope: str, item_id: int | None = None) -> float:
     with stopwatch() as elapsed:
         with database.session() as session:
             session.add(ChangeEvent(scope=scope, item_id=item_id, reason="bench"))
@@ -89,14 +90,14 @@ def _timed_run(database, scope: str, item_id: int | None = None) -> float:  # ty
     return elapsed[0]
 
 
-def _replace_items(session, count: int) -> None:  # type: ignore[no-untyped-def]
+def _replace_items(session, count: int) -> None:
     """Withdraw the demo's items and publish `count` synthetic ones instead."""
     session.execute(update(PolicyItem).values(status=PolicyStatus.WITHDRAWN))
     _add_items(session, count, seed=1, first=0)
     session.commit()
 
 
-def _add_items(session, count: int, *, seed: int, first: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _add_items(session, count: int, *, seed: int, first: int) -> list[int]:
     department = session.scalar(select(Department).limit(1))
     policy = Policy(
         code=f"BENCH-{seed}",
@@ -144,19 +145,19 @@ def _add_items(session, count: int, *, seed: int, first: int) -> list[int]:  # t
     return ids
 
 
-def _bind(session, share: float) -> None:  # type: ignore[no-untyped-def]
+def _bind(session, share: float) -> None:
     """Give a share of residents a WeChat user bound to them (the ones pushes can reach)."""
     ids = session.scalars(select(Subject.id).where(Subject.kind == "person")).all()
     chosen = random.Random(7).sample(list(ids), int(len(ids) * share))
     now = utcnow()
     users = [("wxbench", f"o-{subject_id}", "active", now) for subject_id in chosen]
-    write_rows(session, WeChatUser.__table__, ("appid", "openid", "status", "created_at"), users)
+    write_rows(session, table_of(WeChatUser), ("appid", "openid", "status", "created_at"), users)
     session.commit()
     user_ids = dict(session.execute(select(WeChatUser.openid, WeChatUser.id)).all())
     bindings = [(user_ids[f"o-{s}"], s, "self", "active", "bench", now, now) for s in chosen]
     write_rows(
         session,
-        SubjectBinding.__table__,
+        table_of(SubjectBinding),
         (
             "wechat_user_id",
             "subject_id",
@@ -171,13 +172,13 @@ def _bind(session, share: float) -> None:  # type: ignore[no-untyped-def]
     session.commit()
 
 
-def _settle(session) -> None:  # type: ignore[no-untyped-def]
+def _settle(session) -> None:
     """Mark what seeding asked for as done: the timed runs start from nothing matched."""
     session.execute(update(ChangeEvent).values(processed_at=utcnow()))
     session.commit()
 
 
-def _subject_changes(database, count: int) -> list[float]:  # type: ignore[no-untyped-def]
+def _subject_changes(database, count: int) -> list[float]:
     """Change one resident's profile at a time; time until its matches are committed."""
     with database.session() as session:
         ids = session.scalars(select(Subject.id).where(Subject.kind == "person").limit(5000)).all()

@@ -21,7 +21,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 import redis as redis_lib
 import requests
@@ -38,6 +40,7 @@ from models import (
     SubscriptionQuota,
     WeChatUser,
 )
+from models.base import table_of
 from models.bulk import write_rows
 from models.clock import utcnow
 from notify import messages, outbox, pages
@@ -82,7 +85,7 @@ class Emulator:
                 time.sleep(0.1)
         raise RuntimeError("the emulator did not start")
 
-    def control(self, method: str, route: str, **body: object) -> dict:
+    def control(self, method: str, route: str, **body: Any) -> dict:
         answer = requests.request(method, f"{self.url}/_emulator/{route}", json=body, timeout=60)
         answer.raise_for_status()
         return answer.json()
@@ -100,7 +103,7 @@ def enqueue(database: Database, openids: list[str]) -> None:
         ids = range(first, first + len(openids))
         write_rows(
             session,
-            Subject.__table__,
+            table_of(Subject),
             ("id", "kind", "identity_hash", "name", "facts", "facts_hash", "profile_seq")
             + ("source", "created_at", "updated_at"),
             [
@@ -111,20 +114,20 @@ def enqueue(database: Database, openids: list[str]) -> None:
         )
         write_rows(
             session,
-            WeChatUser.__table__,
+            table_of(WeChatUser),
             ("id", "appid", "openid", "status", "created_at"),
             [(i, APPID, o, "active", now) for i, o in zip(ids, openids, strict=True)],
         )
         write_rows(
             session,
-            SubjectBinding.__table__,
+            table_of(SubjectBinding),
             ("wechat_user_id", "subject_id", "relation", "status", "verified_by")
             + ("verified_at", "created_at"),
             [(i, i, "self", "active", "bench", now, now) for i in ids],
         )
         write_rows(
             session,
-            SubscriptionQuota.__table__,
+            table_of(SubscriptionQuota),
             ("wechat_user_id", "template_id", "subscription_type", "remaining", "status")
             + ("client_unpaired", "event_unpaired", "updated_at"),
             [(i, TEMPLATE, "one_time", 1, "accept", 0, 0, now) for i in ids],
@@ -150,7 +153,7 @@ def enqueue(database: Database, openids: list[str]) -> None:
         session.commit()
 
 
-def dispatch_all(database: Database, gateway: WeChatGateway, settings: DispatchSettings, **kw):  # type: ignore[no-untyped-def]
+def dispatch_all(database: Database, gateway: WeChatGateway, settings: DispatchSettings, **kw):
     """Run a dispatcher until no delivery is pending or sending; return counts and seconds."""
     dispatcher = make_dispatcher(database, gateway, settings, **kw)
     counts: Counter[str] = Counter()
@@ -240,7 +243,7 @@ def main() -> int:
             with database.session() as session:
                 measured = MessageDelivery.id > args.baseline
                 latencies = [
-                    (sent - created).total_seconds()
+                    (cast(datetime, sent) - created).total_seconds()  # sent_at IS NOT NULL
                     for sent, created in session.execute(
                         select(MessageDelivery.sent_at, OutboxMessage.created_at)
                         .join(OutboxMessage, OutboxMessage.id == MessageDelivery.message_id)

@@ -2,7 +2,7 @@
 
     python -m bench.rules [--subjects 1000000] [--items 500] [--sample 1000]
 
-Subjects come from services/demo/population.py (a pool resampled, dates jittered) and items
+Subjects come from services/demo/_population.py (a pool resampled, dates jittered) and items
 from bench/rules_data.py; generating them is not timed. The scalar figure is the evaluator at
 its fastest with explanations off: one Profile per subject, every item's compiled check on it
 (ItemRules.verdict(), which builds a Profile per pair, is about 6× slower still). The vectorized

@@ -22,7 +22,7 @@ Doc = dict[str, Any]
 
 
 def population(size: int, seed: int, as_of: date) -> Columns:
-    """Residents drawn by services/demo/population.py, resampled to `size`, dates jittered."""
+    """Residents drawn by services/demo/_population.py, resampled to `size`, dates jittered."""
     drawn = [
         person["facts"] for person in persons(random.Random(seed), min(size, POOL), as_of=as_of)
     ]
@@ -56,7 +56,7 @@ def item_documents(count: int, seed: int) -> list[tuple[Doc, Doc, Doc]]:
 def shaped_items(count: int, seed: int) -> list[tuple[Doc, Doc, Doc, str]]:
     """Return `count` synthetic items as (rule, amount, params, template name)."""
     rng = random.Random(seed)
-    out = []
+    out: list[tuple[Doc, Doc, Doc, str]] = []
     while len(out) < count:
         params: Doc = {}
         [template] = rng.choices(TEMPLATES, WEIGHTS)

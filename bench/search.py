@@ -3,7 +3,7 @@
 The demo's policies and items copied N times (1,000 policies and 2,600 items at 50), indexed
 with jieba into search_terms, then the same queries answered three ways:
 
-- jieba: the query cut into words, looked up in search_terms by term (services.search.scores);
+- jieba: the query cut into words, looked up in search_terms by term (catalog._search.scores);
 - LIKE: `LIKE '%query%'` over every title and text of policies and items (a scan);
 - FULLTEXT (MariaDB only): an InnoDB FULLTEXT index on the same texts, `MATCH … AGAINST`.
 
@@ -43,7 +43,7 @@ TEXTS = (Policy.title, Policy.summary, Policy.body, Policy.interpretation)
 ITEM_TEXTS = (PolicyItem.name, PolicyItem.benefit, PolicyItem.guide_text)
 
 
-def copy_demo(session, copies: int) -> None:  # type: ignore[no-untyped-def]
+def copy_demo(session, copies: int) -> None:
     """Add `copies` copies of every demo policy with its items (published)."""
     originals = list(session.scalars(select(Policy)))
     items = {
@@ -84,7 +84,7 @@ def copy_demo(session, copies: int) -> None:  # type: ignore[no-untyped-def]
         session.commit()
 
 
-def like_policies(session, query: str) -> set[int]:  # type: ignore[no-untyped-def]
+def like_policies(session, query: str) -> set[int]:
     """Return the policies whose texts, or whose items' texts, contain the query string."""
     pattern = f"%{query}%"
     direct = select(Policy.id).where(
@@ -96,7 +96,7 @@ def like_policies(session, query: str) -> set[int]:  # type: ignore[no-untyped-d
     return set(session.scalars(direct)) | set(session.scalars(via_items))
 
 
-def fulltext_policies(session, query: str) -> set[int]:  # type: ignore[no-untyped-def]
+def fulltext_policies(session, query: str) -> set[int]:
     """Return the policies MariaDB's FULLTEXT index finds for the query (boolean mode)."""
     rows = session.execute(
         text("SELECT id FROM bench_fulltext WHERE MATCH(body) AGAINST (:q IN BOOLEAN MODE)"),
@@ -105,7 +105,7 @@ def fulltext_policies(session, query: str) -> set[int]:  # type: ignore[no-untyp
     return {row[0] for row in rows}
 
 
-def build_fulltext(session) -> None:  # type: ignore[no-untyped-def]
+def build_fulltext(session) -> None:
     """A scratch table with every policy's texts under an InnoDB FULLTEXT index (bench only)."""
     session.execute(
         text(
@@ -122,7 +122,7 @@ def build_fulltext(session) -> None:  # type: ignore[no-untyped-def]
     session.commit()
 
 
-def timed(fn, rounds: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def timed(fn, rounds: int) -> tuple[float, int]:
     """Return the median ms per query over the QUERIES, and the policies found in all."""
     times, found = [], 0
     for query in QUERIES:

@@ -33,6 +33,7 @@ def main() -> None:
     emit("seed_s", seeding[0])
     emit("seed_persons_per_s", seed_rate)
     with scratch_database(args.db) as database, database.session() as session:
+        assert database.vault is not None  # scratch_database gives it one
         prepare = partial(_row, database.vault, utcnow())
         rows = [
             row

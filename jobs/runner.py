@@ -2,8 +2,8 @@
 
 `run_guarded` is what the scheduler and `kuaixiang jobs run` call: it first takes the job's
 database lease (`job:<name>`), so however many schedulers run, one process at a time does a job's
-work, and a tick already run by another process is not run again (docs/notify.md, "Scheduler and
-jobs"). `run_job` runs without the lease (tests, and work that guards itself).
+work, and a tick already run by another process is not run again (docs/jobs.md). `run_job` runs
+without the lease (tests, and work that guards itself).
 """
 
 from __future__ import annotations

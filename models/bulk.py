@@ -62,13 +62,14 @@ def write_rows(
     times = [i for i in order if hasattr(rows[0][i], "tzinfo")]  # convert each moment once
     seen: dict[Any, Any] = {}
     if times:
-        rows = [list(row) for row in rows]
-        for row in rows:
+        copied: list[list[Any]] = [list(row) for row in rows]
+        for row in copied:
             for i in times:
                 value = row[i]
                 if value not in seen:
                     seen[value] = _plain(value)
                 row[i] = seen[value]
+        rows = copied
     connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in rows])
 
 
@@ -96,7 +97,7 @@ def _check_columns(table: Table, columns: Sequence[str]) -> None:
     _CHECKED.add(key)
 
 
-def _insert_plain(connection, table: Table, columns: Sequence[str], rows, mode: str) -> None:  # type: ignore[no-untyped-def]
+def _insert_plain(connection, table: Table, columns: Sequence[str], rows, mode: str) -> None:
     """SQLAlchemy's own insert, each value through its column's type, foreign keys checked."""
     mysql = connection.dialect.name in ("mysql", "mariadb")
     statement: Any = (mysql_insert if mysql else sqlite_insert)(table)
@@ -122,7 +123,7 @@ def _insert_plain(connection, table: Table, columns: Sequence[str], rows, mode: 
     connection.execute(statement, params)
 
 
-def _load_data(connection, table: Table, columns: Sequence[str], rows, mode: str) -> None:  # type: ignore[no-untyped-def]
+def _load_data(connection, table: Table, columns: Sequence[str], rows, mode: str) -> None:
     handle, path = tempfile.mkstemp(prefix="kx-bulk-", suffix=".tsv")
     try:
         with os.fdopen(handle, "wb") as out:

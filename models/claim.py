@@ -67,7 +67,7 @@ class Claim(IdMixin, Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the item's promised working days (承诺时限) when the claim was last completely submitted,
     # and when they run out (models.clock.workday_deadline); None for an item that promises
-    # none (docs/resident-api.md, Reviewers)
+    # none (docs/claims.md, Reviewers)
     promised_days: Mapped[int | None]
     due_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]

@@ -17,7 +17,7 @@ def _install_record_factory() -> None:
     if getattr(previous, "_kuaixiang", False):
         return
 
-    def factory(*args, **kwargs) -> logging.LogRecord:  # type: ignore[no-untyped-def]
+    def factory(*args, **kwargs) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         record.request_id = request_id.get()
         return record

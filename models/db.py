@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,7 @@ class Database:
         # fast_paths_of() and docs/conventions.md.
         self.fast_paths = fast_paths
         self.engine = make_engine(url, echo=echo)
-        # For one-statement reads on hot paths (services/my_policies_read.py): on MariaDB a pool of
+        # For one-statement reads on hot paths (residents/_matches_read.py): on MariaDB a pool of
         # its own whose connections stay in autocommit, so that returning one sends no
         # ROLLBACK (a third of such a read's round trips); SQLite reads outside a transaction
         # on the main engine already.
@@ -73,6 +74,12 @@ def fast_paths_of(session: Session) -> bool:
     return session.info.get("fast_paths", True)
 
 
+def cursor_result(result: Result[Any]) -> CursorResult[Any]:
+    """Return an INSERT, UPDATE or DELETE's result as the CursorResult it is: Session.execute
+    is typed as returning a Result, which has no rowcount nor inserted_primary_key."""
+    return cast(CursorResult[Any], result)
+
+
 def vault_of(session: Session) -> Vault:
     """Return the vault the session was made with."""
     vault = session.info.get("vault")
@@ -108,7 +115,7 @@ def make_engine(url: str, *, echo: bool = False, autocommit: bool = False) -> En
         pool_recycle=3600,
         pool_size=10,
         max_overflow=20,
-        # services/bulk.py loads city-sized writes with LOAD DATA LOCAL INFILE
+        # models/bulk.py loads city-sized writes with LOAD DATA LOCAL INFILE
         connect_args={"local_infile": True},
     )
     event.listen(engine, "checkout", _ping_if_idle)
@@ -119,7 +126,7 @@ def make_engine(url: str, *, echo: bool = False, autocommit: bool = False) -> En
 PING_AFTER_IDLE_SECONDS = 5.0
 
 
-def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     """Ping a pooled connection on check-out when it sat idle PING_AFTER_IDLE_SECONDS or more.
 
     A connection the server dropped (restart, failover, timeout) while idle is found here and
@@ -136,11 +143,11 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-
         raise DisconnectionError(str(exc)) from exc
 
 
-def _mark_idle(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+def _mark_idle(_dbapi_connection, record) -> None:
     record.info["kx_idle_since"] = time.monotonic()
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
     # SAVEPOINT and SELECT inside a transaction behave as on MariaDB.
     dbapi_connection.isolation_level = None
@@ -153,7 +160,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor.close()
 
 
-def _sqlite_on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_on_begin(connection) -> None:
     # IMMEDIATE: take the write lock at the start. A deferred transaction that reads and then
     # writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection committed in between;
     # an immediate one waits for the busy timeout instead. SQLite serializes writers anyway.

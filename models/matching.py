@@ -24,7 +24,7 @@ class ChangeScope(StrEnum):
 class SubjectMatches(Base):
     """A subject's standing on every item it matches or matched, packed into one row.
 
-    `entries` is an array of fixed-width records (services/match_store.py defines the layout):
+    `entries` is an array of fixed-width records (services/matching/_store.py: layout, format byte):
     item, item version, verdict, amount, first-eligible day, last-change day, ended flag. One row
     per subject, not per pair, because a city has tens of millions of pairs and a row per pair
     cannot be written in the time a full match has (docs/matching.md).

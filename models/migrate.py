@@ -79,7 +79,7 @@ def revision(url: str, message: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
 
 
-def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # type: ignore[no-untyped-def]
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
     """Compare types as Alembic does, minus the aliases MariaDB reports for ours.
 
     MariaDB stores JSON as LONGTEXT and reports BLOB sizes by their family; these are the same
@@ -111,7 +111,7 @@ def _blob_family(length: int | None) -> str:
     return "longblob"
 
 
-def _blob_family_of(inspected) -> str:  # type: ignore[no-untyped-def]
+def _blob_family_of(inspected) -> str:
     if isinstance(inspected, mysql.LONGBLOB):
         return "longblob"
     if isinstance(inspected, mysql.MEDIUMBLOB):

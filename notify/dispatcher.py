@@ -47,7 +47,9 @@ from models import (
     SubjectBinding,
     WeChatUser,
 )
+from models.base import table_of
 from models.clock import utcnow
+from models.db import cursor_result
 from notify import messages, quotas
 from notify.rate import TokenBucket
 from notify.timing import backoff, quiet_until
@@ -151,7 +153,7 @@ def update_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
-    table = MessageDelivery.__table__
+    table = table_of(MessageDelivery)
     for columns, group in by_columns.items():
         for start in range(0, len(group), 500):
             chunk = group[start : start + 500]
@@ -243,13 +245,15 @@ def _bound_users(session: Session, subject_ids: set[int]) -> defaultdict[int, se
 def expire(database: Database) -> int:
     """Mark deliveries that were not sent before their message expired; return how many."""
     with database.session() as session:
-        count = session.execute(
-            update(MessageDelivery)
-            .where(
-                MessageDelivery.status.in_([MessageStatus.PENDING, MessageStatus.WAITING]),
-                MessageDelivery.expires_at < utcnow(),
+        count = cursor_result(
+            session.execute(
+                update(MessageDelivery)
+                .where(
+                    MessageDelivery.status.in_([MessageStatus.PENDING, MessageStatus.WAITING]),
+                    MessageDelivery.expires_at < utcnow(),
+                )
+                .values(status=MessageStatus.EXPIRED, quota_held=False)
             )
-            .values(status=MessageStatus.EXPIRED, quota_held=False)
         ).rowcount
         session.commit()
         return int(count or 0)
@@ -557,7 +561,7 @@ class Dispatcher:
             "last_errcode": outcome.errcode,
             "last_error": (outcome.errmsg or "")[:255] or None,
         }
-        quota = {
+        quota: dict[str, Any] = {
             "wechat_user_id": push.wechat_user_id,
             "template_id": push.template_id,
             "long_term": push.long_term,

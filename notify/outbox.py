@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from models import MessageStatus, OutboxMessage
+from models.base import table_of
 from models.bulk import write_rows
 
 
@@ -66,7 +67,7 @@ def add_many(session: Session, messages: Iterable[Message], *, now: datetime) ->
     state = (MessageStatus.PENDING, 0, now, now)
     rows = [(*_values(message), *state) for message in messages]
     if rows:
-        write_rows(session, OutboxMessage.__table__, COLUMNS, rows, mode="ignore")
+        write_rows(session, table_of(OutboxMessage), COLUMNS, rows, mode="ignore")
     return len(rows)
 
 

@@ -22,7 +22,7 @@ REJECT = "reject"
 BAN = "ban"  # the template was banned (a requestSubscribeMessage result): nothing is sent
 
 
-def _row(wechat_user_id: int, template_id: str):  # type: ignore[no-untyped-def]
+def _row(wechat_user_id: int, template_id: str):
     return (
         SubscriptionQuota.wechat_user_id == wechat_user_id,
         SubscriptionQuota.template_id == template_id,

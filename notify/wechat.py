@@ -67,7 +67,7 @@ class _Client(WeChatClient):
         )
 
     @property
-    def access_token(self) -> str:  # type: ignore[override]
+    def access_token(self) -> str:
         """Return the shared token (wechatpy's own property has no margin and no lock)."""
         return self.tokens.current()
 

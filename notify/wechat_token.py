@@ -55,7 +55,8 @@ class TokenCache:
         self._fetch = fetch
         self._lock_seconds = lock_seconds
         self._lock_key = f"{storage.key_name(key)}:lock" if redis is not None else ""
-        self._release = redis.register_script(_RELEASE_LOCK) if redis is not None else None
+        # a redis Script; None without Redis, when _refresh_under_redis_lock is never called
+        self._release: Any = redis.register_script(_RELEASE_LOCK) if redis is not None else None
         self._thread_lock = threading.Lock()
         self._memory_expires_at: float | None = None
         self.last: str | None = None  # the last token seen, so error text can be scrubbed of it

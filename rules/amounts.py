@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from rules.catalog import NUMERIC, Fact, FactType, find_fact
 from rules.errors import RuleError
@@ -297,6 +297,14 @@ def _is_rate(value: Any) -> str | None:
     return None if ok else f'比例应为非负小数，如 "0.6"，收到 {value!r}'
 
 
+@overload
+def bind_amount(formula: Formula, params: Params, as_of: date) -> Formula: ...
+@overload
+def bind_amount(formula: None, params: Params, as_of: date) -> None: ...
+@overload
+def bind_amount(formula: Formula | None, params: Params, as_of: date) -> Formula | None: ...
+
+
 def bind_amount(formula: Formula | None, params: Params, as_of: date) -> Formula | None:
     """Return the formula with every parameter replaced by its value on as_of."""
     if formula is None:
@@ -311,7 +319,7 @@ def bind_amount(formula: Formula | None, params: Params, as_of: date) -> Formula
         floor_fen=resolve(formula.floor_fen),
         cap_fen=resolve(formula.cap_fen),
         tiers=tuple(Tier(resolve(t.low), resolve(t.high), resolve(t.fen)) for t in formula.tiers),
-        parts=tuple(bind_amount(part, params, as_of) for part in formula.parts),  # type: ignore[misc]
+        parts=tuple(bind_amount(part, params, as_of) for part in formula.parts),
     )
 
 
@@ -320,8 +328,8 @@ def evaluate_amount(formula: Formula, profile: Profile) -> AmountResult:
     fen, trace, missing = _value(formula, profile)
     label, times = PERIODS[formula.period]
     annual = None if fen is None else fen * times
-    if fen is not None and formula.period == "monthly":
-        trace.append(f"按月发放，未来 12 个月预计 {yuan(annual)}")  # type: ignore[arg-type]
+    if annual is not None and formula.period == "monthly":  # None exactly when fen is
+        trace.append(f"按月发放，未来 12 个月预计 {yuan(annual)}")
     elif fen is not None and formula.period == "yearly":
         trace.append(f"按年发放，每年 {yuan(fen)}")
     return AmountResult(fen, formula.period, annual, trace, missing)
@@ -332,7 +340,9 @@ def _value(formula: Formula, profile: Profile) -> tuple[int | None, list[str], l
     if kind == "fixed":
         return formula.fen, [f"定额 {yuan(formula.fen)}"], []
     if kind == "sum":
-        total, trace, missing = 0, [], []
+        total: int | None = 0
+        trace: list[str] = []
+        missing: list[str] = []
         for part in formula.parts:
             fen, lines, absent = _value(part, profile)
             trace.extend(lines)

@@ -184,6 +184,7 @@ def _run_case(item: ItemRules, index: int, case: Any, default_as_of: date) -> Ca
         )
     if problems:
         return CaseResult(index, name, as_of, tuple(problems))
+    assert as_of is not None  # a missing date is one of the problems
     try:
         evaluation = item.evaluate(case.get("facts") or {}, as_of, explain=True)
     except Exception as exc:  # noqa: BLE001 - an evaluator error is this case's failure
@@ -256,7 +257,9 @@ def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[Differen
     """Return every difference between what a case expects and what the evaluator said."""
     differences = []
     amount = evaluation.amount
-    want, got = expect.get("verdict"), evaluation.verdict.word
+    # a verdict word when present (_case_problems); `got` is then each amount field in turn
+    want: Any = expect.get("verdict")
+    got: Any = evaluation.verdict.word
     if "verdict" in expect and want != got:
         zh = f"判定应为「{VERDICT_WORDS[want]}」，实际为「{VERDICT_WORDS.get(got, got)}」"
         differences.append(

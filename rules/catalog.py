@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 from rules.codes import DIVISIONS, INDUSTRIES
 
@@ -75,12 +76,26 @@ def code_label(table: dict[str, str], code: str) -> str:
     return code
 
 
-def _person(name: str, label: str, type_: FactType, **extra: object) -> Fact:
-    return Fact(name=name, label=label, kind="person", type=type_, **extra)  # type: ignore[arg-type]
+class _Extra(TypedDict, total=False):
+    """The optional fields of a Fact, as _person and _enterprise take them."""
+
+    unit: str
+    source: str
+    sensitive: bool
+    choices: tuple[tuple[str, str], ...]
+    ordered: bool
+    derived_from: tuple[str, ...]
+    minimum: float | None
+    maximum: float | None
+    code_labels: dict[str, str]
 
 
-def _enterprise(name: str, label: str, type_: FactType, **extra: object) -> Fact:
-    return Fact(name=name, label=label, kind="enterprise", type=type_, **extra)  # type: ignore[arg-type]
+def _person(name: str, label: str, type_: FactType, **extra: Unpack[_Extra]) -> Fact:
+    return Fact(name=name, label=label, kind="person", type=type_, **extra)
+
+
+def _enterprise(name: str, label: str, type_: FactType, **extra: Unpack[_Extra]) -> Fact:
+    return Fact(name=name, label=label, kind="enterprise", type=type_, **extra)
 
 
 AREAS = (("gaoxin", "高新区"), ("jingkai", "经开区"), ("dujia", "度假区"), ("none", "不在园区"))

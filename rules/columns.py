@@ -93,7 +93,7 @@ class Columns:
         if found is not None:
             return found
         fact = self.facts[name]
-        empty = np.zeros(self.size, DTYPES[fact.type])
+        empty: np.ndarray = np.zeros(self.size, DTYPES[fact.type])
         return Column(fact, empty, np.zeros(self.size, bool))
 
     def take(self, indices: np.ndarray) -> Columns:
@@ -173,7 +173,7 @@ def _encode(fact: Fact, typed: list[Any]) -> Column:
         raw = [0 if v is None else positions[v] for v in typed]
     else:
         raw = [0 if v is None else v for v in typed]
-    values = np.array(raw, DTYPES[kind]) if raw else np.zeros(0, DTYPES[kind])
+    values: np.ndarray = np.array(raw, DTYPES[kind]) if raw else np.zeros(0, DTYPES[kind])
     return Column(fact, values, present, dictionary)
 
 
@@ -192,7 +192,9 @@ def _canonical(
         values, present, dictionary = _sorted_codes(values, present, dictionary)
     # Check in a wide type before narrowing: an enum rank of 300 must not wrap to 44.
     small = kind in (FactType.ENUM, FactType.DATE, FactType.CODE)
-    wide = values.astype(np.int64 if small else np.float64 if kind is FactType.DECIMAL else dtype)
+    wide: np.ndarray = values.astype(
+        np.int64 if small else np.float64 if kind is FactType.DECIMAL else dtype
+    )
     ok = np.ones(len(values), bool)
     if kind is FactType.ENUM:
         ok = (wide >= 0) & (wide < len(fact.values))

@@ -7,7 +7,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, overload
 
 from rules.catalog import Fact, FactType
 from rules.eligibility import Eligibility
@@ -30,7 +30,15 @@ _COMPARE = {
     "after": operator.gt,
 }
 
-Check = Callable[[Profile], int]
+Check = Callable[[Profile], Eligibility]
+
+
+@overload
+def bind(node: Node, params: Params, as_of: date) -> Node: ...
+@overload
+def bind(node: None, params: Params, as_of: date) -> None: ...
+@overload
+def bind(node: Node | None, params: Params, as_of: date) -> Node | None: ...
 
 
 def bind(node: Node | None, params: Params, as_of: date) -> Node | None:
@@ -75,7 +83,7 @@ def compile_condition(condition: Condition, as_of: date) -> Check:
     if condition.other is not None:
         other, compare = condition.other.name, _COMPARE[op]
 
-        def two(p: Profile) -> int:
+        def two(p: Profile) -> Eligibility:
             left, right = p.get(name), p.get(other)
             if left is None or right is None:
                 return UNKNOWN
@@ -84,7 +92,7 @@ def compile_condition(condition: Condition, as_of: date) -> Check:
         return two
     test = _value_test(condition, as_of, key)
 
-    def one(p: Profile) -> int:
+    def one(p: Profile) -> Eligibility:
         current = p.get(name)
         if current is None:
             return UNKNOWN
@@ -128,7 +136,7 @@ def group_check(op: str, checks: list[Check]) -> Check:
     decisive = INELIGIBLE if op == "all" else ELIGIBLE
     otherwise = ELIGIBLE if op == "all" else INELIGIBLE
 
-    def group(p: Profile) -> int:
+    def group(p: Profile) -> Eligibility:
         result = otherwise
         for check in checks:
             outcome = check(p)
@@ -145,7 +153,7 @@ def group_check(op: str, checks: list[Check]) -> Check:
 class Explained:
     """One node's outcome: its status, what it asks, the value it used, and why."""
 
-    status: int
+    status: Eligibility
     text: str
     actual: str | None = None
     fact: str | None = None
@@ -206,7 +214,7 @@ def explain(step: Step, profile: Profile) -> Explained:
         )
     children = [explain(child, profile) for child in step.children]
     status = _combine(node.op, [child.status for child in children])
-    missing: list[str] = []
+    missing = []
     if status == UNKNOWN:
         for child in children:
             if child.status == UNKNOWN:
@@ -221,7 +229,7 @@ def explain(step: Step, profile: Profile) -> Explained:
     )
 
 
-def _combine(op: str, statuses: list[int]) -> int:
+def _combine(op: str, statuses: list[Eligibility]) -> Eligibility:
     if op == "not":
         return (ELIGIBLE, INELIGIBLE, UNKNOWN)[statuses[0]]
     decisive = INELIGIBLE if op == "all" else ELIGIBLE
@@ -232,7 +240,7 @@ def _combine(op: str, statuses: list[int]) -> int:
 
 def _missing_inputs(condition: Condition, profile: Profile) -> list[str]:
     """Return the stored facts whose absence leaves a condition undecided."""
-    names = []
+    names: list[str] = []
     for fact in (condition.fact, condition.other):
         if fact is None or profile.get(fact.name) is not None:
             continue

@@ -144,7 +144,8 @@ class ItemRules:
                 tree = _explain(bound.plan, profile)
                 status = tree.status
             else:
-                status = bound.check(profile)  # type: ignore[misc]
+                assert bound.check is not None  # a rule always has its plan (at())
+                status = bound.check(profile)
                 if status == UNKNOWN:  # the missing facts come from the explanation
                     tree = _explain(bound.plan, profile)
             summary = summarize(tree, self.facts) if tree is not None else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from rules.errors import RuleError
 from rules.values import parse_date
@@ -85,7 +85,7 @@ class Params:
         return value
 
 
-def is_ref(doc: Any) -> bool:
+def is_ref(doc: Any) -> TypeGuard[dict[str, Any]]:
     """Tell whether a JSON value is a parameter reference."""
     return isinstance(doc, dict) and set(doc) == {"param"}
 

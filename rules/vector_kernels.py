@@ -96,7 +96,7 @@ def _membership(ranges: list[tuple[int, int]], domain: int | None) -> Test:
 
 def code_ranges(dictionary: tuple[str, ...], prefixes: Iterable[str]) -> list[tuple[int, int]]:
     """Return the dictionary ranges of codes starting with any prefix (sorted dictionary)."""
-    points = []
+    points: list[int] = []
     for prefix in prefixes:
         low = bisect_left(dictionary, prefix)
         high = bisect_left(dictionary, prefix + "\U0010ffff")

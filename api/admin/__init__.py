@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_smorest import Api
+
+if TYPE_CHECKING:
+    from api.blueprint import Blueprint
 
 
 def register(api: Api) -> None:
     """Register every admin blueprint."""
     from api.admin import auth, claims, departments, dry_run, grants, items, policies, profiles
 
-    blueprints = (auth.blp, departments.blp, policies.blp, items.blp, dry_run.blp, profiles.blp)
+    blueprints: tuple[Blueprint, ...] = (
+        auth.blp,
+        departments.blp,
+        policies.blp,
+        items.blp,
+        dry_run.blp,
+        profiles.blp,
+    )
     blueprints += (claims.blp, grants.blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1/admin{blueprint.url_prefix or ''}")

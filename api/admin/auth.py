@@ -63,7 +63,7 @@ class Login(MethodView):
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="用户名或密码错误")
     @blp.alt_response(429, description="尝试过于频繁")
-    def post(self, credentials: dict):  # type: ignore[no-untyped-def]
+    def post(self, credentials: dict):
         """Log in with username and password."""
         staff = staff_service.authenticate(session=db.session, **credentials)
         return {
@@ -93,11 +93,13 @@ class Me(MethodView):
 
     @staff_required(blp)
     @blp.response(200, StaffSchema)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Show who I am and what roles I hold."""
         from models import StaffUser
 
-        return staff_service.describe(db.session.get(StaffUser, g.actor.id))
+        staff = db.session.get(StaffUser, g.actor.id)
+        assert staff is not None  # staff_required loaded it into this session
+        return staff_service.describe(staff)
 
 
 def _username() -> str:

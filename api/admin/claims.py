@@ -39,7 +39,7 @@ class Claims(MethodView):
     @blp.arguments(AdminClaimQuerySchema, location="query")
     @blp.response(200, AdminClaimSummarySchema(many=True))
     @blp.paginate()
-    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):
         """List claims, longest waiting or soonest due first (department, status, item, overdue,
         days waiting)."""
         rows, total = claims.list_claims(
@@ -60,7 +60,7 @@ class ClaimById(MethodView):
     @staff_required(blp, *REVIEWERS)
     @blp.response(200, AdminClaimSchema)
     @blp.alt_response(404, description="申请不存在")
-    def get(self, claim_id: int):  # type: ignore[no-untyped-def]
+    def get(self, claim_id: int):
         """Show a claim with its form, materials and timeline."""
         return claims.get_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
 
@@ -72,7 +72,7 @@ class MaterialFile(MethodView):
     @staff_required(blp, *REVIEWERS)
     @blp.doc(responses=material_download_doc("文件内容（下载记入审计日志）"))
     @blp.alt_response(404, description="申请或材料不存在")
-    def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
+    def get(self, claim_id: int, material_id: int):
         """Download a claim's material (staff only; audited)."""
         material, data = claims.material_file(
             session=db.session,
@@ -92,7 +92,7 @@ class ReviewClaim(MethodView):
     @blp.response(200, AdminClaimSummarySchema)
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="申请不是已提交状态")
-    def post(self, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, claim_id: int):
         """Take a submitted claim into review (submitted -> reviewing)."""
         return claims.review_claim(session=db.session, actor=current_actor(), claim_id=claim_id)
 
@@ -106,7 +106,7 @@ class ApproveClaim(MethodView):
     @blp.response(200, AdminClaimSummarySchema)
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="申请不在审核中，或事项名额已满、预算不足")
-    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, claim_id: int):
         """Approve a claim under review; the item's places and budget are taken now."""
         return claims.approve_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
@@ -122,7 +122,7 @@ class RejectClaim(MethodView):
     @blp.response(200, AdminClaimSummarySchema)
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="审核已结束")
-    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, claim_id: int):
         """Reject a submitted or reviewed claim, saying why."""
         return claims.reject_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
@@ -138,7 +138,7 @@ class ReturnClaim(MethodView):
     @blp.response(200, AdminClaimSummarySchema)
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="审核已结束")
-    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, claim_id: int):
         """Return a claim to the resident for correction (补正), saying what is needed."""
         return claims.return_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
@@ -154,7 +154,7 @@ class PayClaim(MethodView):
     @blp.response(200, AdminClaimSummarySchema)
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="申请未通过审核或已发放")
-    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, claim_id: int):
         """Register the payout (兑现) of an approved claim: amount and payment reference."""
         return claims.pay_claim(
             session=db.session, actor=current_actor(), claim_id=claim_id, **data
@@ -168,7 +168,7 @@ class BulkClaims(MethodView):
     @staff_required(blp, *REVIEWERS)
     @blp.arguments(ClaimBulkSchema)
     @blp.response(200, ClaimBulkResultSchema)
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Apply one action to many claims, each in its own transaction, with a result per id."""
         ids, action = data.pop("ids"), data.pop("action")
         results = claims.bulk(

@@ -53,7 +53,7 @@ class Departments(MethodView):
 
     @staff_required(blp, *STAFF)
     @blp.response(200, DepartmentSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """List the departments."""
         return publishing.list_departments(session=db.session)
 
@@ -61,7 +61,7 @@ class Departments(MethodView):
     @blp.arguments(DepartmentCreateSchema)
     @blp.response(201, DepartmentSchema)
     @blp.alt_response(409, description="部门代码或名称已存在")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Create a department (admin)."""
         return publishing.create_department(session=db.session, actor=current_actor(), **data)
 
@@ -75,7 +75,7 @@ class DepartmentById(MethodView):
     @blp.response(200, DepartmentSchema)
     @blp.alt_response(404, description="部门不存在")
     @blp.alt_response(409, description="部门代码或名称已存在")
-    def patch(self, changes: dict, department_id: int):  # type: ignore[no-untyped-def]
+    def patch(self, changes: dict, department_id: int):
         """Change a department's code, names or contact details (admin)."""
         return publishing.update_department(
             session=db.session, actor=current_actor(), department_id=department_id, changes=changes

@@ -17,7 +17,12 @@ from rules.values import (
     storable_text,
 )
 
-COMMON = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
+# typed as marshmallow's error_messages (marshmallow.types.ErrorMessages)
+COMMON: dict[str, str | list[Any] | dict[Any, Any]] = {
+    "required": "必填",
+    "null": "不能为空",
+    "validator_failed": "取值无效",
+}
 
 
 class Schema(ma.Schema):

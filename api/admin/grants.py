@@ -29,7 +29,7 @@ class Grants(MethodView):
     @blp.arguments(AdminGrantQuerySchema, location="query")
     @blp.response(200, AdminGrantSchema(many=True))
     @blp.paginate()
-    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):
         """List grants, oldest first (department, status, item)."""
         rows, total = claims.list_grants(
             session=db.session,
@@ -51,7 +51,7 @@ class PayGrant(MethodView):
     @blp.response(200, AdminGrantSchema)
     @blp.alt_response(404, description="待遇不存在")
     @blp.alt_response(409, description="未经本人确认、已发放或已放弃，或事项名额已满、预算不足")
-    def post(self, data: dict, grant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, grant_id: int):
         """Register the payout of a confirmed grant (writes a payout_done message)."""
         return claims.pay_grant(
             session=db.session, actor=current_actor(), grant_id=grant_id, **data

@@ -24,7 +24,7 @@ class ItemById(MethodView):
     @staff_required(blp, *READERS)
     @blp.response(200, ItemDetailSchema)
     @blp.alt_response(404, description="政策事项不存在")
-    def get(self, item_id: int):  # type: ignore[no-untyped-def]
+    def get(self, item_id: int):
         """Show an item with its current and draft versions."""
         return publishing.get_item(session=db.session, actor=current_actor(), item_id=item_id)
 
@@ -33,7 +33,7 @@ class ItemById(MethodView):
     @blp.response(200, ItemDetailSchema)
     @blp.alt_response(404, description="政策事项不存在")
     @blp.alt_response(409, description="事项状态不允许修改此项")
-    def patch(self, changes: dict, item_id: int):  # type: ignore[no-untyped-def]
+    def patch(self, changes: dict, item_id: int):
         """Edit an item's attributes; its rule and amount change through the draft."""
         return publishing.update_item(
             session=db.session, actor=current_actor(), item_id=item_id, changes=changes
@@ -50,7 +50,7 @@ class ItemDraft(MethodView):
     @blp.alt_response(404, description="政策事项不存在")
     @blp.alt_response(409, description="事项已撤回或失效")
     @blp.alt_response(422, description="规则、金额或参数有误（errors 按 JSON 路径），未保存")
-    def put(self, changes: dict, item_id: int):  # type: ignore[no-untyped-def]
+    def put(self, changes: dict, item_id: int):
         """Save the draft; omitted documents are kept from the draft or current version."""
         return publishing.save_draft(
             session=db.session, actor=current_actor(), item_id=item_id, changes=changes
@@ -72,7 +72,7 @@ class ItemVersions(MethodView):
     @staff_required(blp, *READERS)
     @blp.response(200, VersionSchema(many=True))
     @blp.alt_response(404, description="政策事项不存在")
-    def get(self, item_id: int):  # type: ignore[no-untyped-def]
+    def get(self, item_id: int):
         """List every version of an item, newest first."""
         return publishing.item_versions(session=db.session, actor=current_actor(), item_id=item_id)
 
@@ -86,7 +86,7 @@ class PublishItem(MethodView):
     @blp.alt_response(404, description="政策事项不存在")
     @blp.alt_response(409, description="政策未发布、事项已关闭或没有草稿")
     @blp.alt_response(422, description="规则无效或案例未通过（errors 按 JSON 路径，逐个列出案例）")
-    def post(self, item_id: int):  # type: ignore[no-untyped-def]
+    def post(self, item_id: int):
         """Publish the draft: the item goes live, or its current version is superseded."""
         return publishing.publish_item(session=db.session, actor=current_actor(), item_id=item_id)
 
@@ -99,6 +99,6 @@ class WithdrawItem(MethodView):
     @blp.response(200, ItemDetailSchema)
     @blp.alt_response(404, description="政策事项不存在")
     @blp.alt_response(409, description="事项已撤回或失效")
-    def post(self, item_id: int):  # type: ignore[no-untyped-def]
+    def post(self, item_id: int):
         """Withdraw an item; its matches end."""
         return publishing.withdraw_item(session=db.session, actor=current_actor(), item_id=item_id)

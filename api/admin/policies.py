@@ -33,7 +33,7 @@ class Policies(MethodView):
     @blp.arguments(PolicyQuerySchema, location="query")
     @blp.response(200, PolicySummarySchema(many=True))
     @blp.paginate()
-    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):
         """List policies, newest first (department, status, category, keyword in title)."""
         rows, total = publishing.list_policies(
             session=db.session,
@@ -49,7 +49,7 @@ class Policies(MethodView):
     @blp.arguments(PolicyCreateSchema)
     @blp.response(201, PolicySchema)
     @blp.alt_response(409, description="政策代码已存在")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Create a draft policy in my department."""
         return publishing.create_policy(session=db.session, actor=current_actor(), **data)
 
@@ -61,7 +61,7 @@ class PolicyById(MethodView):
     @staff_required(blp, *READERS)
     @blp.response(200, PolicySchema)
     @blp.alt_response(404, description="政策不存在")
-    def get(self, policy_id: int):  # type: ignore[no-untyped-def]
+    def get(self, policy_id: int):
         """Show a policy with its items."""
         return publishing.get_policy(session=db.session, actor=current_actor(), policy_id=policy_id)
 
@@ -70,7 +70,7 @@ class PolicyById(MethodView):
     @blp.response(200, PolicySchema)
     @blp.alt_response(404, description="政策不存在")
     @blp.alt_response(409, description="政策状态不允许修改此项")
-    def patch(self, changes: dict, policy_id: int):  # type: ignore[no-untyped-def]
+    def patch(self, changes: dict, policy_id: int):
         """Edit a draft policy, or correct a published policy's texts."""
         return publishing.update_policy(
             session=db.session, actor=current_actor(), policy_id=policy_id, changes=changes
@@ -86,7 +86,7 @@ class PublishPolicy(MethodView):
     @blp.alt_response(404, description="政策不存在")
     @blp.alt_response(409, description="政策不是草稿")
     @blp.alt_response(422, description="没有可发布的事项，或事项未通过检查（errors 按事项和路径）")
-    def post(self, policy_id: int):  # type: ignore[no-untyped-def]
+    def post(self, policy_id: int):
         """Publish a draft policy and every draft item of it."""
         return publishing.publish_policy(
             session=db.session, actor=current_actor(), policy_id=policy_id
@@ -101,7 +101,7 @@ class WithdrawPolicy(MethodView):
     @blp.response(200, PolicySchema)
     @blp.alt_response(404, description="政策不存在")
     @blp.alt_response(409, description="政策未发布")
-    def post(self, policy_id: int):  # type: ignore[no-untyped-def]
+    def post(self, policy_id: int):
         """Withdraw a published policy and its items."""
         return publishing.withdraw_policy(
             session=db.session, actor=current_actor(), policy_id=policy_id
@@ -115,7 +115,7 @@ class PolicyItems(MethodView):
     @staff_required(blp, *READERS)
     @blp.response(200, ItemSchema(many=True))
     @blp.alt_response(404, description="政策不存在")
-    def get(self, policy_id: int):  # type: ignore[no-untyped-def]
+    def get(self, policy_id: int):
         """List a policy's items."""
         return publishing.list_items(session=db.session, actor=current_actor(), policy_id=policy_id)
 
@@ -124,7 +124,7 @@ class PolicyItems(MethodView):
     @blp.response(201, ItemDetailSchema)
     @blp.alt_response(404, description="政策不存在")
     @blp.alt_response(409, description="政策已撤回或失效，或事项代码已存在")
-    def post(self, data: dict, policy_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, policy_id: int):
         """Create a draft item with its first draft version; an invalid rule is refused."""
         return publishing.create_item(
             session=db.session, actor=current_actor(), policy_id=policy_id, **data

@@ -140,7 +140,7 @@ class Imports(MethodView):
     @blp.doc(requestBody=IMPORT_BODY)
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(422, description="批次未通过校验，未做任何更改；report 为完整报告")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self):
         """Import a batch of person or enterprise profiles (JSON Lines, CSV or JSON rows)."""
         if request.mimetype == "multipart/form-data":
             params, rows, source = _uploaded_batch()
@@ -162,7 +162,7 @@ class ImportReport(MethodView):
 
     @staff_required(blp, Role.DATA_PLATFORM)
     @blp.response(200, ImportReportSchema)
-    def get(self, batch_id: str):  # type: ignore[no-untyped-def]
+    def get(self, batch_id: str):
         """Show the stored report of a batch, applied or rejected."""
         return profiles.import_report(session=db.session, batch_id=batch_id)
 
@@ -174,7 +174,7 @@ class PersonProfile(MethodView):
     @staff_required(blp, Role.DATA_PLATFORM)
     @blp.arguments(ProfileInSchema)
     @blp.response(200, ProfileSchema)
-    def put(self, body: dict, id_number: str):  # type: ignore[no-untyped-def]
+    def put(self, body: dict, id_number: str):
         """Insert or update one person's profile."""
         return _upsert("person", id_number, body)
 
@@ -186,7 +186,7 @@ class EnterpriseProfile(MethodView):
     @staff_required(blp, Role.DATA_PLATFORM)
     @blp.arguments(ProfileInSchema)
     @blp.response(200, ProfileSchema)
-    def put(self, body: dict, uscc: str):  # type: ignore[no-untyped-def]
+    def put(self, body: dict, uscc: str):
         """Insert or update one enterprise's profile."""
         return _upsert("enterprise", uscc, body)
 

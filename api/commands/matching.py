@@ -121,7 +121,7 @@ def jobs_run(name: str) -> None:
         sys.exit(1)
 
 
-def _dispatcher():  # type: ignore[no-untyped-def]
+def _dispatcher():
     """Return a maker of the app's push dispatcher, for the dispatch job."""
     from api.extensions import dispatcher_for
 

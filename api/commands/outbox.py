@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import Any
 
 import click
 from flask import current_app
@@ -72,7 +73,7 @@ def outbox_dispatch(
 ) -> None:
     """Send what is due now (once, or in a loop); prints what was done."""
     require_migrated()
-    changes: dict[str, float | int] = {}
+    changes: dict[str, Any] = {}
     if lease_seconds is not None:
         changes["lease_seconds"] = lease_seconds
     if concurrency is not None:

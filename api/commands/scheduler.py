@@ -29,7 +29,7 @@ def scheduler_command(jobs_from: str | None) -> None:
     from services.claims import warn_about_calendar
 
     require_migrated()
-    warn_about_calendar()  # once per start: claims' promised days (docs/resident-api.md)
+    warn_about_calendar()  # once per start: claims' promised days (docs/claims.md)
     jobs = None
     if jobs_from:
         module, _, function = jobs_from.partition(":")

@@ -117,7 +117,7 @@ class Calculator(MethodView):
     @blp.response(200, CalculationSchema)
     @blp.alt_response(401, description="按我的主体试算需登录，或令牌无效")
     @blp.alt_response(404, description="不是我的办事主体")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Work out every live item's verdict and amount for typed-in facts (anonymous), or for
         one of my subjects with "what if" overrides; facts are checked against the catalog."""
         user_id = None

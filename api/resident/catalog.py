@@ -26,7 +26,7 @@ blp = Blueprint(
     url_prefix="",
     description="政策与事项：条件查询、详情",
 )
-OPTIONAL_LOGIN = [{}, {"residentToken": []}]
+OPTIONAL_LOGIN: list[dict[str, list[str]]] = [{}, {"residentToken": []}]
 
 
 def _filters(args: dict) -> catalog.Filters:
@@ -48,7 +48,7 @@ class Policies(MethodView):
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, CatalogPolicySchema(many=True))
     @blp.paginate()
-    def get(self, args: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, args: dict, pagination_parameters: PaginationParameters):
         """Search published policies by keyword (Chinese words) and filters; no login needed."""
         rows, total = catalog.list_policies(
             session=db.session,
@@ -70,7 +70,7 @@ class PolicyById(MethodView):
     @blp.response(200, CatalogPolicyDetailSchema)
     @blp.alt_response(401, description="带了无效或过期的令牌（不带令牌可匿名查看）")
     @blp.alt_response(404, description="政策不存在或已下线")
-    def get(self, policy_id: int):  # type: ignore[no-untyped-def]
+    def get(self, policy_id: int):
         """Show a policy: text, 解读, source, live items; logged in: how my subjects stand."""
         return catalog.policy_detail(
             session=db.session,
@@ -88,7 +88,7 @@ class Items(MethodView):
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, CatalogItemSchema(many=True))
     @blp.paginate()
-    def get(self, args: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, args: dict, pagination_parameters: PaginationParameters):
         """Search live items by keyword (Chinese words) and filters; no login needed."""
         rows, total = catalog.list_items(
             session=db.session,
@@ -110,7 +110,7 @@ class ItemById(MethodView):
     @blp.response(200, CatalogItemDetailSchema)
     @blp.alt_response(401, description="带了无效或过期的令牌（不带令牌可匿名查看）")
     @blp.alt_response(404, description="政策事项不存在或已下线")
-    def get(self, item_id: int):  # type: ignore[no-untyped-def]
+    def get(self, item_id: int):
         """Show an item: materials, window, amount, guide; logged in: my subjects' explanation."""
         return catalog.item_detail(
             session=db.session,

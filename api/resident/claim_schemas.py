@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from api.admin.fields import (
@@ -135,7 +137,7 @@ class ClaimMaterialSchema(Schema):
 class StatusText(ma.fields.Function):
     """The status as people read it (已提交, 审核中 …)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             lambda obj: CLAIM_STATUS_WORDS.get(obj.status, obj.status),
             metadata={"type": "string", "example": "审核中"},

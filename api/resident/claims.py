@@ -29,7 +29,7 @@ from services import claims
 class FormAndFilesParser(BodyParser):
     """Read a multipart upload's text fields and files as one set of arguments."""
 
-    def load_files(self, req, schema):  # type: ignore[no-untyped-def]
+    def load_files(self, req, schema):
         """Return the files and the form fields together."""
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
@@ -56,7 +56,7 @@ class Claims(MethodView):
     @blp.arguments(ClaimQuerySchema, location="query")
     @blp.response(200, ResidentClaimSummarySchema(many=True))
     @blp.paginate()
-    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):
         """List the claims of my subjects, newest first (status, subject, item)."""
         rows, total = claims.list_my_claims(
             session=db.session,
@@ -84,7 +84,7 @@ class Claims(MethodView):
             "事项不可申请或缺少材料"
         ),
     )
-    def post(self, headers: dict, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, headers: dict, data: dict):
         """Submit a claim in one tap: eligibility re-checked, the form filled from the profile."""
         view, created = claims.submit_claim(
             session=db.session,
@@ -106,7 +106,7 @@ class Materials(MethodView):
     @blp.alt_response(409, description="申请当前不能补充材料")
     @blp.alt_response(413, description="文件超过 10 MB")
     @blp.alt_response(422, description="文件类型不支持（按内容判断），或不是本事项要求的材料")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Upload one material (PDF, JPG, PNG or xlsx, up to 10 MB), before or after submitting."""
         upload = data["file"]
         if not hasattr(upload, "read"):
@@ -129,7 +129,7 @@ class ClaimById(MethodView):
     @resident_required(blp)
     @blp.response(200, ResidentClaimSchema)
     @blp.alt_response(404, description="申请不存在")
-    def get(self, claim_id: int):  # type: ignore[no-untyped-def]
+    def get(self, claim_id: int):
         """Show a claim with its form, materials and timeline."""
         return claims.get_my_claim(
             session=db.session, wechat_user_id=current_resident().user_id, claim_id=claim_id
@@ -143,7 +143,7 @@ class MyMaterialFile(MethodView):
     @resident_required(blp)
     @blp.doc(responses=material_download_doc("文件内容"))
     @blp.alt_response(404, description="申请或材料不存在")
-    def get(self, claim_id: int, material_id: int):  # type: ignore[no-untyped-def]
+    def get(self, claim_id: int, material_id: int):
         """Download a material I gave with my claim."""
         material, data = claims.my_material_file(
             session=db.session,
@@ -164,7 +164,7 @@ class WithdrawClaim(MethodView):
     @blp.response(200, ResidentClaimSchema)
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="审核已结束（已通过、未通过、已发放）或已撤回")
-    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, claim_id: int):
         """Withdraw my claim, until its review ends."""
         return claims.withdraw_claim(
             session=db.session,
@@ -184,7 +184,7 @@ class ResubmitClaim(MethodView):
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="申请不是待补正状态")
     @blp.alt_response(422, description="仍缺少必需的材料，或材料不符合要求")
-    def post(self, data: dict, claim_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, claim_id: int):
         """Add the materials asked for and submit the claim again."""
         return claims.resubmit_claim(
             session=db.session,

@@ -68,7 +68,7 @@ class MyGrants(MethodView):
     @blp.arguments(ResidentGrantQuerySchema, location="query")
     @blp.response(200, ResidentGrantSchema(many=True))
     @blp.paginate()
-    def get(self, filters: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):
         """List the grants (免申即享) of my subjects, newest first."""
         rows, total = claims.list_my_grants(
             session=db.session,
@@ -91,7 +91,7 @@ class ConfirmGrant(MethodView):
     @blp.alt_response(404, description="待遇不存在")
     @blp.alt_response(409, description="已发放或已放弃")
     @blp.alt_response(422, description="需要银行卡号，或卡号有误")
-    def post(self, data: dict, grant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict, grant_id: int):
         """Acknowledge a grant, giving the bank card it is paid into when money is paid."""
         return claims.confirm_grant(
             session=db.session,
@@ -109,7 +109,7 @@ class DeclineGrant(MethodView):
     @blp.response(200, ResidentGrantSchema)
     @blp.alt_response(404, description="待遇不存在")
     @blp.alt_response(409, description="已发放")
-    def post(self, grant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, grant_id: int):
         """Decline a grant that is not paid yet."""
         return claims.decline_grant(
             session=db.session, wechat_user_id=current_resident().user_id, grant_id=grant_id

@@ -35,7 +35,7 @@ class SubscriptionTemplates(MethodView):
     @resident_required(blp)
     @blp.arguments(SceneQuerySchema, location="query")
     @blp.response(200, SubscribeRequestsSchema)
-    def get(self, query: dict):  # type: ignore[no-untyped-def]
+    def get(self, query: dict):
         """List the wx.requestSubscribeMessage calls this page should make, with my counts."""
         settings = settings_of()
         groups = subscriptions.request_groups(
@@ -55,7 +55,7 @@ class Subscriptions(MethodView):
     @resident_required(blp)
     @blp.arguments(SubscribeResultsSchema)
     @blp.response(200, SubscribeRecordedSchema)
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Record my answer to wx.requestSubscribeMessage; return what I have allowed now."""
         settings = settings_of()
         templates = subscriptions.record_client_results(
@@ -76,7 +76,7 @@ class Messages(MethodView):
     @blp.arguments(MessageQuerySchema, location="query")
     @blp.response(200, MessageSchema(many=True))
     @blp.paginate()
-    def get(self, query: dict, pagination_parameters: PaginationParameters):  # type: ignore[no-untyped-def]
+    def get(self, query: dict, pagination_parameters: PaginationParameters):
         """List my messages, newest first, with read and push state."""
         rows, total = residents.list_messages(
             session=db.session,
@@ -95,7 +95,7 @@ class UnreadCount(MethodView):
 
     @resident_required(blp)
     @blp.response(200, UnreadSchema)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Count my unread messages."""
         count = residents.unread_count(
             session=db.session, wechat_user_id=current_resident().user_id
@@ -110,7 +110,7 @@ class ReadMessage(MethodView):
     @resident_required(blp)
     @blp.response(200, MessageSchema)
     @blp.alt_response(404, description="消息不存在或不属于我")
-    def post(self, message_id: int):  # type: ignore[no-untyped-def]
+    def post(self, message_id: int):
         """Mark one of my messages read."""
         return residents.mark_read(
             session=db.session, wechat_user_id=current_resident().user_id, message_id=message_id
@@ -123,7 +123,7 @@ class ReadAllMessages(MethodView):
 
     @resident_required(blp)
     @blp.response(200, MarkedSchema)
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self):
         """Mark all my messages read."""
         marked = residents.mark_all_read(
             session=db.session, wechat_user_id=current_resident().user_id

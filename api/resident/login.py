@@ -76,7 +76,7 @@ class WeChatLogin(MethodView):
     @blp.alt_response(429, description="请求过于频繁（本服务或微信限流），见 Retry-After")
     @blp.alt_response(502, description="微信登录服务异常")
     @blp.alt_response(503, description="微信服务繁忙或不可达，见 Retry-After")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Exchange a wx.login code for an access token and a refresh token."""
         result = residents.login_with_code(
             session=db.session, gateway=wechat.gateway, code=data["code"]
@@ -94,7 +94,7 @@ class Refresh(MethodView):
     @blp.response(200, ResidentTokenSchema)
     @blp.alt_response(401, description="刷新令牌无效、已过期或已被使用，请重新登录")
     @blp.alt_response(429, description="请求过于频繁")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Trade a refresh token for new tokens; the old refresh token stops working."""
         return _tokens(residents.refresh(session=db.session, **data))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from marshmallow import ValidationError, validates_schema
 
@@ -116,7 +118,7 @@ class Me(MethodView):
 
     @resident_required(blp)
     @blp.response(200, MeSchema)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Show my account: phone masked and the subjects I may act for."""
         return residents.describe_me(session=db.session, wechat_user_id=current_resident().user_id)
 
@@ -131,7 +133,7 @@ class Phone(MethodView):
     @blp.alt_response(422, description="授权码无效或已使用，请重新授权")
     @blp.alt_response(502, description="微信接口异常")
     @blp.alt_response(503, description="微信服务繁忙或不可达，见 Retry-After")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Save my phone number from a getPhoneNumber code; answer it masked."""
         resident = current_resident()
         masked = residents.save_phone(
@@ -150,7 +152,7 @@ class Subjects(MethodView):
 
     @resident_required(blp)
     @blp.response(200, BoundSubjectSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """List the subjects bound to me, masked."""
         return residents.list_bindings(
             session=db.session, wechat_user_id=current_resident().user_id
@@ -161,7 +163,7 @@ class Subjects(MethodView):
     @blp.response(200, BoundSubjectSchema)
     @blp.alt_response(422, description="信息有误、未通过核验、未找到档案，或需通过省统一身份认证")
     @blp.alt_response(503, description="身份核验服务暂时不可用，见 Retry-After")
-    def post(self, data: dict):  # type: ignore[no-untyped-def]
+    def post(self, data: dict):
         """Bind myself or an enterprise I represent, once my identity is verified.
 
         Binding a subject already bound to me answers the same binding (idempotent).
@@ -177,7 +179,7 @@ class Subjects(MethodView):
             ),
             session=db.session,
         )
-        common = {
+        common: dict[str, Any] = {
             "session": db.session,
             "actor": resident_actor(),
             "wechat_user_id": current_resident().user_id,

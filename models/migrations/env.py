@@ -13,7 +13,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure(connection) -> None:  # type: ignore[no-untyped-def]
+def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -37,7 +37,7 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     """Run the migrations on a connection; on SQLite with its foreign keys off meanwhile.
 
     Batch mode rebuilds a SQLite table (a copy, DROP TABLE of the old one, a rename): with
@@ -70,7 +70,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # models.migrate sets it
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             _run(connection)

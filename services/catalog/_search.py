@@ -4,7 +4,7 @@ Chinese has no spaces, so neither `LIKE '%…%'` (a scan of every text) nor Mari
 FULLTEXT (no ngram parser: MySQL's only) finds 津贴 in 高龄津贴发放管理办法. The texts are cut
 into words once, when a policy or item is published, edited or withdrawn (services.publishing
 calls index_policy in the same transaction), and a query is cut the same way and answered from
-the index by term: the same SQL on SQLite and MariaDB (docs/resident-api.md, "Search").
+the index by term: the same SQL on SQLite and MariaDB (docs/catalog.md).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import cast
 
 import jieba
 from sqlalchemy import delete, func, insert, select
@@ -64,7 +65,7 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(words(query)))[:QUERY_TERMS]
 
 
-def _weigh(fields: dict[str, int], texts: dict[str, str | None]) -> Counter[str]:
+def _weigh(fields: dict[str, int], texts: Mapping[str, str | None]) -> Counter[str]:
     weights: Counter[str] = Counter()
     for name, weight in fields.items():
         for term, count in Counter(words(texts.get(name))).items():
@@ -159,4 +160,5 @@ def scores(session: Session, query: str, *, items: bool) -> dict[int, tuple[int,
     )
     if items:
         statement = statement.where(SearchTerm.item_id.is_not(None))
-    return {row[0]: (int(row[1]), int(row[2])) for row in session.execute(statement)}
+    # the key is never NULL: item ids are filtered above, and policy_id is NOT NULL
+    return {cast(int, row[0]): (int(row[1]), int(row[2])) for row in session.execute(statement)}

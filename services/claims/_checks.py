@@ -24,7 +24,7 @@ from services.errors import InvalidInput, NotFound
 from services.matching import compiled_versions
 
 KIND_WORDS = {"person": "个人", "enterprise": "企业"}
-MODE_REFUSALS = {
+MODE_REFUSALS: dict[str, str] = {
     ItemMode.AUTO_GRANT: "该事项为免申即享，无需申请，符合条件的将自动办理",
     ItemMode.GUIDE: "该事项暂不支持在线申请，请按办理指引办理",
 }
@@ -53,6 +53,7 @@ def claimable_item(
         raise _refuse("item_id", f"尚未开始受理，{day.month}月{day.day}日起可以申请")
     if item.apply_until is not None and now > item.apply_until:
         raise _refuse("item_id", "申请已截止")
+    assert item.current_version_id is not None  # `live` checked it
     rules = compiled_versions(session, {item.current_version_id: item.subject_type}).get(
         item.current_version_id
     )

@@ -1,7 +1,7 @@
 """Claims' promised deadlines (承诺时限, in working days), kept right as the holiday calendar
 learns new years.
 
-A claim's `due_at` is computed when it is submitted (services/claims.py). A deadline that runs
+A claim's `due_at` is computed when it is submitted (claims/_submit.py). A deadline that runs
 into a year chinese_calendar does not know yet was counted Monday to Friday there; once the
 package is upgraded with that year's holidays, the daily job recomputes the deadlines of the
 claims still waiting for their department, from their submission and the days promised then.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -40,7 +41,8 @@ def refresh_due_dates(*, session: Session) -> dict[str, int]:
     moved = [
         {"b_id": claim_id, "b_submitted": submitted, "b_due": due}
         for claim_id, submitted, days, old in rows
-        if (due := workday_deadline(submitted, days)) != old
+        # days is never None: the query leaves out claims that promise none
+        if (due := workday_deadline(submitted, cast(int, days))) != old
     ]
     if moved:
         session.connection().execute(

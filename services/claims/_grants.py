@@ -203,6 +203,7 @@ def pay_grant(
     begin_fresh(session)
     try:
         item = session.get(PolicyItem, grant.item_id, with_for_update=True, populate_existing=True)
+        assert item is not None  # a grant's item (a foreign key; items are never deleted)
         grant = _locked(session, grant_id)
         if grant.status != GrantStatus.CONFIRMED:
             raise Conflict(
@@ -216,14 +217,14 @@ def pay_grant(
             raise InvalidInput(
                 "发放金额应与待遇金额一致", errors={"paid_fen": [f"应为 {grant.amount_fen}"]}
             )
-        check_caps(session, item, fen)  # type: ignore[arg-type]
+        check_caps(session, item, fen)
         before = audit.snapshot(grant)
         now = utcnow()
         grant.amount_fen = fen
         grant.status = GrantStatus.PAID
         grant.payment_ref = payment_ref
         grant.paid_at = now
-        outbox.add(session, payout_message(grant, item.name, now), now=now)  # type: ignore[union-attr]
+        outbox.add(session, payout_message(grant, item.name, now), now=now)
         audit.record(session, actor, "grant.pay", grant, before=before, after=audit.snapshot(grant))
         session.commit()
     except BaseException:
@@ -273,5 +274,5 @@ def _view(session: Session, grant: Grant, *, staff: bool = False) -> GrantView:
 
 
 def _state_message(grant: Grant) -> str:
-    words = {GrantStatus.PAID: "已发放", GrantStatus.DECLINED: "已放弃"}
+    words: dict[str, str] = {GrantStatus.PAID: "已发放", GrantStatus.DECLINED: "已放弃"}
     return f"该待遇{words.get(grant.status, '当前状态')}，不能再操作"

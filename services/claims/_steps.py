@@ -40,7 +40,7 @@ MOVES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "resubmit": ((S.RETURNED,), S.SUBMITTED, "重新提交"),
 }
 
-_BODIES = {
+_BODIES: dict[str, str] = {
     S.SUBMITTED: "您申请的「{item}」已提交，申请编号 {no}",
     S.REVIEWING: "您申请的「{item}」已受理，正在审核",
     S.RETURNED: "您申请的「{item}」需补正材料：{reason}",
@@ -128,6 +128,7 @@ def first_step(
 
 def _message(claim: Claim, event: ClaimEvent, item_name: str, now: datetime) -> Message:
     dedupe = f"claim:{claim.id}:{event.to_status}:{event.id}"
+    fen: int | None
     if event.to_status == S.PAID:
         fen = claim.paid_fen or 0
         paid_at = (claim.paid_at or now).isoformat()

@@ -100,12 +100,14 @@ def _create(
     fingerprint: str,
 ) -> ClaimView:
     subject = session.get(Subject, subject_id)
+    assert subject is not None  # bound (require_bound), and subjects are never deleted
     now = utcnow()
-    item, rules = claimable_item(session, item_id, subject, now)  # type: ignore[arg-type]
-    evaluation = require_eligible(rules, subject, today_local())  # type: ignore[arg-type]
+    item, rules = claimable_item(session, item_id, subject, now)
+    evaluation = require_eligible(rules, subject, today_local())
     _require_no_active(session, subject_id, item_id)
     files = materials.unattached(session, wechat_user_id, material_ids)
     version_id = item.current_version_id
+    assert version_id is not None  # claimable_item returns live items only
     materials.check_names(
         session, version_id, [(m.name, m.content_type) for m in files], "material_ids"
     )
@@ -119,7 +121,7 @@ def _create(
         idempotency_key=idempotency_key,
         expected_fen=None if evaluation.amount is None else evaluation.amount.fen,
         form={
-            **prefill(subject, rules, today_local()),  # type: ignore[arg-type]
+            **prefill(subject, rules, today_local()),
             "answers": form,
             "fingerprint": fingerprint,
         },

@@ -1,7 +1,7 @@
 """Synthetic residents of 聊城, deterministic for a seed: identities, names and profile facts.
 
 Pure: give it a random.Random and a count; it reads no clock (the reference date is passed)
-and touches no database. Enterprises are drawn in services/demo/companies.py.
+and touches no database. Enterprises are drawn in services/demo/_companies.py.
 """
 
 from __future__ import annotations

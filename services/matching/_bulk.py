@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select, update
 
 from models import Database, PolicyItem, SubjectMatches
+from models.base import table_of
 from models.bulk import write_rows
 from models.clock import utcnow
 from rules.eligibility import Eligibility
@@ -184,7 +187,7 @@ def match_item(database: Database, item_id: int, *, today: date) -> Counter:
     return counts
 
 
-def _stored(snapshot: Snapshot, stored: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stored(snapshot: Snapshot, stored: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spread stored (subject_id, digest, profile_seq) rows over snapshot positions."""
     size = len(snapshot)
     digests, has_row, seqs = (
@@ -203,7 +206,8 @@ def _stored(snapshot: Snapshot, stored: list) -> tuple[np.ndarray, np.ndarray, n
 
 
 def _rows_of(database: Database, snapshot: Snapshot, positions: np.ndarray) -> list:
-    ids, rows = snapshot.subject_ids[positions].tolist(), []
+    ids = snapshot.subject_ids[positions].tolist()
+    rows: list[Any] = []
     with database.session() as session:
         for start in range(0, len(ids), 1000):
             rows.extend(
@@ -247,7 +251,7 @@ def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -
             np.where(known[new], run.entries["amount_fen"][new], -1),
         )
         with database.session() as session:
-            write_rows(session, SubjectMatches.__table__, ROW_COLUMNS, rows)
+            write_rows(session, table_of(SubjectMatches), ROW_COLUMNS, rows)
             counts.update(
                 write_effects(session, pairs, run.items, bound=bound, today=run.today, now=now)
             )
@@ -277,7 +281,7 @@ def _merge(
         chunk_groups = groups[start : start + MERGE_BATCH]
         ids = run.snapshot.subject_ids[chunk].tolist()
         newly: dict[int, list[tuple[int, int | None]]] = {}
-        rows = []
+        rows: list[list[Any]] = []
         with database.session() as session:
             stored_rows = {
                 r.subject_id: r
@@ -317,9 +321,9 @@ def _merge(
                 amounts = {s.item_id: s.amount_fen for s in fresh}
                 if result.newly_eligible:
                     newly[subject_id] = [(i, amounts[i]) for i in result.newly_eligible]
-            for row, value in zip(rows, digests_of([r[2] for r in rows]), strict=True):
-                row[2], row[3] = pack(row[2]), value
-            write_rows(session, SubjectMatches.__table__, ROW_COLUMNS, rows, mode="replace")
+            for new_row, value in zip(rows, digests_of([r[2] for r in rows]), strict=True):
+                new_row[2], new_row[3] = pack(new_row[2]), value
+            write_rows(session, table_of(SubjectMatches), ROW_COLUMNS, rows, mode="replace")
             counts.update(
                 write_effects(
                     session,

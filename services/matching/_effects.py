@@ -7,7 +7,7 @@ only for subjects bound to a WeChat user. One message per subject and topic bund
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Grant, GrantStatus, ItemMode, SubjectBinding
+from models.base import table_of
 from models.bulk import write_rows
 from notify import outbox, pages
 from notify.outbox import Message
@@ -47,7 +48,8 @@ def subjects_with_readers(session: Session, subject_ids: Iterable[int] | None = 
     query = select(SubjectBinding.subject_id).where(SubjectBinding.status == "active").distinct()
     if subject_ids is None:
         return set(session.scalars(query))
-    ids, found = list(subject_ids), set()
+    ids = list(subject_ids)
+    found: set[int] = set()
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         found.update(session.scalars(query.where(SubjectBinding.subject_id.in_(chunk))))
@@ -84,9 +86,22 @@ def write_effects(
             strict=True,
         )
     ]
-    write_rows(session, Grant.__table__, GRANT_COLUMNS, grant_rows, mode="ignore")
+    write_rows(session, table_of(Grant), GRANT_COLUMNS, grant_rows, mode="ignore")
     reached = np.isin(pairs.subject_id, np.fromiter(bound, np.int64, len(bound)))
-    messages = []
+    # A generator: each message's item dicts live only until the outbox has encoded them (a
+    # city's worth alive at once made every garbage collection pass of the run slower).
+    sent = outbox.add_many(session, _messages(pairs, items, reached, is_auto, today), now=now)
+    return {"grants": len(grant_rows), "messages": sent}
+
+
+def _messages(
+    pairs: NewPairs,
+    items: Mapping[int, LiveItem],
+    reached: np.ndarray,
+    is_auto: np.ndarray,
+    today: date,
+) -> Iterator[Message]:
+    """Yield one message per reached subject and topic, bundling its new items."""
     for topic, mask in (("grant_made", reached & is_auto), ("new_matches", reached & ~is_auto)):
         subjects, items_of, amounts = (
             pairs.subject_id[mask],
@@ -101,9 +116,7 @@ def write_effects(
                 (items[i], None if f < 0 else f)
                 for i, f in zip(items_of[a:b].tolist(), amounts[a:b].tolist(), strict=True)
             ]
-            messages.append(_message(topic, int(subjects[a]), found, today))
-    outbox.add_many(session, messages, now=now)
-    return {"grants": len(grant_rows), "messages": len(messages)}
+            yield _message(topic, int(subjects[a]), found, today)
 
 
 def _message(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -109,6 +110,9 @@ def compiled_versions(session: Session, kinds: dict[int, str]) -> dict[int, Item
 
 
 ITEMS_TTL = 10.0  # seconds an item's name, window and policy title may be shown stale
+# The row live_item_facts reads: ItemFacts' first ten fields (SQLAlchemy types a select() of
+# ten columns as possibly longer, which star-unpacking into ItemFacts cannot take).
+_ItemRow = tuple[int, str, str, str, datetime | None, datetime | None, int, str, int, str]
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ def live_item_facts(session: Session, item_ids: set[int]) -> dict[int, ItemFacts
     held: tuple[float, dict[int, ItemFacts]] | None = cache.get("match_item_facts")
     now = time.monotonic()
     if held is None or now - held[0] > ITEMS_TTL or not item_ids <= held[1].keys():
-        rows = session.execute(
+        rows: Iterable[_ItemRow] = session.execute(
             select(
                 PolicyItem.id,
                 PolicyItem.code,
@@ -185,7 +189,7 @@ def live_item_facts(session: Session, item_ids: set[int]) -> dict[int, ItemFacts
             now,
             {
                 row[0]: ItemFacts(
-                    *row,  # type: ignore[misc]
+                    *row,
                     _shown_time(row[4]),
                     _shown_time(row[5]),
                     hashlib.sha1(repr(tuple(row)).encode()).hexdigest()[:20],

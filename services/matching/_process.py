@@ -1,6 +1,6 @@
 """Matching: consume change events; re-match a changed subject against every live item.
 
-Item and whole-kind runs (vectorized) are in services/matching_bulk.py. Everything runs under the
+Item and whole-kind runs (vectorized) are in services/matching/_bulk.py. Everything runs under the
 `matching` lease, so two processes never write the same subject's row at once (docs/matching.md).
 """
 

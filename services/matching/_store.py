@@ -84,7 +84,7 @@ def _mix(values: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def entry_hashes(item_id, version_id, verdict, amount_fen, known) -> np.ndarray:  # type: ignore[no-untyped-def]
+def entry_hashes(item_id, version_id, verdict, amount_fen, known) -> np.ndarray:
     """Hash each active entry's content (item, version, verdict, amount) to uint64."""
     amount = np.where(known, np.asarray(amount_fen, np.int64), np.int64(-1)).view(np.uint64)
     head = (np.asarray(item_id, np.uint64) << np.uint64(32)) | np.asarray(version_id, np.uint64)
@@ -158,7 +158,9 @@ class Standing:
 
     item_id: int
     version_id: int
-    verdict: Eligibility  # ELIGIBLE or UNKNOWN: ineligible standings are not stored
+    # ELIGIBLE or UNKNOWN: ineligible standings are not stored. An Eligibility when evaluated,
+    # the plain int when read back from entries: compare it, do not ask it for .word
+    verdict: int
     amount_fen: int | None
 
 
@@ -191,7 +193,9 @@ def merge(stored: np.ndarray, fresh: list[Standing], scope: set[int], today: dat
         new["flags"] = AMOUNT_KNOWN if standing.amount_fen is not None else 0
         new["amount_fen"] = standing.amount_fen or 0
         new["first_day"] = (
-            old["first_day"] if was_eligible else (day if standing.verdict == ELIGIBLE else 0)
+            old["first_day"]
+            if was_eligible and old is not None  # was_eligible implies old is not None
+            else (day if standing.verdict == ELIGIBLE else 0)
         )
         new["changed_day"] = day
         if standing.verdict == ELIGIBLE and not was_eligible:
@@ -243,7 +247,10 @@ def merge_one(
     at = low
     old = _RECORD.unpack_from(raw, at * size) if at < count else None
     exists = old is not None and old[0] == item_id
-    _, version, verdict, flags, first, _, amount = old if exists else (0, 0, 0, 0, 0, 0, 0)
+    # exists implies old is not None
+    _, version, verdict, flags, first, _, amount = (
+        old if exists and old is not None else (0, 0, 0, 0, 0, 0, 0)
+    )
     active = exists and not flags & ENDED
     day = day_number(today)
     if fresh is None:

@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from models import JobRun, ResidentSession
 from models.clock import utcnow
+from models.db import cursor_result
 
 
 def purge_job_runs(*, session: Session, keep_days: int = 90) -> dict[str, int]:
     """Delete job-run records older than `keep_days`; return how many went."""
     cutoff = utcnow() - timedelta(days=keep_days)
-    result = session.execute(delete(JobRun).where(JobRun.started_at < cutoff))
+    result = cursor_result(session.execute(delete(JobRun).where(JobRun.started_at < cutoff)))
     session.commit()
     return {"job_runs_deleted": result.rowcount or 0}
 
@@ -26,7 +27,7 @@ def purge_resident_sessions(*, session: Session, grace_days: int = 1) -> dict[st
     """Delete residents' refresh sessions that expired more than `grace_days` ago.
 
     Rotated and revoked sessions stay until they expire: refreshing with a rotated token must
-    still be recognised as reuse (services/resident_auth.py). Deleted in batches, each its own
+    still be recognised as reuse (services/residents/_auth.py). Deleted in batches, each its own
     transaction, so a city's worth never holds a long lock.
     """
     cutoff = utcnow() - timedelta(days=grace_days)

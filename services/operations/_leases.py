@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import Database, Lease
 from models.clock import utcnow
+from models.db import cursor_result
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ def acquire(
     if not_since is not None:
         free = and_(free, or_(Lease.acquired_at.is_(None), Lease.acquired_at < not_since))
     with database.session() as session:
-        taken = session.execute(
-            update(Lease)
-            .where(Lease.name == name, free)
-            .values(holder=holder, expires_at=expires, acquired_at=now)
+        taken = cursor_result(
+            session.execute(
+                update(Lease)
+                .where(Lease.name == name, free)
+                .values(holder=holder, expires_at=expires, acquired_at=now)
+            )
         ).rowcount
         if taken:
             session.commit()
@@ -69,10 +72,12 @@ def acquire(
 def renew(database: Database, name: str, holder: str, ttl: float) -> bool:
     """Extend our lease; False when it was lost (expired and taken by another)."""
     with database.session() as session:
-        renewed = session.execute(
-            update(Lease)
-            .where(Lease.name == name, Lease.holder == holder)
-            .values(expires_at=utcnow() + timedelta(seconds=ttl))
+        renewed = cursor_result(
+            session.execute(
+                update(Lease)
+                .where(Lease.name == name, Lease.holder == holder)
+                .values(expires_at=utcnow() + timedelta(seconds=ttl))
+            )
         ).rowcount
         session.commit()
         return bool(renewed)

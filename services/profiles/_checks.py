@@ -1,6 +1,6 @@
 """Checking one profile record: its identifier, name, phone and every fact against the catalog.
 
-Identifiers, names and phones are checked by services.subjects (the one place that knows how);
+Identifiers, names and phones are checked by profiles._subjects (the one place that knows how);
 facts by rules.values.coerce, then normalised to the JSON the catalog expects (dates as
 "YYYY-MM-DD", tags as a list in catalog order, money as integer fen). An enterprise's legal
 representative is checked here too (name, 身份证号 with its check digit) and kept as its name and
@@ -194,7 +194,8 @@ def _representative(
         elif not isinstance(value, str):
             found[field] = ["应为文字"]
     checked, digest = "", b""
-    if not found:
+    # nothing found means both are text: the isinstance checks only tell mypy so
+    if not found and isinstance(name, str) and isinstance(number, str):
         try:
             checked = checked_representative_name(name)
         except InvalidInput as problem:

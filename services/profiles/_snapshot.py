@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, delete, func, select
@@ -79,6 +80,7 @@ def _from_chunks(
         select(
             ProfileChunk.fact,
             ProfileChunk.chunk_no,
+            ProfileChunk.encoding,
             ProfileChunk.values,
             ProfileChunk.present,
             ProfileChunk.through_seq,
@@ -90,7 +92,8 @@ def _from_chunks(
     by_fact: dict[str, dict[int, tuple]] = {}
     through: dict[int, tuple[int, datetime]] = {}
     for row in rows:
-        by_fact.setdefault(row.fact, {})[row.chunk_no] = (_read_values(row.values), row.present)
+        values = _read_values(row.encoding, row.values)
+        by_fact.setdefault(row.fact, {})[row.chunk_no] = (values, row.present)
         through[row.chunk_no] = (row.through_seq, row.built_at)
     chunks = sorted(by_fact.get(MEMBERS, {}))
     if not chunks or any(
@@ -170,13 +173,13 @@ def _patch(
     return _part_from_rows(kind, [found[key] for key in sorted(found)], wanted)
 
 
-def _part_from_rows(kind: str, rows: list, wanted: set[str]) -> _Part:
+def _part_from_rows(kind: str, rows: Sequence[Any], wanted: set[str]) -> _Part:
     profiles = []
     for row in rows:
         document = row.facts if isinstance(row.facts, dict) else json.loads(row.facts)
         profiles.append({name: value for name, value in document.items() if name in wanted})
     columns = Columns.from_profiles(kind, profiles)
-    arrays = {}
+    arrays: dict[str, tuple] = {}
     for name in wanted:
         column = columns.stored(name)
         if column is None:
@@ -305,6 +308,7 @@ def _stale(session: Session, kind: str, chunk_no: int, share: float) -> bool:
     if through is None:
         return bool(session.scalar(select(func.count()).where(in_range)))
     newer = session.scalar(select(func.count()).where(in_range, Subject.profile_seq > through))
+    assert newer is not None  # COUNT answers a row
     return newer > share * CHUNK_SIZE
 
 
@@ -314,7 +318,11 @@ def _write_values(values: np.ndarray, dictionary: tuple) -> bytes:
     return out.getvalue()
 
 
-def _read_values(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _read_values(encoding: str, blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Return a chunk's values and dictionary; a chunk of another encoding is refused (a newer
+    layout must be read here before anything writes it)."""
+    if encoding != ENCODING:
+        raise ValueError(f"a profile chunk of an unknown encoding {encoding!r}")
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         return data["values"], data["dictionary"]
 

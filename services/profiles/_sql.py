@@ -18,10 +18,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from models import Subject
+from models.base import table_of
 from models.db import fast_paths_of
 
 PROFILE_COLUMNS = ("name", "phone_enc", "district_code", "facts", "facts_hash")
-_SUBJECTS = Subject.__table__
+_SUBJECTS = table_of(Subject)
 _TEMPORARY = "kx_profile_updates"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from models.base import table_of
 from models.clock import utcnow
 from models.pii import Vault
 from models.policy import SubjectKind
@@ -188,6 +189,7 @@ def _collect(problems: list[InvalidInput], check: Callable[..., Any], *args: Any
 
 def _checked_identifier(kind: str, identifier: str) -> str:
     """Check the identifier for its kind; raise InvalidInput with the Chinese reason."""
+    check: Callable[[str], str]
     if kind == SubjectKind.PERSON:
         check = check_id_number
     elif kind == SubjectKind.ENTERPRISE:
@@ -215,14 +217,14 @@ def insert_subject_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     connection = session.connection()
-    compiled = insert(Subject.__table__).compile(
+    compiled = insert(table_of(Subject)).compile(
         dialect=connection.dialect, column_keys=list(INSERT_COLUMNS)
     )
     now = utcnow()
     stamps: dict[datetime, str] = {}
     plain_rows = []
     for row in rows:
-        values = {key: row.get(key) for key in INSERT_COLUMNS}
+        values: dict[str, Any] = {key: row.get(key) for key in INSERT_COLUMNS}
         if not isinstance(values["facts"], str):
             values["facts"] = canonical_json(values["facts"])
         if values["profile_seq"] is None:

@@ -19,8 +19,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from models import ChangeEvent, ChangeScope, Subject
+from models.base import table_of
 from models.clock import utcnow
-from models.db import vault_of
+from models.db import cursor_result, vault_of
 from services.profiles._checks import KEEP, CheckedRow, RejectedRow, masked_identifier
 from services.profiles._sql import SET_SEQ, UPDATE_PROFILE, UPDATE_REPRESENTATIVE, update_subjects
 from services.profiles._subjects import (
@@ -33,8 +34,8 @@ from services.profiles._subjects import (
 
 FULL_AFTER = 2_000
 DISTRICT_FACT = {"person": "residence_district", "enterprise": "registered_district"}
-_SUBJECTS = Subject.__table__
-_EVENTS = ChangeEvent.__table__
+_SUBJECTS = table_of(Subject)
+_EVENTS = table_of(ChangeEvent)
 
 
 class BatchWriter:
@@ -226,7 +227,10 @@ class BatchWriter:
     def _full_event(self) -> int:
         """Insert the one `full` event of this batch and return its id."""
         values = {"scope": ChangeScope.FULL.value, "subject_id": None, "reason": self.reason}
-        return self.session.execute(insert(_EVENTS).values(values)).inserted_primary_key[0]
+        result = cursor_result(self.session.execute(insert(_EVENTS).values(values)))
+        key = result.inserted_primary_key
+        assert key is not None  # a single-row INSERT without RETURNING has its key
+        return key[0]
 
     def _subject_events(self, subject_ids: list[int]) -> dict[int, int]:
         """Insert one `subject` event per subject; return the event id by subject id."""

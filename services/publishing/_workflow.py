@@ -33,8 +33,8 @@ def publish_policy(
         raise Conflict("只有草稿状态的政策可以发布")
     today = today or local_now().date()
     items = _items(session, policy.id, PolicyStatus.DRAFT)
-    pairs = [(item, draft_of(session, item.id)) for item in items]
-    pairs = [(item, draft) for item, draft in pairs if draft is not None]
+    drafts = [(item, draft_of(session, item.id)) for item in items]
+    pairs = [(item, draft) for item, draft in drafts if draft is not None]
     if not pairs:
         raise InvalidInput("政策至少需要一个可发布的事项", errors={"items": ["没有草稿事项"]})
     errors = {

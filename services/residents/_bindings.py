@@ -1,7 +1,7 @@
 """Binding identities: a WeChat user proves who they are and may then act for a subject.
 
 A person binds themself (relation `self`); an enterprise is bound by its legal representative or
-an agent. The identity is checked by a provider of services.identity; the subject must be one of
+an agent. The identity is checked by a provider of residents._identity; the subject must be one of
 the imported profiles. Every binding and unbinding is in the audit log (actor kind `resident`).
 """
 

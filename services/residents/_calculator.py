@@ -1,6 +1,6 @@
 """政策计算器: every live item's verdict and amount for a profile, typed in or "what if" changed.
 
-The same evaluator as matching (services.live_items -> rules ItemRules.evaluate): the calculator
+The same evaluator as matching (matching live_items -> ItemRules.evaluate): the calculator
 never has its own reading of a rule or a formula.
 """
 
@@ -98,7 +98,7 @@ def calculate(
         changes = None
     items = live_items(session, kind)
     titles = _policies(session, [item.id for item in items])
-    results = []
+    results: list[dict[str, Any]] = []
     for item in items:
         try:
             evaluation = item.rules.evaluate(stored, as_of, explain=True, overrides=changes or None)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import MessageDelivery, MessageStatus, OutboxMessage
 from models.clock import utcnow
+from models.db import cursor_result
 from notify.messages import TOPICS
 from services.errors import NotFound
 from services.residents._access import bound_subject_ids
@@ -36,7 +37,7 @@ PUSH_EXPIRED = "expired"  # not sent before it went out of date
 PUSH_NONE = "none"  # not pushed to this user: inbox only
 PUSH_STATES = (PUSH_SENT, PUSH_PENDING, PUSH_WAITING, PUSH_FAILED, PUSH_EXPIRED, PUSH_NONE)
 
-_DELIVERY_PUSH = {
+_DELIVERY_PUSH: dict[str, str] = {
     MessageStatus.PENDING: PUSH_PENDING,
     MessageStatus.SENDING: PUSH_PENDING,
     MessageStatus.WAITING: PUSH_WAITING,
@@ -111,11 +112,13 @@ def mark_all_read(*, session: Session, wechat_user_id: int) -> int:
     now = utcnow()
     marked = 0
     for start in range(0, len(ids), 1000):
-        marked += session.execute(
-            update(M)
-            .where(M.id.in_(ids[start : start + 1000]), M.read_at.is_(None))
-            .values(read_at=now)
-            .execution_options(synchronize_session=False)
+        marked += cursor_result(
+            session.execute(
+                update(M)
+                .where(M.id.in_(ids[start : start + 1000]), M.read_at.is_(None))
+                .values(read_at=now)
+                .execution_options(synchronize_session=False)
+            )
         ).rowcount
     session.commit()
     return int(marked)

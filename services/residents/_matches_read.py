@@ -1,5 +1,5 @@
 """The one read behind 我的政策: a resident's bound subjects with their packed match rows, claims
-and grants, in one statement on one round trip (docs/resident-api.md, My policies under load).
+and grants, in one statement on one round trip (docs/my-policies.md).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, bindparam, func, literal_column, select
+from sqlalchemy import Engine, SQLColumnExpression, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from models import Claim, Grant, Subject, SubjectBinding, SubjectMatches
@@ -25,7 +25,7 @@ class BoundSubject:
     name: str
     facts: dict
     profile_seq: int
-    entries: Any  # services.match_store ENTRY array
+    entries: Any  # services.matching._store ENTRY array
 
 
 @dataclass(frozen=True)
@@ -53,23 +53,23 @@ def _compiled(engine: Engine) -> tuple[str, Any]:
     The claims and grants come as JSON arrays, so that one round trip reads all (MariaDB caps
     an aggregate at group_concat_max_len, 1 MB by default: some 20,000 claims); the rest is
     packed into the same array because the driver parses every column's description in Python
-    on every read, which cost more than the JSON parsing (bench.api, docs/resident-api.md).
+    on every read, which cost more than the JSON parsing (bench.api, docs/my-policies.md).
     """
     held = _COMPILED.get(engine.dialect.name)
     if held is None:
         sqlite = engine.dialect.name == "sqlite"
         agg = func.json_group_array if sqlite else func.json_arrayagg
-        claims = (
+        claims: SQLColumnExpression[Any] = (
             select(agg(func.json_array(Claim.id, Claim.item_id, Claim.status, Claim.claim_no)))
             .where(Claim.subject_id == Subject.id)
             .scalar_subquery()
         )
-        grants = (
+        grants: SQLColumnExpression[Any] = (
             select(agg(func.json_array(Grant.id, Grant.item_id, Grant.status)))
             .where(Grant.subject_id == Subject.id)
             .scalar_subquery()
         )
-        facts = Subject.facts
+        facts: SQLColumnExpression[Any] = Subject.facts
         if sqlite:  # JSON is text there (and loses its JSON type through a subquery): json()
             facts, claims, grants = func.json(facts), func.json(claims), func.json(grants)
         statement = (
@@ -146,13 +146,13 @@ def _execute(engine: Engine, connection: Any, cursor: Any, wechat_user_id: int) 
     On MariaDB it is prepared once per connection (PREPARE ... FROM, then EXECUTE ... USING a
     value: MariaDB's text protocol, which pymysql speaks) and executed by name: the server
     then neither parses it nor rewrites its subqueries again, a third of its time on this read
-    (docs/resident-api.md). Elsewhere (SQLite caches its own statements) it runs as compiled.
+    (docs/my-policies.md). Elsewhere (SQLite caches its own statements) it runs as compiled.
     """
     sql, compiled = _compiled(engine)
     if not getattr(engine.dialect, "is_mariadb", False):
         params: Any = compiled.construct_params({"user_id": wechat_user_id})
         if compiled.positional:
-            params = tuple(params[name] for name in compiled.positiontup)  # type: ignore[union-attr]
+            params = tuple(params[name] for name in compiled.positiontup)
         cursor.execute(sql, params)
         return
     for attempt in range(2):
@@ -219,7 +219,7 @@ def bound_subjects(
     prepared on MariaDB; with KX_FAST_PATHS=0 the same rows come from three plain queries.
     """
     if fast_paths_of(session):
-        rows = _read(session.info.get("reads") or session.get_bind(), wechat_user_id)
+        rows = _read(session.info.get("reads") or session.get_bind(), wechat_user_id)  # type: ignore[arg-type]  # TODO: get_bind() may be a Connection (no raw_connection)
     else:
         rows = _read_plain(session, wechat_user_id)
     subjects: dict[int, BoundSubject] = {}

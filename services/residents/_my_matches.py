@@ -1,11 +1,11 @@
 """我的政策 (精准送) and 红利预期: a resident's matches across every subject bound to them.
 
-Built to be cheap on every open of the mini-program (docs/resident-api.md): one query reads the
+Built to be cheap on every open of the mini-program (docs/my-policies.md): one query reads the
 bound subjects with their packed match rows, claims and grants; the items come from a copy per
 process; nothing is evaluated but the one-line reason of the entries on the page shown (kept per
 process by what it depends on), and a client that holds the page's ETag gets 304 before even
-that. The read is services/my_policies_read.py, the reasons services/match_reasons.py, the items'
-copy services/live_items.py.
+that. The read is _matches_read.py, the reasons _reasons.py, the items
+copy services/matching/_live_items.py.
 """
 
 from __future__ import annotations

@@ -23,13 +23,14 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, case, func, literal, null, or_, select, update
+from sqlalchemy import Insert, and_, case, func, literal, null, or_, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models import MessageDelivery, MessageStatus, SubscriptionQuota, SubscriptionType
 from models.base import UTCDateTime
+from models.db import cursor_result
 from notify.quotas import give_back, refused, remaining, take
 from services.errors import InvalidInput
 
@@ -226,6 +227,7 @@ def _ensure_row(
         "event_unpaired": 0,
         "updated_at": now,
     }
+    statement: Insert  # each dialect's own
     if session.connection().dialect.name in ("mysql", "mariadb"):
         # ON DUPLICATE KEY (a no-op update), not INSERT IGNORE: IGNORE would also turn a missing
         # user into a warning, and this takes the row lock a plain duplicate check would share.
@@ -243,20 +245,22 @@ def _ensure_row(
 def _wake_waiting(session: Session, user: int, template_id: str, now: datetime) -> int:
     """Make this user's deliveries that wait for quota of this template due now."""
     D = MessageDelivery  # noqa: N806 - a table alias
-    return session.execute(
-        update(D)
-        .where(
-            D.wechat_user_id == user,
-            D.template_id == template_id,
-            D.status == MessageStatus.WAITING,
-            or_(D.expires_at.is_(None), D.expires_at > now),
+    return cursor_result(
+        session.execute(
+            update(D)
+            .where(
+                D.wechat_user_id == user,
+                D.template_id == template_id,
+                D.status == MessageStatus.WAITING,
+                or_(D.expires_at.is_(None), D.expires_at > now),
+            )
+            .values(status=MessageStatus.PENDING, next_attempt_at=now)
+            .execution_options(**_NO_SYNC)
         )
-        .values(status=MessageStatus.PENDING, next_attempt_at=now)
-        .execution_options(**_NO_SYNC)
     ).rowcount
 
 
-def _key(user: int, template_id: str):  # type: ignore[no-untyped-def]
+def _key(user: int, template_id: str):
     return and_(Q.wechat_user_id == user, Q.template_id == template_id)
 
 

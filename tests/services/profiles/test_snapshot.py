@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import ChangeEvent, ChangeScope, ProfileChunk, Subject
 from rules.catalog import stored_facts
@@ -79,3 +79,12 @@ def test_compaction_job_builds_missing_and_stale_chunks_only(session, database) 
     assert first.counts == {"person_chunks_built": 1, "enterprise_chunks_built": 1}
     again = run_job(database, "compact_profiles", work, trigger="manual")
     assert again.counts == {}
+
+
+def test_a_chunk_of_an_unknown_encoding_is_refused_not_misread(session) -> None:  # type: ignore[no-untyped-def]
+    seed_demo(session=session, persons=30, enterprises=0)
+    assert profiles.build_chunks(session, "person") >= 1
+    session.execute(update(ProfileChunk).values(encoding="npz2"))
+    session.commit()
+    with pytest.raises(ValueError, match="unknown encoding 'npz2'"):
+        profiles.load_snapshot(session, "person")
