@@ -17,6 +17,7 @@ _CODE = re.compile(r"^[0-9A-Z]{1,12}$")
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 DATE_RANGE_MESSAGE = f"日期应在 {EARLIEST_DATE} 至 {LATEST_DATE} 之间"
+_FIRST_YEAR, _LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year  # the range is whole years
 # Text no column can keep: NUL ends strings in C libraries and some drivers; a lone surrogate
 # has no UTF-8 form, so MariaDB, SQLite and every hash of the text fail on it.
 UNSTORABLE_TEXT_MESSAGE = "含有无法保存的特殊字符，请删除后重试"
@@ -26,22 +27,22 @@ UNSTORABLE_ESCAPE = r"\\u(?:0000|[dD][89a-fA-F])"
 
 
 def parse_date(raw: object) -> date:
-    """Read a "YYYY-MM-DD" string (or a date) in the service's range, or raise ValueError."""
-    day = _any_date(raw)
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
+    """Read a "YYYY-MM-DD" string (or a date) in the service's range, or raise ValueError.
+
+    One function, no helpers: a profile's dates are read on every scalar evaluation.
+    """
+    if isinstance(raw, date):
+        day = raw
+    elif isinstance(raw, str) and _DATE.match(raw):
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"「{raw}」不是有效日期，应写作 YYYY-MM-DD") from None
+    else:
+        raise ValueError(f"「{raw}」不是有效日期，应写作 YYYY-MM-DD")
+    if not _FIRST_YEAR <= day.year <= _LAST_YEAR:
         raise ValueError(f"「{raw}」超出范围：{DATE_RANGE_MESSAGE}")
     return day
-
-
-def _any_date(raw: object) -> date:
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str) and _DATE.match(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise ValueError(f"「{raw}」不是有效日期，应写作 YYYY-MM-DD")
 
 
 def unstorable_path(value: Any) -> tuple | None:
