@@ -33,7 +33,7 @@ def scalar_rate(items: list[ItemRules], rows: list[dict], as_of: date) -> float:
     checks = [item.at(as_of).check for item in items]
     with stopwatch() as elapsed:
         for facts in rows:
-            profile = Profile("person", facts, as_of)
+            profile = Profile(items[0].facts, facts, as_of)
             for check in checks:
                 if check is not None:
                     check(profile)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from rules import ItemRules, compile_item
+from rules import BUILTIN, ItemRules, compile_item
 from rules.catalog import FactType
 from rules.columns import Column, Columns
 from services.demo import _tables as tables
@@ -26,7 +26,7 @@ def population(size: int, seed: int, as_of: date) -> Columns:
     drawn = [
         person["facts"] for person in persons(random.Random(seed), min(size, POOL), as_of=as_of)
     ]
-    pool = Columns.from_profiles("person", drawn)
+    pool = Columns.from_profiles(BUILTIN.of("person"), drawn)
     rng = np.random.default_rng(seed)
     picked = pool.take(rng.integers(0, pool.size, size)) if size > pool.size else pool
     shift = rng.integers(-180, 181, picked.size).astype(np.int32)  # one shift per person
@@ -37,13 +37,15 @@ def population(size: int, seed: int, as_of: date) -> Columns:
             values = np.where(column.present, column.values + shift, 0).astype(np.int32)
             column = Column(column.fact, values, column.present)
         columns[name] = column
-    return Columns("person", picked.size, columns)
+    return Columns(BUILTIN.of("person"), picked.size, columns)
 
 
 def items(count: int, seed: int) -> list[ItemRules]:
     """Compile `count` synthetic items: 2–6 conditions, nested any/not, some dated params."""
     return [
-        compile_item(subject_kind="person", rule=rule, amount=amount, params=params)
+        compile_item(
+            catalog=BUILTIN, subject_kind="person", rule=rule, amount=amount, params=params
+        )
         for rule, amount, params in item_documents(count, seed)
     ]
 

@@ -4,7 +4,7 @@ No database, no Flask, no clock: the evaluation date is always an argument.
 """
 
 from rules.amounts import AmountResult
-from rules.catalog import CATALOG, Fact, FactType, facts_of, find_fact
+from rules.catalog import BUILTIN, Catalog, Fact, Facts, FactType
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import Explained
@@ -12,19 +12,19 @@ from rules.item import Evaluation, ItemRules, compile_item, validate_item
 from rules.params import ParamMissing
 
 __all__ = [
-    "CATALOG",
+    "BUILTIN",
     "AmountResult",
+    "Catalog",
     "Eligibility",
     "Evaluation",
     "Explained",
     "Fact",
+    "Facts",
     "FactType",
     "ItemRules",
     "ParamMissing",
     "RuleError",
     "RuleInvalid",
     "compile_item",
-    "facts_of",
-    "find_fact",
     "validate_item",
 ]

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, overload
 
-from rules.catalog import NUMERIC, Fact, FactType, find_fact
+from rules.catalog import NUMERIC, Fact, Facts, FactType
 from rules.errors import RuleError
 from rules.params import Params, Ref, is_ref
 from rules.profile import Profile
@@ -83,16 +83,16 @@ def rate_fraction(rate: Any) -> tuple[int, int]:
     return Decimal(str(rate)).as_integer_ratio()
 
 
-def parse_amount(doc: Any, kind: str, params: Params, errors: list[RuleError]) -> Formula | None:
+def parse_amount(doc: Any, facts: Facts, params: Params, errors: list[RuleError]) -> Formula | None:
     """Read an amount document; None for {} (the item gives no money)."""
     if doc in (None, {}):
         return None
-    return _Reader(kind, params, errors).formula(doc, "$amount", top=True)
+    return _Reader(facts, params, errors).formula(doc, "$amount", top=True)
 
 
 class _Reader:
-    def __init__(self, kind: str, params: Params, errors: list[RuleError]) -> None:
-        self.kind, self.params, self.errors = kind, params, errors
+    def __init__(self, facts: Facts, params: Params, errors: list[RuleError]) -> None:
+        self.facts, self.params, self.errors = facts, params, errors
 
     def fail(self, path: str, message: str) -> None:
         self.errors.append(RuleError(path, message))
@@ -138,7 +138,7 @@ class _Reader:
         return Ref(raw["param"])
 
     def fact(self, name: Any, path: str, types: tuple[FactType, ...]) -> Fact | None:
-        fact = find_fact(self.kind, name) if isinstance(name, str) else None
+        fact = self.facts.get(name) if isinstance(name, str) else None
         if fact is None:
             self.fail(path, f"未知的指标「{name}」")
         elif fact.type not in types:

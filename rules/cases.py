@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from rules.catalog import find_fact
+from rules.catalog import Catalog
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.item import Evaluation, ItemRules, compile_item
@@ -137,7 +137,7 @@ def run_cases(
     return [_run_case(item, index, case, default_as_of) for index, case in enumerate(cases)]
 
 
-def run_item(document: Mapping[str, Any], *, default_as_of: date) -> ItemReport:
+def run_item(document: Mapping[str, Any], *, catalog: Catalog, default_as_of: date) -> ItemReport:
     """Compile one item document (subject_type, rule, amount, params, cases) and run its cases.
 
     The item is validated for every date its cases use, so a parameter without a value on one
@@ -147,6 +147,7 @@ def run_item(document: Mapping[str, Any], *, default_as_of: date) -> ItemReport:
     days = tuple(sorted({day for day in (_case_date(c, default_as_of) for c in cases) if day}))
     try:
         item = compile_item(
+            catalog=catalog,
             subject_kind=document.get("subject_type", ""),
             rule=document.get("rule"),
             amount=document.get("amount"),
@@ -216,7 +217,7 @@ def _case_problems(item: ItemRules, case: Any) -> list[Difference]:
         )
         facts = {}
     for name, raw in facts.items():
-        fact = find_fact(item.kind, name)
+        fact = item.facts.get(name)
         if fact is None:
             problems.append(
                 Difference("facts", None, name, f"未知的指标「{name}」", f"unknown fact {name!r}")

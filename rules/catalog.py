@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict, Unpack
@@ -42,6 +43,7 @@ class Fact:
     minimum: float | None = None
     maximum: float | None = None
     code_labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    revision: int = 0  # bumped by every change of the fact: what a cache of its values keys on
 
     @property
     def derived(self) -> bool:
@@ -275,23 +277,50 @@ ENTERPRISE_FACTS = (
     ),
 )
 
-CATALOG: dict[str, dict[str, Fact]] = {
-    "person": {fact.name: fact for fact in PERSON_FACTS},
-    "enterprise": {fact.name: fact for fact in ENTERPRISE_FACTS},
-}
-SUBJECT_KINDS = tuple(CATALOG)
+SUBJECT_KINDS = ("person", "enterprise")
 
 
-def facts_of(kind: str) -> dict[str, Fact]:
-    """Return the facts of a subject kind by name."""
-    return CATALOG[kind]
+class Facts(dict[str, Fact]):
+    """The facts of one subject kind, by name, in catalog order."""
+
+    def __init__(self, kind: str, facts: Iterable[Fact] = ()) -> None:
+        super().__init__((fact.name, fact) for fact in facts)
+        self.kind = kind
+
+    def stored(self) -> list[Fact]:
+        """Return the facts a profile stores (not derived), in catalog order."""
+        return [fact for fact in self.values() if not fact.derived]
 
 
-def find_fact(kind: str, name: str) -> Fact | None:
-    """Return a fact of the kind, or None when there is no such fact."""
-    return CATALOG.get(kind, {}).get(name)
+class Catalog:
+    """Every fact a rule may use, by subject kind: the plain object services load from the
+    database (services/facts) and hand to rules/. A version tells one catalog from the next."""
+
+    def __init__(self, facts: Iterable[Fact], version: int = 0) -> None:
+        self.version = version
+        grouped: dict[str, list[Fact]] = {kind: [] for kind in SUBJECT_KINDS}
+        for fact in facts:
+            grouped[fact.kind].append(fact)
+        self._by_kind = {kind: Facts(kind, items) for kind, items in grouped.items()}
+
+    def of(self, kind: str) -> Facts:
+        """Return the facts of a subject kind (KeyError for an unknown kind)."""
+        return self._by_kind[kind]
+
+    def find(self, kind: str, name: str) -> Fact | None:
+        """Return a fact of the kind, or None when there is no such fact."""
+        facts = self._by_kind.get(kind)
+        return None if facts is None else facts.get(name)
+
+    def stored(self, kind: str) -> list[Fact]:
+        """Return the facts a profile of the kind stores (not derived), in catalog order."""
+        return self._by_kind[kind].stored()
+
+    def __iter__(self) -> Iterator[Fact]:
+        for facts in self._by_kind.values():
+            yield from facts.values()
 
 
-def stored_facts(kind: str) -> list[Fact]:
-    """Return the facts a profile stores (not derived), in catalog order."""
-    return [fact for fact in CATALOG[kind].values() if not fact.derived]
+BUILTIN = Catalog((*PERSON_FACTS, *ENTERPRISE_FACTS))
+"""The facts the service shipped with before the catalog became data: what the first catalog
+migration writes, and what tests of rules/ use."""

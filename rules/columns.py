@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rules.catalog import Fact, FactType, facts_of
+from rules.catalog import Fact, Facts, FactType
 from rules.values import coerce
 
 EPOCH = date(1970, 1, 1).toordinal()
@@ -66,10 +66,10 @@ class Column:
 class Columns:
     """A columnar snapshot of many subjects of one kind."""
 
-    def __init__(self, kind: str, size: int, columns: Mapping[str, Column]) -> None:
-        self.kind = kind
+    def __init__(self, facts: Facts, size: int, columns: Mapping[str, Column]) -> None:
+        self.kind = facts.kind
         self.size = size
-        self.facts = facts_of(kind)
+        self.facts = facts
         self._columns = dict(columns)
         for name, column in self._columns.items():
             if len(column.values) != size or len(column.present) != size:
@@ -100,7 +100,7 @@ class Columns:
         """Return the subjects at `indices`, in that order."""
         indices = np.asarray(indices, np.intp)
         taken = {name: column.take(indices) for name, column in self._columns.items()}
-        return Columns(self.kind, len(indices), taken)
+        return Columns(self.facts, len(indices), taken)
 
     def row(self, index: int) -> dict[str, Any]:
         """Return one subject's facts as a profile would hold them (present values only)."""
@@ -111,10 +111,10 @@ class Columns:
         }
 
     @classmethod
-    def from_profiles(cls, kind: str, profiles: Sequence[Mapping[str, Any]]) -> Columns:
+    def from_profiles(cls, facts: Facts, profiles: Sequence[Mapping[str, Any]]) -> Columns:
         """Encode fact dicts, coercing each value as rules/profile.py does: malformed is missing."""
         columns = {}
-        for fact in facts_of(kind).values():
+        for fact in facts.values():
             raws = [profile.get(fact.name) for profile in profiles]
             given = np.fromiter((raw is not None for raw in raws), bool, len(raws))
             if fact.derived and not given.any():
@@ -124,24 +124,23 @@ class Columns:
             if fact.derived:
                 column = Column(fact, column.values, column.present, given=given)
             columns[fact.name] = column
-        return cls(kind, len(profiles), columns)
+        return cls(facts, len(profiles), columns)
 
     @classmethod
     def from_arrays(
-        cls, kind: str, arrays: Mapping[str, Sequence[Any]], size: int | None = None
+        cls, facts: Facts, arrays: Mapping[str, Sequence[Any]], size: int | None = None
     ) -> Columns:
         """Take ready arrays: name -> (values, present) or, for codes, (values, present, dict)."""
-        facts = facts_of(kind)
         columns = {}
         for name, spec in arrays.items():
             fact = facts.get(name)
             if fact is None or fact.derived:
-                raise ValueError(f"「{name}」不是{kind}的存储指标")
+                raise ValueError(f"「{name}」不是{facts.kind}的存储指标")
             values, present, *rest = spec
             columns[name] = _canonical(fact, np.asarray(values), np.asarray(present), *rest)
         if size is None:
             size = len(next(iter(columns.values())).values) if columns else 0
-        return cls(kind, size, columns)
+        return cls(facts, size, columns)
 
 
 def _coerced(fact: Fact, raw: Any) -> Any:

@@ -15,7 +15,7 @@ from rules.amounts import (
     evaluate_amount,
     parse_amount,
 )
-from rules.catalog import SUBJECT_KINDS, facts_of
+from rules.catalog import SUBJECT_KINDS, Catalog, Facts
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import Check, Explained, Step, bind, explain, plan
@@ -66,13 +66,13 @@ class ItemRules:
     """A compiled item: validated rule, amount formula and dated params."""
 
     def __init__(
-        self, kind: str, rule: Node | None, amount: Formula | None, params: Params
+        self, facts: Facts, rule: Node | None, amount: Formula | None, params: Params
     ) -> None:
-        self.kind = kind
+        self.kind = facts.kind
         self.rule = rule
         self.amount = amount
         self.params = params
-        self.facts = facts_of(kind)
+        self.facts = facts
         self._windows = _uses_window(rule)
         self._cache: dict[tuple, Bound] = {}
 
@@ -115,7 +115,7 @@ class ItemRules:
         bound = self.at(as_of)
         if bound.check is None:
             return ELIGIBLE
-        return bound.check(Profile(self.kind, facts, as_of))
+        return bound.check(Profile(self.facts, facts, as_of))
 
     def summary(self, facts: Mapping[str, Any], as_of: date) -> str:
         """Return only the one-line reason (符合 / 不符合 / 还差) of evaluate(), without the
@@ -123,7 +123,7 @@ class ItemRules:
         bound = self.at(as_of)
         if bound.rule is None:
             return summarize(None, self.facts)
-        return summarize(_explain(bound.plan, Profile(self.kind, facts, as_of)), self.facts)
+        return summarize(_explain(bound.plan, Profile(self.facts, facts, as_of)), self.facts)
 
     def evaluate(
         self,
@@ -135,7 +135,7 @@ class ItemRules:
     ) -> Evaluation:
         """Evaluate one subject as of a date; overrides are "what if" facts."""
         bound = self.at(as_of)
-        profile = Profile(self.kind, facts, as_of, overrides)
+        profile = Profile(self.facts, facts, as_of, overrides)
         tree: Explained | None = None
         if bound.rule is None:
             status, summary = ELIGIBLE, summarize(None, self.facts)
@@ -173,6 +173,7 @@ def _uses_window(node: Node | None) -> bool:
 
 def compile_item(
     *,
+    catalog: Catalog,
     subject_kind: str,
     rule: Any,
     amount: Any = None,
@@ -184,13 +185,14 @@ def compile_item(
     if subject_kind not in SUBJECT_KINDS:
         raise RuleInvalid([RuleError("$subject_type", "申请主体应为 person 或 enterprise")])
     parsed_params = parse_params(params, errors)
-    parser = Parser(subject_kind, parsed_params, errors)
+    facts = catalog.of(subject_kind)
+    parser = Parser(catalog, subject_kind, parsed_params, errors)
     tree = parser.parse(rule)
-    formula = parse_amount(amount, subject_kind, parsed_params, errors)
+    formula = parse_amount(amount, facts, parsed_params, errors)
     if not errors:
         _check_param_values(tree, parser.param_uses, parsed_params, errors)
         check_param_values(formula, parsed_params, errors)
-    item = ItemRules(subject_kind, tree, formula, parsed_params)
+    item = ItemRules(facts, tree, formula, parsed_params)
     if not errors:
         used = dict.fromkeys([name for name, _ in parser.param_uses] + _amount_refs(formula))
         for day in check_dates:
@@ -205,11 +207,13 @@ def compile_item(
 
 
 def validate_item(
-    *, subject_kind: str, rule: Any, amount: Any = None, params: Any = None
+    *, catalog: Catalog, subject_kind: str, rule: Any, amount: Any = None, params: Any = None
 ) -> list[RuleError]:
     """Return the problems of an item (empty when it is valid)."""
     try:
-        compile_item(subject_kind=subject_kind, rule=rule, amount=amount, params=params)
+        compile_item(
+            catalog=catalog, subject_kind=subject_kind, rule=rule, amount=amount, params=params
+        )
     except RuleInvalid as exc:
         return exc.errors
     return []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rules.catalog import CATALOG, NUMERIC, Fact, FactType, find_fact
+from rules.catalog import NUMERIC, Catalog, Fact, FactType
 from rules.errors import RuleError
 from rules.params import Params, Ref, is_ref
 from rules.values import coerce, parse_date
@@ -112,7 +112,10 @@ def _order(fact: Fact, value: Any) -> Any:
 class Parser:
     """Reads one rule for one subject kind, collecting every problem it finds."""
 
-    def __init__(self, kind: str, params: Params, errors: list[RuleError]) -> None:
+    def __init__(
+        self, catalog: Catalog, kind: str, params: Params, errors: list[RuleError]
+    ) -> None:
+        self.catalog = catalog
         self.kind = kind
         self.params = params
         self.errors = errors
@@ -244,14 +247,15 @@ class Parser:
         return Condition(path, fact, op, other=other, label=label)
 
     def _fact(self, name: Any, path: str) -> Fact | None:
-        fact = find_fact(self.kind, name) if isinstance(name, str) else None
+        fact = self.catalog.find(self.kind, name) if isinstance(name, str) else None
         if fact is not None:
             return fact
-        for kind, facts in CATALOG.items():
-            if kind != self.kind and isinstance(name, str) and name in facts:
+        for kind in KIND_NAMES:
+            elsewhere = self.catalog.find(kind, name) if isinstance(name, str) else None
+            if kind != self.kind and elsewhere is not None:
                 self.fail(
                     path,
-                    f"指标「{facts[name].label}」适用于{KIND_NAMES[kind]}，"
+                    f"指标「{elsewhere.label}」适用于{KIND_NAMES[kind]}，"
                     f"本事项面向{KIND_NAMES[self.kind]}",
                 )
                 return None

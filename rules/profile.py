@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from rules.catalog import Fact, facts_of
+from rules.catalog import Fact, Facts
 from rules.values import coerce
 
 _MISSING = object()
@@ -50,12 +50,12 @@ class Profile:
 
     def __init__(
         self,
-        kind: str,
+        facts: Facts,
         raw: Mapping[str, Any],
         as_of: date,
         overrides: Mapping[str, Any] | None = None,
     ) -> None:
-        self.facts: dict[str, Fact] = facts_of(kind)
+        self.facts = facts
         self.as_of = as_of
         self._raw = {**raw, **overrides} if overrides else raw
         self._typed: dict[str, Any] = {}

@@ -8,7 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rules.catalog import Fact, FactType, facts_of
+from rules import BUILTIN
+from rules.catalog import Fact, FactType
 from rules.language import COMPARE, allowed_ops
 
 SPECIAL_DAYS = [date(2024, 2, 29), date(2025, 2, 28), date(2025, 3, 1), date(2028, 2, 29)]
@@ -107,7 +108,7 @@ def param(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict]:
 @st.composite
 def condition(draw: st.DrawFn, kind: str, as_of: date, params: dict) -> dict:
     """One valid condition: against a value, a parameter, another fact, or presence."""
-    facts = list(facts_of(kind).values())
+    facts = list(BUILTIN.of(kind).values())
     fact_type = draw(st.sampled_from(sorted({fact.type for fact in facts})))
     fact = draw(st.sampled_from([fact for fact in facts if fact.type is fact_type]))
     shape = draw(st.integers(0, 9))
@@ -129,7 +130,9 @@ def condition_on(
     doc: dict[str, Any] = {"fact": fact.name, "op": op}
     if other:
         pairs = [
-            f for f in facts_of(kind).values() if f.type is fact.type and f.choices == fact.choices
+            f
+            for f in BUILTIN.of(kind).values()
+            if f.type is fact.type and f.choices == fact.choices
         ]
         doc["other"] = draw(st.sampled_from(pairs)).name
         return doc
@@ -187,7 +190,7 @@ def rule(draw: st.DrawFn, pool: list[dict], depth: int = 0) -> dict:
 @st.composite
 def amount(draw: st.DrawFn, kind: str, params: dict, top: bool = True) -> dict:
     """A valid amount formula of any kind."""
-    facts = list(facts_of(kind).values())
+    facts = list(BUILTIN.of(kind).values())
     fen = st.integers(0, 5000)
     shape = draw(st.sampled_from(["fixed", "per_unit", "rate", "tiers", "sum" if top else "fixed"]))
     doc: dict[str, Any] = {"kind": shape}
@@ -243,7 +246,7 @@ def tier(draw: st.DrawFn, fact: Fact) -> dict:
 def profile(draw: st.DrawFn, kind: str, as_of: date) -> dict:
     """A profile where any fact may be absent, null, valid or malformed; derived ones given."""
     facts: dict[str, Any] = {}
-    for fact in facts_of(kind).values():
+    for fact in BUILTIN.of(kind).values():
         shape = draw(st.integers(0, 30 if fact.derived else 9))
         if shape == 0:
             facts[fact.name] = None

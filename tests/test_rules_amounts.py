@@ -8,14 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules import RuleInvalid, compile_item, validate_item
+from rules import BUILTIN, RuleInvalid, compile_item, validate_item
 from rules.amounts import round_half_up
 
 TODAY = date(2026, 11, 27)
 
 
 def amount(doc, facts, kind="person", rule=None, params=None, as_of=TODAY):  # type: ignore[no-untyped-def]
-    item = compile_item(subject_kind=kind, rule=rule or {}, amount=doc, params=params)
+    item = compile_item(
+        catalog=BUILTIN, subject_kind=kind, rule=rule or {}, amount=doc, params=params
+    )
     return item.evaluate(facts, as_of).amount
 
 
@@ -102,11 +104,12 @@ def test_an_amount_whose_fact_is_missing_is_unknown() -> None:
 def test_eligible_with_zero_is_not_the_same_as_not_eligible() -> None:
     rule = {"fact": "new_graduate_hires", "op": ">=", "value": 0}
     doc = {"kind": "per_unit", "fact": "new_graduate_hires", "unit_fen": 150000}
-    zero = compile_item(subject_kind="enterprise", rule=rule, amount=doc).evaluate(
+    zero = compile_item(catalog=BUILTIN, subject_kind="enterprise", rule=rule, amount=doc).evaluate(
         {"new_graduate_hires": 0}, TODAY
     )
     assert zero.verdict.word == "eligible" and zero.amount.fen == 0
     refused = compile_item(
+        catalog=BUILTIN,
         subject_kind="enterprise",
         rule={"fact": "new_graduate_hires", "op": ">=", "value": 1},
         amount=doc,
@@ -131,6 +134,7 @@ def test_a_change_of_standard_is_published_ahead_and_applies_from_its_date() -> 
         },
     }
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={"fact": "age", "op": ">=", "value": {"param": "min_age"}},
         amount={"kind": "fixed", "fen": {"param": "monthly"}, "period": "monthly"},
@@ -147,6 +151,7 @@ def test_a_date_without_a_value_for_a_used_param_is_reported() -> None:
     params = {"monthly": {"values": [{"from": "2026-01-01", "value": 1}]}}
     with pytest.raises(RuleInvalid) as caught:
         compile_item(
+            catalog=BUILTIN,
             subject_kind="person",
             rule={},
             params=params,
@@ -174,7 +179,7 @@ def test_a_date_without_a_value_for_a_used_param_is_reported() -> None:
     ],
 )
 def test_invalid_amounts_name_the_path(doc: dict, path: str) -> None:
-    errors = validate_item(subject_kind="enterprise", rule={}, amount=doc)
+    errors = validate_item(catalog=BUILTIN, subject_kind="enterprise", rule={}, amount=doc)
     assert path in {e.path for e in errors}
 
 
@@ -197,6 +202,7 @@ def test_every_param_missing_on_a_checked_date_is_reported() -> None:
     }
     with pytest.raises(RuleInvalid) as caught:
         compile_item(
+            catalog=BUILTIN,
             subject_kind="person",
             params=params,
             rule={"fact": "age", "op": ">=", "value": {"param": "b"}},
@@ -232,13 +238,15 @@ def test_money_tiers_read_in_yuan() -> None:
 )
 def test_param_values_used_in_amounts_are_checked(doc: dict, bad: object) -> None:
     params = {"x": {"values": [{"from": "2026-01-01", "value": bad}]}}
-    errors = validate_item(subject_kind="enterprise", rule={}, amount=doc, params=params)
+    errors = validate_item(
+        catalog=BUILTIN, subject_kind="enterprise", rule={}, amount=doc, params=params
+    )
     assert [e.path for e in errors] == ["$params.x.values[0].value"]
 
 
 def test_money_tier_bounds_must_be_whole_fen() -> None:
     doc = {"kind": "tiers", "fact": "revenue_fen", "tiers": [{"min": 0.5, "fen": 1}]}
-    errors = validate_item(subject_kind="enterprise", rule={}, amount=doc)
+    errors = validate_item(catalog=BUILTIN, subject_kind="enterprise", rule={}, amount=doc)
     assert [e.path for e in errors] == ["$amount.tiers[0].min"]
 
 
@@ -257,6 +265,7 @@ def test_tiers_by_an_ordered_level() -> None:
     assert amount(doc, {"education": "bachelor"}).fen == 60000
     assert amount(doc, {"education": "college"}).fen == 0
     unordered = validate_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={},
         amount={"kind": "tiers", "fact": "gender", "tiers": [{"min": "male", "fen": 1}]},

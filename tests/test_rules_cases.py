@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rules import ItemRules, compile_item, validate_item
+from rules import BUILTIN, ItemRules, compile_item, validate_item
 from rules.cases import run_cases, run_item
 from services.demo import _content as content
 
@@ -42,6 +42,7 @@ OLD_MAN = {"hukou_district": "371502", "birth_date": "1944-05-01"}
 def elderly_item() -> ItemRules:
     """Compile ELDERLY: the rules.compile_item result run_cases takes."""
     return compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule=ELDERLY["rule"],
         amount=ELDERLY["amount"],
@@ -52,8 +53,8 @@ def elderly_item() -> ItemRules:
 @pytest.mark.parametrize("item", ITEMS, ids=[item["code"] for item in ITEMS])
 def test_every_demo_item_compiles_and_passes_its_cases(item: dict) -> None:
     document = {key: item[key] for key in ("rule", "amount", "params")}
-    assert validate_item(subject_kind=item["subject_type"], **document) == []
-    report = run_item(item, default_as_of=DEMO_DAY)
+    assert validate_item(catalog=BUILTIN, subject_kind=item["subject_type"], **document) == []
+    report = run_item(item, catalog=BUILTIN, default_as_of=DEMO_DAY)
     assert report.errors == ()
     failures = [f"{r.name}: {r.message} ({r.summary})" for r in report.failed]
     assert failures == []
@@ -172,14 +173,14 @@ def test_a_malformed_case_fails_without_being_evaluated() -> None:
 
 def test_an_invalid_item_or_a_case_date_without_params_is_an_error_of_the_item() -> None:
     broken = {**ELDERLY, "rule": {"fact": "age", "op": "~", "value": 1}, "cases": []}
-    report = run_item(broken, default_as_of=DEMO_DAY)
+    report = run_item(broken, catalog=BUILTIN, default_as_of=DEMO_DAY)
     assert report.results == () and not report.ok
     assert report.errors[0].path == "$.op" and "不支持运算" in report.errors[0].message
     early = {
         **ELDERLY,
         "cases": [{"name": "政策施行前", "as_of": "2024-01-01", "facts": {}, "expect": {}}],
     }
-    report = run_item(early, default_as_of=DEMO_DAY)
+    report = run_item(early, catalog=BUILTIN, default_as_of=DEMO_DAY)
     assert report.errors[0].path == "$params.min_age"
     assert "2024-01-01 没有适用的取值" in report.errors[0].message
 
@@ -245,7 +246,7 @@ def _total(folder: Path) -> int:
 def test_the_summary_alone_reads_as_the_full_evaluation_says(item: dict) -> None:
     """ItemRules.summary (what each match card shows) is evaluate()'s summary, for every case."""
     document = {key: item[key] for key in ("rule", "amount", "params")}
-    rules = compile_item(subject_kind=item["subject_type"], **document)
+    rules = compile_item(catalog=BUILTIN, subject_kind=item["subject_type"], **document)
     for case in item["cases"]:
         as_of = date.fromisoformat(case["as_of"])
         facts = case.get("facts") or {}

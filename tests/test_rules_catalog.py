@@ -7,7 +7,8 @@ from random import Random
 
 import pytest
 
-from rules.catalog import CATALOG, FactType, stored_facts
+from rules import BUILTIN
+from rules.catalog import FactType
 from rules.values import coerce
 from services.demo import _population as population
 
@@ -16,12 +17,12 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.mark.parametrize("kind", ["person", "enterprise"])
 def test_every_fact_has_a_chinese_label_and_choices_where_needed(kind: str) -> None:
-    for fact in CATALOG[kind].values():
+    for fact in BUILTIN.of(kind).values():
         assert CHINESE.search(fact.label), fact.name
         if fact.type in (FactType.ENUM, FactType.TAGS):
             assert fact.choices and all(CHINESE.search(label) for _, label in fact.choices)
         if fact.derived:
-            assert all(name in CATALOG[kind] for name in fact.derived_from)
+            assert all(name in BUILTIN.of(kind) for name in fact.derived_from)
 
 
 @pytest.mark.parametrize(
@@ -29,8 +30,8 @@ def test_every_fact_has_a_chinese_label_and_choices_where_needed(kind: str) -> N
     [("person", population.persons), ("enterprise", population.enterprises)],
 )
 def test_generated_profiles_use_only_catalog_facts_with_valid_values(kind, generate) -> None:  # type: ignore[no-untyped-def]
-    facts = CATALOG[kind]
-    stored = {fact.name for fact in stored_facts(kind)}
+    facts = BUILTIN.of(kind)
+    stored = {fact.name for fact in BUILTIN.stored(kind)}
     seen: set[str] = set()
     for record in generate(Random(7), 3000, as_of=population.AS_OF):
         for name, raw in record["facts"].items():
@@ -42,7 +43,7 @@ def test_generated_profiles_use_only_catalog_facts_with_valid_values(kind, gener
 
 
 def test_values_are_refused_with_chinese_messages() -> None:
-    person = CATALOG["person"]
+    person = BUILTIN.of("person")
     with pytest.raises(ValueError, match="「年龄」的取值应为整数"):
         coerce(person["age"], "eighty")
     with pytest.raises(ValueError, match="不是「性别」的可选值"):

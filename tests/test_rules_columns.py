@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules import compile_item
+from rules import BUILTIN, compile_item
 from rules.columns import Columns, civil, from_days, to_days
 from rules.columns_derived import derive_column
 from rules.evaluate import window_start
@@ -35,7 +35,7 @@ def test_encodings_and_missing_is_not_zero() -> None:
         {"education": "phd", "assistance_tags": ["dibao", "x"], "hukou_district": "37150a"},
         {"birth_date": "1970-01-02", "household_size": 0, "household_income_fen": 0},
     ]
-    columns = Columns.from_profiles("person", people)
+    columns = Columns.from_profiles(BUILTIN.of("person"), people)
     education = columns.column("education")
     assert education.values.dtype == np.int8
     assert education.values.tolist()[:2] == [6, 0] and education.present.tolist() == [1, 1, 0, 0]
@@ -59,7 +59,7 @@ def test_encodings_and_missing_is_not_zero() -> None:
 
 def test_ready_arrays_are_checked_and_codes_sorted() -> None:
     columns = Columns.from_arrays(
-        "person",
+        BUILTIN.of("person"),
         {
             "hukou_district": (
                 np.array([0, 1, 2, 3, 7]),
@@ -80,27 +80,31 @@ def test_ready_arrays_are_checked_and_codes_sorted() -> None:
     assert columns.column("household_size").present.tolist() == [False, True, False, True, True]
     assert columns.column("assistance_tags").present.tolist() == [True, False, True, True, True]
     with pytest.raises(ValueError):
-        Columns.from_arrays("person", {"age": (np.zeros(1, int), np.ones(1, bool))})
+        Columns.from_arrays(BUILTIN.of("person"), {"age": (np.zeros(1, int), np.ones(1, bool))})
     with pytest.raises(ValueError):
-        Columns.from_arrays("person", {"veteran": (np.zeros(1, int), np.ones(1, bool))})
+        Columns.from_arrays(BUILTIN.of("person"), {"veteran": (np.zeros(1, int), np.ones(1, bool))})
 
 
 def test_a_number_too_big_for_a_float_is_malformed_not_a_crash() -> None:
     """rules/values.py let OverflowError escape for a decimal fact; now it is missing."""
     item = compile_item(
-        subject_kind="enterprise", rule={"fact": "rd_ratio", "op": ">=", "value": 3}
+        catalog=BUILTIN,
+        subject_kind="enterprise",
+        rule={"fact": "rd_ratio", "op": ">=", "value": 3},
     )
     firms = [{"rd_ratio": 10**400}, {"rd_ratio": 4}]
     as_of = date(2026, 1, 1)
     assert [item.verdict(firm, as_of).word for firm in firms] == ["unknown", "eligible"]
-    columns = Columns.from_profiles("enterprise", firms)
+    columns = Columns.from_profiles(BUILTIN.of("enterprise"), firms)
     assert columns.column("rd_ratio").present.tolist() == [False, True]
     assert verdicts(item.at(date(2026, 1, 1)).rule, columns, date(2026, 1, 1)).tolist() == [2, 1]
 
 
 def test_integers_beyond_int64_cannot_be_encoded_and_count_as_missing() -> None:
     """A documented deviation: the scalar evaluator keeps them, columns cannot hold them."""
-    columns = Columns.from_profiles("enterprise", [{"employees": 2**63}, {"employees": 2**63 - 1}])
+    columns = Columns.from_profiles(
+        BUILTIN.of("enterprise"), [{"employees": 2**63}, {"employees": 2**63 - 1}]
+    )
     assert columns.column("employees").present.tolist() == [False, True]
 
 
@@ -131,11 +135,11 @@ def _anniversaries(as_of: date) -> list[date]:
 
 
 def _scalar(kind: str, people: list[dict], name: str, as_of: date) -> list:
-    return [Profile(kind, facts, as_of).get(name) for facts in people]
+    return [Profile(BUILTIN.of(kind), facts, as_of).get(name) for facts in people]
 
 
 def _vector(kind: str, people: list[dict], name: str, as_of: date) -> list:
-    column = derive_column(Columns.from_profiles(kind, people), name, as_of)
+    column = derive_column(Columns.from_profiles(BUILTIN.of(kind), people), name, as_of)
     return [int(v) if p else None for v, p in zip(column.values, column.present, strict=True)]
 
 
@@ -175,7 +179,9 @@ def test_within_last_at_the_edges_of_the_window(as_of: date, unit: str) -> None:
         edges.append(as_of + timedelta(days=1))
         people = [{"business_registered_on": d.isoformat()} for d in edges]
         rule = {"fact": "business_registered_on", "op": "within_last", "value": {unit: count}}
-        item = compile_item(subject_kind="person", rule=rule)
-        got = verdicts(item.at(as_of).rule, Columns.from_profiles("person", people), as_of)
+        item = compile_item(catalog=BUILTIN, subject_kind="person", rule=rule)
+        got = verdicts(
+            item.at(as_of).rule, Columns.from_profiles(BUILTIN.of("person"), people), as_of
+        )
         assert got.tolist() == [0, 0, 1, 1, 0]
         assert [item.verdict(p, as_of).word for p in people][2:4] == ["eligible", "eligible"]

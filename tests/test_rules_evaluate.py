@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from rules import compile_item
+from rules import BUILTIN, compile_item
 
 TODAY = date(2026, 11, 27)
 
 ELDERLY = compile_item(
+    catalog=BUILTIN,
     subject_kind="person",
     rule={
         "all": [
@@ -63,6 +64,7 @@ def test_the_explanation_tree_covers_every_condition() -> None:
 
 def test_kleene_logic_of_any_and_not() -> None:
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={
             "any": [
@@ -80,6 +82,7 @@ def test_kleene_logic_of_any_and_not() -> None:
 
 def test_an_any_that_fails_lists_the_alternatives() -> None:
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={
             "any": [
@@ -97,6 +100,7 @@ def test_an_any_that_fails_lists_the_alternatives() -> None:
 
 def test_sensitive_values_are_masked_in_explanations() -> None:
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={
             "all": [
@@ -114,7 +118,9 @@ def test_sensitive_values_are_masked_in_explanations() -> None:
 
 def test_custom_wording_replaces_the_generated_one() -> None:
     item = compile_item(
-        subject_kind="person", rule={"fact": "age", "op": ">=", "value": 80, "label": "年满80周岁"}
+        catalog=BUILTIN,
+        subject_kind="person",
+        rule={"fact": "age", "op": ">=", "value": 80, "label": "年满80周岁"},
     )
     assert item.evaluate({"birth_date": "1990-01-01"}, TODAY).summary == (
         "不符合：年龄 36 周岁，需年满80周岁"
@@ -194,7 +200,7 @@ def test_custom_wording_replaces_the_generated_one() -> None:
     ],
 )
 def test_each_operator_decides_and_reads_well(condition, facts, verdict, text) -> None:  # type: ignore[no-untyped-def]
-    item = compile_item(subject_kind="person", rule=condition)
+    item = compile_item(catalog=BUILTIN, subject_kind="person", rule=condition)
     result = item.evaluate(facts, TODAY)
     assert result.verdict.word == verdict
     assert result.explanation.text == text
@@ -202,6 +208,7 @@ def test_each_operator_decides_and_reads_well(condition, facts, verdict, text) -
 
 def test_comparing_two_facts() -> None:
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="enterprise",
         rule={"fact": "tax_paid_fen", "op": ">", "other": "unemployment_insurance_paid_fen"},
     )
@@ -227,6 +234,7 @@ def test_malformed_stored_values_count_as_missing() -> None:
 def test_what_if_overrides_facts_without_touching_the_profile() -> None:
     profile = {"hukou_district": "371502", "birth_date": "1950-01-01"}
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="enterprise",
         rule={"fact": "new_graduate_hires", "op": ">=", "value": 1},
         amount={"kind": "per_unit", "fact": "new_graduate_hires", "unit_fen": 150000},
@@ -243,7 +251,7 @@ def test_what_if_overrides_facts_without_touching_the_profile() -> None:
 
 
 def test_the_empty_rule_admits_everyone_of_the_kind() -> None:
-    item = compile_item(subject_kind="person", rule={})
+    item = compile_item(catalog=BUILTIN, subject_kind="person", rule={})
     result = item.evaluate({}, TODAY)
     assert result.verdict.word == "eligible" and result.summary.startswith("符合")
 
@@ -263,6 +271,7 @@ def test_fast_path_agrees_with_the_explained_one() -> None:
 
 def test_a_labelled_group_that_fails_is_summarized_by_its_label() -> None:
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="enterprise",
         rule={
             "any": [

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rules import RuleInvalid, compile_item, validate_item
+from rules import BUILTIN, RuleInvalid, compile_item, validate_item
 
 
 def errors_of(rule, kind="person", **extra):  # type: ignore[no-untyped-def]
-    return {(e.path, e.message) for e in validate_item(subject_kind=kind, rule=rule, **extra)}
+    return {
+        (e.path, e.message)
+        for e in validate_item(catalog=BUILTIN, subject_kind=kind, rule=rule, **extra)
+    }
 
 
 def messages(rule, kind="person", **extra) -> list[str]:  # type: ignore[no-untyped-def]
@@ -180,6 +183,7 @@ def test_params_must_exist_and_fit_the_fact_on_every_date() -> None:
 def test_compile_item_raises_with_every_error() -> None:
     with pytest.raises(RuleInvalid) as caught:
         compile_item(
+            catalog=BUILTIN,
             subject_kind="person",
             rule={"all": [{"fact": "x", "op": "==", "value": 1}, {"fact": "age"}]},
         )

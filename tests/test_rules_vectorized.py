@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from rules import compile_item
-from rules.catalog import FactType, facts_of
+from rules import BUILTIN, compile_item
+from rules.catalog import FactType
 from rules.columns import Columns
 from rules.errors import RuleInvalid
 from rules.item import ItemRules
@@ -62,7 +62,11 @@ def scenario(draw: st.DrawFn) -> tuple:
         rule = {} if draw(st.integers(0, 12)) == 0 else draw(rs.rule(pool))
         money = {} if draw(st.integers(0, 3)) == 0 else draw(rs.amount(kind, params))
         try:
-            items.append(compile_item(subject_kind=kind, rule=rule, amount=money, params=params))
+            items.append(
+                compile_item(
+                    catalog=BUILTIN, subject_kind=kind, rule=rule, amount=money, params=params
+                )
+            )
         except RuleInvalid:  # e.g. contradictory bounds in one all-group: not a valid rule
             continue
     profiles = draw(st.lists(rs.profile(kind, as_of), min_size=1, max_size=25))
@@ -73,7 +77,7 @@ def scenario(draw: st.DrawFn) -> tuple:
 @given(scenario())
 def test_vectorized_equals_scalar(case: tuple) -> None:
     kind, as_of, items, profiles, dense = case
-    columns = Columns.from_profiles(kind, profiles)
+    columns = Columns.from_profiles(BUILTIN.of(kind), profiles)
     results = evaluate_items(items, columns, as_of, dense_fraction=dense)
     for item, matches in zip(items, results, strict=True):
         expected = scalar_outcomes(item, profiles, as_of)
@@ -86,13 +90,13 @@ def test_vectorized_equals_scalar(case: tuple) -> None:
 def test_rebuilt_from_arrays_and_rows_gives_the_same(case: tuple) -> None:
     """Columns from ready arrays, and profiles decoded back from columns, evaluate the same."""
     kind, as_of, items, profiles, dense = case
-    columns = Columns.from_profiles(kind, profiles)
+    columns = Columns.from_profiles(BUILTIN.of(kind), profiles)
     stored = {
         name: (c.values, c.present, c.dictionary) if c.dictionary else (c.values, c.present)
         for name in columns.names
         if not (c := columns.column(name)).fact.derived
     }
-    rebuilt = Columns.from_arrays(kind, stored, size=len(profiles))
+    rebuilt = Columns.from_arrays(BUILTIN.of(kind), stored, size=len(profiles))
     decoded = [rebuilt.row(i) for i in range(len(profiles))]
     for item in items:
         bound = item.at(as_of).rule
@@ -111,7 +115,7 @@ def test_rebuilt_from_arrays_and_rows_gives_the_same(case: tuple) -> None:
 def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObject) -> None:
     """One item per (fact, operator) and per two-fact pair, all evaluated together."""
     items = []
-    for fact in facts_of(kind).values():
+    for fact in BUILTIN.of(kind).values():
         ordered = fact.type in (FactType.INTEGER, FactType.MONEY, FactType.DECIMAL, FactType.DATE)
         shapes = [(op, False) for op in allowed_ops(fact)]
         if fact.type is not FactType.TAGS:
@@ -119,11 +123,11 @@ def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObjec
         for op, other in shapes:
             params: dict = {}
             doc = data.draw(rs.condition_on(kind, fact, op, as_of, params, other=other))
-            items.append(compile_item(subject_kind=kind, rule=doc, params=params))
+            items.append(compile_item(catalog=BUILTIN, subject_kind=kind, rule=doc, params=params))
     profiles = data.draw(st.lists(rs.profile(kind, as_of), min_size=30, max_size=30))
     dense = data.draw(DENSE)
     results = evaluate_items(
-        items, Columns.from_profiles(kind, profiles), as_of, dense_fraction=dense
+        items, Columns.from_profiles(BUILTIN.of(kind), profiles), as_of, dense_fraction=dense
     )
     for item, matches in zip(items, results, strict=True):
         want = [int(item.verdict(facts, as_of)) for facts in profiles]
@@ -133,6 +137,7 @@ def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObjec
 def test_reference_example_counts() -> None:
     """The docs/rules.md example over a tiny hand-made population."""
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={
             "all": [
@@ -149,7 +154,9 @@ def test_reference_example_counts() -> None:
         {"birth_date": "1930-01-01"},
         {"hukou_district": "371502"},
     ]
-    [matches] = evaluate_items([item], Columns.from_profiles("person", people), date(2026, 11, 27))
+    [matches] = evaluate_items(
+        [item], Columns.from_profiles(BUILTIN.of("person"), people), date(2026, 11, 27)
+    )
     assert matches.eligible.tolist() == [0]
     assert matches.unknown.tolist() == [3, 4]
     assert matches.eligible_amounts.annual_fen.tolist() == [120000]
@@ -157,16 +164,21 @@ def test_reference_example_counts() -> None:
 
 
 def test_items_of_the_other_kind_are_refused() -> None:
-    item = compile_item(subject_kind="enterprise", rule={})
+    item = compile_item(catalog=BUILTIN, subject_kind="enterprise", rule={})
     with pytest.raises(ValueError):
-        evaluate_items([item], Columns.from_profiles("person", [{}]), date(2026, 1, 1))
+        evaluate_items([item], Columns.from_profiles(BUILTIN.of("person"), [{}]), date(2026, 1, 1))
 
 
 def test_empty_rule_everyone_and_many_items_share() -> None:
     rule = {"fact": "veteran", "op": "==", "value": True}
-    items = [compile_item(subject_kind="person", rule=r) for r in ({}, rule, rule, {"not": rule})]
+    items = [
+        compile_item(catalog=BUILTIN, subject_kind="person", rule=r)
+        for r in ({}, rule, rule, {"not": rule})
+    ]
     people = [{"veteran": True}, {"veteran": False}, {}, {"veteran": 1}]
-    results = evaluate_items(items, Columns.from_profiles("person", people), date(2026, 1, 1))
+    results = evaluate_items(
+        items, Columns.from_profiles(BUILTIN.of("person"), people), date(2026, 1, 1)
+    )
     assert [m.verdicts(4).tolist() for m in results] == [
         [1, 1, 1, 1],
         [1, 0, 2, 2],
@@ -180,6 +192,7 @@ def test_empty_rule_everyone_and_many_items_share() -> None:
 @given(st.lists(rs.profile("person", date(2026, 11, 27)), min_size=1, max_size=30))
 def test_tiers_by_an_ordered_level_agree(profiles: list[dict]) -> None:
     item = compile_item(
+        catalog=BUILTIN,
         subject_kind="person",
         rule={},
         amount={
@@ -194,6 +207,6 @@ def test_tiers_by_an_ordered_level_agree(profiles: list[dict]) -> None:
         },
     )
     as_of = date(2026, 11, 27)
-    columns = Columns.from_profiles("person", profiles)
+    columns = Columns.from_profiles(BUILTIN.of("person"), profiles)
     (matches,) = evaluate_items([item], columns, as_of)
     assert vector_outcomes(matches, len(profiles), True) == scalar_outcomes(item, profiles, as_of)

@@ -15,7 +15,7 @@ from api.errors import error_body
 from api.extensions import db
 from api.input_guard import json_body
 from models import Role
-from services import profiles
+from services import facts, profiles
 from services.errors import InvalidInput
 from services.profiles import FORMATS, format_of, read_json_rows, read_rows
 
@@ -213,7 +213,8 @@ def _uploaded_batch() -> tuple[dict[str, Any], Any, str]:
         fmt = params.get("format") or format_of(upload.filename or "")
     except ValueError as exc:
         raise InvalidInput(str(exc), errors={"file": [str(exc)]}) from None
-    return params, read_rows(upload.stream, kind=params["kind"], fmt=fmt), fmt
+    catalog = facts.current(db.session).of(params["kind"])
+    return params, read_rows(upload.stream, facts=catalog, fmt=fmt), fmt
 
 
 def _load(schema: ma.Schema, data: Any) -> dict[str, Any]:

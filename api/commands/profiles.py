@@ -30,6 +30,7 @@ def import_profiles_command(
 ) -> None:
     """Import profiles from FILE (.jsonl or .csv); exit 1 when any row is rejected."""
     from api.extensions import db
+    from services import facts
     from services.profiles import format_of, import_profiles, read_rows
 
     require_migrated()
@@ -43,7 +44,7 @@ def import_profiles_command(
             actor=CLI_ACTOR,
             kind=kind,
             batch_id=batch_id,
-            rows=read_rows(stream, kind=kind, fmt=fmt),
+            rows=read_rows(stream, facts=facts.current(db.session).of(kind), fmt=fmt),
             source=fmt,
             mode=mode,
             skip_invalid=skip_invalid,

@@ -29,6 +29,7 @@ def rules_group() -> None:
 def rules_test_command(path: Path | None, as_of: datetime | None, verbose: bool) -> None:
     """Run the cases of the demo items, or of the policy YAML files under PATH (no database)."""
     from models.clock import local_now
+    from rules import BUILTIN
     from rules.cases import run_item
     from services.demo import ContentError, read_items
 
@@ -39,7 +40,7 @@ def rules_test_command(path: Path | None, as_of: datetime | None, verbose: bool)
     default_as_of = as_of.date() if as_of else local_now().date()
     passed = failed = invalid = 0
     for item in items:
-        report = run_item(item, default_as_of=default_as_of)
+        report = run_item(item, catalog=BUILTIN, default_as_of=default_as_of)
         _echo_failures(f"{item.get('code', '?')} {item.get('name', '')}".strip(), report, verbose)
         invalid += bool(report.errors)
         failed += len(report.failed)

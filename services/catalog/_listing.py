@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Department, Policy, PolicyCategory, PolicyItem, PolicyStatus, Subject
-from rules import FactType, ItemRules, ParamMissing, facts_of
+from rules import Facts, FactType, ItemRules, ParamMissing
 from rules.codes import DIVISIONS
 from rules.eligibility import Eligibility
 from services.catalog import _search as search
@@ -45,11 +45,11 @@ class Filters:
         )
 
 
-def district_facts(kind: str) -> list[str]:
+def district_facts(facts: Facts) -> list[str]:
     """Return the facts of a kind that hold an administrative division (户籍, 注册地 …)."""
     return [
         fact.name
-        for fact in facts_of(kind).values()
+        for fact in facts.values()
         if fact.type is FactType.CODE and fact.code_labels is DIVISIONS and not fact.derived
     ]
 
@@ -57,7 +57,7 @@ def district_facts(kind: str) -> list[str]:
 def open_for(rules: ItemRules, district: str, today: date) -> bool:
     """Tell whether someone of this district may qualify: the rule, given only the district,
     is not already failed (the same evaluator as matching decides, not a second reading)."""
-    facts = dict.fromkeys(district_facts(rules.kind), district)
+    facts = dict.fromkeys(district_facts(rules.facts), district)
     try:
         return rules.verdict(facts, today) != Eligibility.INELIGIBLE
     except ParamMissing:  # no standard in force today: nobody can qualify now
@@ -359,7 +359,7 @@ def _standings(
 def standing_of(rules: ItemRules, subject: Any, today: date) -> dict[str, Any]:
     """Return one subject's verdict on an item with the full explanation (Chinese)."""
     evaluation = rules.evaluate(subject.facts or {}, today, explain=True)
-    labels = facts_of(subject.kind)
+    labels = rules.facts
     return {
         "subject_id": subject.id,
         "subject_kind": subject.kind,

@@ -73,7 +73,7 @@ def require_eligible(rules: ItemRules, subject: Subject, today: date) -> Evaluat
 
 def prefill(subject: Subject, rules: ItemRules, today: date) -> dict[str, Any]:
     """Return the form as the profile fills it: who (name masked), where, and the rule's facts."""
-    profile = Profile(subject.kind, subject.facts or {}, today)
+    profile = Profile(rules.facts, subject.facts or {}, today)
     facts = []
     for name in sorted(rules.facts_used()):
         fact = rules.facts.get(name)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import Department, Policy, PolicyItem, PolicyItemVersion, PolicyStatus
 from models.clock import SHANGHAI
 from rules import ItemRules, RuleInvalid, compile_item
+from services.facts import current as current_catalog
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,16 @@ def live_items(session: Session, kind: str | None = None) -> list[LiveItem]:
 
 
 def compiled_versions(session: Session, kinds: dict[int, str]) -> dict[int, ItemRules]:
-    """Return the compiled rules of item versions (by id), compiling the ones not cached."""
-    _compiled: dict[int, ItemRules] = session.info.setdefault("cache", {}).setdefault(
-        "compiled_versions", {}
-    )
+    """Return the compiled rules of item versions (by id), compiling the ones not cached.
+
+    Compiled against the catalog in force: a new catalog (a fact added, a vocabulary grown)
+    starts a new cache, so every item is compiled again against the facts it now has.
+    """
+    catalog = current_catalog(session)
+    cache = session.info.setdefault("cache", {})
+    if cache.get("compiled_catalog") is not catalog:
+        cache["compiled_catalog"], cache["compiled_versions"] = catalog, {}
+    _compiled: dict[int, ItemRules] = cache["compiled_versions"]
     missing = [version_id for version_id in kinds if version_id not in _compiled]
     if missing:
         if len(_compiled) + len(missing) > _MAX_CACHED:
@@ -99,6 +106,7 @@ def compiled_versions(session: Session, kinds: dict[int, str]) -> dict[int, Item
         for version in versions:
             try:
                 _compiled[version.id] = compile_item(
+                    catalog=catalog,
                     subject_kind=kinds[version.id],
                     rule=version.rule,
                     amount=version.amount,

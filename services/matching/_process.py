@@ -36,10 +36,13 @@ def today_local() -> date:
 
 
 def fresh_standings(
-    items: list[LiveItem], facts: dict, kind: str, today: date
+    items: list[LiveItem], facts: dict, today: date
 ) -> list[tuple[LiveItem, Standing]]:
-    """Evaluate one profile against live items; keep eligible and unknown standings."""
-    profile = Profile(kind, facts, today)
+    """Evaluate one profile against live items (of its kind, compiled against one catalog);
+    keep eligible and unknown standings."""
+    if not items:
+        return []
+    profile = Profile(items[0].rules.facts, facts, today)
     found = []
     for item in items:
         status, fen = item.rules.standing(profile)
@@ -66,7 +69,7 @@ def match_subjects(session: Session, subject_ids: Iterable[int], *, today: date)
     now = utcnow()
     for subject in subjects:
         items = items_by_kind[subject.kind]
-        found = fresh_standings(items, subject.facts, subject.kind, today)
+        found = fresh_standings(items, subject.facts, today)
         row = rows.get(subject.id)
         stored = unpack(row.entries if row else None)
         active = {int(e["item_id"]) for e in stored if not e["flags"] & ENDED}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.pii import Vault
-from rules.catalog import Fact, FactType, facts_of
+from rules.catalog import Fact, Facts, FactType
 from rules.identifiers import mask_id_number
 from rules.values import coerce
 from services.errors import InvalidInput
@@ -34,7 +34,7 @@ KEEP = "keep"  # merge mode: the phone (or representative) was not given: the st
 # Integers beyond this are not exact in JSON readers that use doubles (and MariaDB's JSON).
 LARGEST_INTEGER = 2**53 - 1
 _REMEMBERED = 200_000
-_NORMALISED: dict[tuple[str, str, type, Any], Any] = {}
+_NORMALISED: dict[tuple[str, str, int, type, Any], Any] = {}
 
 
 @dataclass(slots=True)
@@ -74,8 +74,10 @@ def masked_identifier(kind: str, identifier: object) -> str:
     return mask_id_number(text) if kind == "person" else text.upper()
 
 
-def check_row(raw: RawRow, *, kind: str, mode: str, vault: Vault) -> CheckedRow | RejectedRow:
-    """Check one record for `kind` in `mode`; return it normalised or rejected with reasons."""
+def check_row(raw: RawRow, *, facts: Facts, mode: str, vault: Vault) -> CheckedRow | RejectedRow:
+    """Check one record against the facts of its kind in `mode`; return it normalised or
+    rejected with reasons."""
+    kind = facts.kind
     if raw.errors:  # unreadable (not JSON, not UTF-8, wrong number of cells): nothing to check
         return RejectedRow(raw.line, "", dict(raw.errors))
     record = raw.record
@@ -89,12 +91,12 @@ def check_row(raw: RawRow, *, kind: str, mode: str, vault: Vault) -> CheckedRow 
     hashed = _identity(errors, id_field, kind, identifier, vault)
     name = _name(errors, record, mode)
     phone = _phone(errors, record, mode)
-    facts, deleted = _facts(errors, record, kind, mode)
+    values, deleted = _facts(errors, record, facts, mode)
     representative = _representative(errors, record, kind, mode, vault)
     if errors or hashed is None:
         return RejectedRow(raw.line, masked_identifier(kind, identifier), errors)
     assert isinstance(identifier, str)
-    return CheckedRow(raw.line, identifier, hashed, name, phone, facts, deleted, representative)
+    return CheckedRow(raw.line, identifier, hashed, name, phone, values, deleted, representative)
 
 
 def normalised_value(fact: Fact, raw: Any) -> Any:
@@ -104,7 +106,7 @@ def normalised_value(fact: Fact, raw: Any) -> Any:
     choices, and checking each again costs more than the rest of an import row.
     """
     listed = isinstance(raw, list)  # a tag set, remembered as a tuple, handed out as a new list
-    key = (fact.kind, fact.name, raw.__class__, tuple(raw) if listed else raw)
+    key = (fact.kind, fact.name, fact.revision, raw.__class__, tuple(raw) if listed else raw)
     try:
         value = _NORMALISED[key]
     except KeyError:
@@ -210,7 +212,7 @@ def _representative(
 
 
 def _facts(
-    errors: dict[str, list[str]], record: dict[str, Any], kind: str, mode: str
+    errors: dict[str, list[str]], record: dict[str, Any], catalog: Facts, mode: str
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     given = record.get("facts")
     if given is None:
@@ -223,11 +225,15 @@ def _facts(
     facts: dict[str, Any] = {}
     deleted: list[str] = []
     remembered = _NORMALISED
+    kind = catalog.kind
     for name, raw in given.items():
+        fact = catalog.get(name)
         try:  # the common case: a value of a known fact already checked in this process
-            facts[name] = remembered[(kind, name, raw.__class__, raw)]
+            if fact is None:
+                raise KeyError(name)
+            facts[name] = remembered[(kind, name, fact.revision, raw.__class__, raw)]
         except (KeyError, TypeError):
-            _check_fact(errors, facts, deleted, kind, name, raw, mode)
+            _check_fact(errors, facts, deleted, catalog, name, raw, mode)
     return facts, tuple(deleted)
 
 
@@ -235,13 +241,12 @@ def _check_fact(
     errors: dict[str, list[str]],
     facts: dict[str, Any],
     deleted: list[str],
-    kind: str,
+    catalog: Facts,
     name: str,
     raw: Any,
     mode: str,
 ) -> None:
     """Check one given fact: put its value in facts, its name in deleted, or its error in errors."""
-    catalog = facts_of(kind)
     fact = catalog.get(name)
     key = f"facts.{name}"
     if fact is None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.catalog import Fact, FactType, find_fact
+from rules.catalog import Fact, Facts, FactType
 from rules.values import UNSTORABLE_ESCAPE, UNSTORABLE_TEXT_MESSAGE, unstorable_path
 
 IDENTITY_FIELD = {"person": "id_number", "enterprise": "uscc"}
@@ -66,12 +66,12 @@ def format_of(filename: str) -> str:
     raise ValueError(f"无法从文件名「{filename}」判断格式，应为 .jsonl 或 .csv 文件")
 
 
-def read_rows(lines: Iterable[bytes], *, kind: str, fmt: str) -> Iterator[RawRow]:
+def read_rows(lines: Iterable[bytes], *, facts: Facts, fmt: str) -> Iterator[RawRow]:
     """Return the records of a JSON Lines or CSV byte stream (any iterable of lines)."""
     if fmt == "jsonl":
         return read_jsonl(lines)
     if fmt == "csv":
-        return read_csv(lines, kind=kind)
+        return read_csv(lines, facts=facts)
     raise ValueError(f"未知的格式：{fmt}")
 
 
@@ -126,7 +126,7 @@ def _decoded(lines: Iterable[bytes]) -> Iterator[tuple[int, str, bool]]:
             yield number, raw.decode("utf-8", "replace"), False
 
 
-def read_csv(lines: Iterable[bytes], *, kind: str) -> Iterator[RawRow]:
+def read_csv(lines: Iterable[bytes], *, facts: Facts) -> Iterator[RawRow]:
     """Yield one record per CSV row; the header names the identity columns and the facts."""
     bad_lines: set[int] = set()
 
@@ -143,7 +143,7 @@ def read_csv(lines: Iterable[bytes], *, kind: str) -> Iterator[RawRow]:
             raise FileProblem(1, "文件为空，没有表头")
         if bad_lines:
             raise FileProblem(1, "表头不是有效的 UTF-8 文本，文件应以 UTF-8 编码保存")
-        columns = _columns(header, kind)
+        columns = _columns(header, facts)
         previous = reader.line_num
         for cells in reader:
             start, previous = previous + 1, reader.line_num
@@ -164,8 +164,9 @@ def read_csv(lines: Iterable[bytes], *, kind: str) -> Iterator[RawRow]:
         raise FileProblem(reader.line_num, f"第{reader.line_num}行无法按 CSV 读取：{exc}") from None
 
 
-def _columns(header: list[str], kind: str) -> list[tuple[str, Fact | None]]:
+def _columns(header: list[str], facts: Facts) -> list[tuple[str, Fact | None]]:
     """Check the header; return (column, fact or None for identity columns) per column."""
+    kind = facts.kind
     identity = IDENTITY_FIELD[kind]
     names = [name.strip() for name in header]
     problems = []
@@ -177,7 +178,7 @@ def _columns(header: list[str], kind: str) -> list[tuple[str, Fact | None]]:
     for name in names:
         fact = None
         if name != identity and name not in RECORD_FIELDS[kind]:
-            fact = find_fact(kind, name)
+            fact = facts.get(name)
             if fact is None:
                 problems.append(f"未知的列「{name}」")
             elif fact.derived:

@@ -21,6 +21,7 @@ from models.db import vault_of
 from services import audit
 from services.audit import Actor
 from services.errors import Conflict, InvalidInput, NotFound
+from services.facts import current as current_catalog
 from services.profiles._checks import MODES, CheckedRow, RejectedRow, check_row, masked_identifier
 from services.profiles._formats import IDENTITY_FIELD, FileProblem, RawRow
 from services.profiles._report import (
@@ -131,7 +132,8 @@ def upsert_profile(
     """Insert or update one subject's profile (a batch of one); return it, masked."""
     _check_arguments(kind, mode, "upsert")
     raw = RawRow(1, {**record, IDENTITY_FIELD[kind]: identifier})
-    checked = check_row(raw, kind=kind, mode=mode, vault=vault_of(session))
+    catalog = current_catalog(session).of(kind)
+    checked = check_row(raw, facts=catalog, mode=mode, vault=vault_of(session))
     if isinstance(checked, RejectedRow):
         raise InvalidInput("档案有误，未保存", errors=checked.errors)
     try:
@@ -168,13 +170,14 @@ def _run(
     """Check every row and hand the valid ones to the writer, a chunk at a time."""
     outcome = Outcome()
     vault = vault_of(session)
+    catalog = current_catalog(session).of(kind)
     first_line: dict[bytes, int] = {}
     try:
         for chunk in _chunks(iter(rows), CHUNK_ROWS):
             valid: list[CheckedRow] = []
             for raw in chunk:
                 outcome.total += 1
-                checked = check_row(raw, kind=kind, mode=mode, vault=vault)
+                checked = check_row(raw, facts=catalog, mode=mode, vault=vault)
                 if isinstance(checked, CheckedRow):
                     checked = _unique(checked, first_line, kind)
                 if isinstance(checked, RejectedRow):

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from models import CHUNK_SIZE, ProfileChunk, Subject
 from models.clock import utcnow
-from rules.catalog import FactType, facts_of, stored_facts
+from rules.catalog import Facts, FactType
 from rules.columns import Columns
 from rules.item import ItemRules
+from services.facts import current as current_catalog
 
 MEMBERS, SEQ, DISTRICT = "__members__", "__seq__", "__district__"
 ENCODING = "npz1"
@@ -59,17 +60,18 @@ class _Part:
 
 def load_snapshot(session: Session, kind: str, facts: Iterable[str] | None = None) -> Snapshot:
     """Load every subject of `kind` with the given stored facts (default: all of them)."""
-    names = {f.name for f in stored_facts(kind)}
+    catalog = current_catalog(session).of(kind)
+    names = {f.name for f in catalog.stored()}
     wanted = names if facts is None else names & set(facts)
     base, through = _from_chunks(session, kind, wanted)
-    patch = _patch(session, kind, wanted, through)
+    patch = _patch(session, catalog, wanted, through)
     part = _combine(base, patch, wanted)
     return Snapshot(
         kind,
         part.ids,
         part.seq,
         part.district,
-        Columns.from_arrays(kind, part.arrays, size=len(part.ids)),
+        Columns.from_arrays(catalog, part.arrays, size=len(part.ids)),
     )
 
 
@@ -134,7 +136,7 @@ def _joined(chunks: dict[int, tuple], order: list[int], members: np.ndarray) -> 
 
 
 def _patch(
-    session: Session, kind: str, wanted: set[str], through: dict[int, tuple[int, datetime]]
+    session: Session, catalog: Facts, wanted: set[str], through: dict[int, tuple[int, datetime]]
 ) -> _Part:
     """Read the subjects the chunks do not cover, or cover from an older profile.
 
@@ -142,10 +144,11 @@ def _patch(
     built: every subject whose sequence is at most the chunk's is in the chunk as it is now.
     Two index-friendly reads: newer profiles by profile_seq, uncovered id ranges by primary key.
     """
+    kind = catalog.kind
     columns = (Subject.id, Subject.profile_seq, Subject.district_code, Subject.facts)
     if not through:
         rows = session.execute(select(*columns).where(Subject.kind == kind).order_by(Subject.id))
-        return _part_from_rows(kind, rows.all(), wanted)
+        return _part_from_rows(catalog, rows.all(), wanted)
     oldest = min(seq for seq, _ in through.values())
     # profile_seq alone in the WHERE clause, so the planner takes its index (kind is checked here).
     newer = session.execute(
@@ -170,20 +173,20 @@ def _patch(
             )
         ):
             found[row.id] = row
-    return _part_from_rows(kind, [found[key] for key in sorted(found)], wanted)
+    return _part_from_rows(catalog, [found[key] for key in sorted(found)], wanted)
 
 
-def _part_from_rows(kind: str, rows: Sequence[Any], wanted: set[str]) -> _Part:
+def _part_from_rows(catalog: Facts, rows: Sequence[Any], wanted: set[str]) -> _Part:
     profiles = []
     for row in rows:
         document = row.facts if isinstance(row.facts, dict) else json.loads(row.facts)
         profiles.append({name: value for name, value in document.items() if name in wanted})
-    columns = Columns.from_profiles(kind, profiles)
+    columns = Columns.from_profiles(catalog, profiles)
     arrays: dict[str, tuple] = {}
     for name in wanted:
         column = columns.stored(name)
         if column is None:
-            fact = facts_of(kind)[name]
+            fact = catalog[name]
             arrays[name] = (np.zeros(len(rows), _dtype(fact.type)), np.zeros(len(rows), bool), ())
         else:
             arrays[name] = (column.values, column.present, column.dictionary)
@@ -243,7 +246,8 @@ def build_chunks(
     if low is None:
         return 0
     built = 0
-    names = {f.name for f in stored_facts(kind)}
+    catalog = current_catalog(session).of(kind)
+    names = {f.name for f in catalog.stored()}
     for chunk_no in range(low // CHUNK_SIZE, high // CHUNK_SIZE + 1):
         if only_stale and not _stale(session, kind, chunk_no, stale_share):
             continue
@@ -256,7 +260,7 @@ def build_chunks(
             # off until the chunk is committed, so its through_seq leaves nothing unseen.
             .with_for_update(read=True)
         ).all()
-        part = _part_from_rows(kind, rows, names)
+        part = _part_from_rows(catalog, rows, names)
         offsets = part.ids - start
         through = int(part.seq.max()) if len(part.seq) else 0
         session.execute(

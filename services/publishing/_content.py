@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from models import ItemMode, PolicyItem, PolicyItemVersion
 from rules import RuleInvalid, compile_item
 from rules.cases import run_item
 from services.errors import InvalidInput
+from services.facts import current as current_catalog
 
 CONTENT = ("rule", "amount", "params", "cases", "materials", "note")
 EMPTY: dict[str, Any] = {
@@ -31,10 +34,11 @@ def merged_content(base: PolicyItemVersion | None, changes: Mapping[str, Any]) -
     }
 
 
-def validate_content(subject_type: str, content: Mapping[str, Any]) -> None:
+def validate_content(session: Session, subject_type: str, content: Mapping[str, Any]) -> None:
     """Raise InvalidInput, errors keyed by JSON path, unless rule, amount and params compile."""
     try:
         compile_item(
+            catalog=current_catalog(session),
             subject_kind=subject_type,
             rule=content.get("rule"),
             amount=content.get("amount"),
@@ -44,15 +48,17 @@ def validate_content(subject_type: str, content: Mapping[str, Any]) -> None:
         raise InvalidInput("规则、金额或参数有误，未保存", errors=exc.by_path()) from None
 
 
-def check_publishable(item: PolicyItem, version: PolicyItemVersion, today: date) -> None:
+def check_publishable(
+    session: Session, item: PolicyItem, version: PolicyItemVersion, today: date
+) -> None:
     """Raise InvalidInput listing every problem that keeps a version from being published."""
-    errors = publish_problems(item, version, today)
+    errors = publish_problems(session, item, version, today)
     if errors:
         raise InvalidInput(_headline(errors), errors=errors)
 
 
 def publish_problems(
-    item: PolicyItem, version: PolicyItemVersion, today: date
+    session: Session, item: PolicyItem, version: PolicyItemVersion, today: date
 ) -> dict[str, list[str]]:
     """Return, by JSON path, why a version cannot be published (empty when it can)."""
     document = {
@@ -62,7 +68,7 @@ def publish_problems(
         "params": version.params,
         "cases": version.cases,
     }
-    report = run_item(document, default_as_of=today)
+    report = run_item(document, catalog=current_catalog(session), default_as_of=today)
     errors = RuleInvalid(list(report.errors)).by_path() if report.errors else {}
     if not version.cases:
         errors["$cases"] = ["发布前至少需要一个案例（示例和期望结果）"]

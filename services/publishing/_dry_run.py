@@ -28,6 +28,7 @@ from rules.vector_amounts import Amounts
 from rules.vectorized import ItemMatches, evaluate_items
 from services.audit import Actor
 from services.errors import InvalidInput
+from services.facts import current as current_catalog
 from services.profiles import Snapshot, load_snapshot
 from services.publishing._access import detail_of, item_for
 from services.publishing._content import EMPTY
@@ -61,7 +62,12 @@ def dry_run(
     }
     as_of = as_of or local_now().date()
     try:
-        compiled = compile_item(subject_kind=item.subject_type, **content, check_dates=(as_of,))
+        compiled = compile_item(
+            catalog=current_catalog(session),
+            subject_kind=item.subject_type,
+            **content,
+            check_dates=(as_of,),
+        )
     except RuleInvalid as exc:
         raise InvalidInput("规则、金额或参数有误，无法试算", errors=exc.by_path()) from None
     snapshot = load_snapshot(session, item.subject_type, compiled.facts_used())

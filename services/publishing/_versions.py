@@ -48,7 +48,7 @@ def save_draft(
         raise Conflict("已撤回或已失效的事项不能修改")
     detail = detail_of(session, item)
     content = merged_content(detail.draft or detail.current, changes)
-    validate_content(item.subject_type, content)
+    validate_content(session, item.subject_type, content)
     draft = detail.draft
     before = None if draft is None else audit.snapshot(draft)
     if draft is None:
@@ -101,7 +101,7 @@ def publish_item(
     draft = draft_of(session, item.id)
     if draft is None:
         raise Conflict("该事项没有待发布的草稿版本")
-    check_publishable(item, draft, today or local_now().date())
+    check_publishable(session, item, draft, today or local_now().date())
     go_live(session, actor, item, draft, utcnow())
     session.commit()
     return detail_of(session, item)

@@ -40,7 +40,7 @@ def publish_policy(
     errors = {
         f"items[{item.code}].{path}": messages
         for item, draft in pairs
-        for path, messages in publish_problems(item, draft, today).items()
+        for path, messages in publish_problems(session, item, draft, today).items()
     }
     if errors:
         raise InvalidInput("部分事项未通过检查，政策未发布", errors=errors)

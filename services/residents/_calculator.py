@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Policy, PolicyItem, Subject
-from rules import Explained, ParamMissing, facts_of
+from rules import Explained, Facts, ParamMissing
 from rules.eligibility import Eligibility
 from services.errors import InvalidInput, NotFound, Unauthorized
+from services.facts import current as current_catalog
 from services.matching import live_items
 from services.profiles import normalised_value
 from services.residents._access import require_bound
@@ -26,14 +27,13 @@ MAX_FACTS = 100
 
 
 def checked_facts(
-    kind: str, given: Mapping[str, Any], *, field: str, nulls: bool
+    catalog: Facts, given: Mapping[str, Any], *, field: str, nulls: bool
 ) -> dict[str, Any]:
     """Return the facts checked against the catalog, or raise InvalidInput per field.
 
     Derived facts (年龄 …) may be given directly: someone trying the calculator knows their
     age sooner than they type their birth date. With `nulls`, null means "as if missing".
     """
-    catalog = facts_of(kind)
     errors: dict[str, list[str]] = {}
     facts: dict[str, Any] = {}
     if len(given) > MAX_FACTS:
@@ -88,13 +88,15 @@ def calculate(
         if subject is None:
             raise NotFound("未找到该办事主体")
         kind = subject.kind
+        catalog = current_catalog(session).of(kind)
         baseline = subject.facts or {}
-        given = checked_facts(kind, overrides or {}, field="overrides", nulls=True)
+        given = checked_facts(catalog, overrides or {}, field="overrides", nulls=True)
         stored, changes = baseline, given
     else:
         assert subject_type is not None
         kind = subject_type
-        stored = checked_facts(kind, facts or {}, field="facts", nulls=False)
+        catalog = current_catalog(session).of(kind)
+        stored = checked_facts(catalog, facts or {}, field="facts", nulls=False)
         changes = None
     items = live_items(session, kind)
     titles = _policies(session, [item.id for item in items])
@@ -116,7 +118,7 @@ def calculate(
                 "policy": titles.get(item.id),
                 "verdict": evaluation.verdict,  # said as its word below, after _totals
                 "summary": evaluation.summary,
-                "missing": [_labelled(kind, name) for name in evaluation.missing],
+                "missing": [_labelled(catalog, name) for name in evaluation.missing],
                 "near_miss": failing[0].text if len(failing) == 1 else None,
                 "amount": None if amount is None else amount.to_dict(),
                 "baseline_verdict": None
@@ -157,8 +159,8 @@ def _totals(results: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def _labelled(kind: str, name: str) -> dict[str, str]:
-    fact = facts_of(kind).get(name)
+def _labelled(catalog: Facts, name: str) -> dict[str, str]:
+    fact = catalog.get(name)
     return {"fact": name, "label": fact.label if fact else name}
 
 

@@ -59,7 +59,7 @@ def reason(rules: ItemRules, version_id: int, facts: dict, today: date, known: d
     for name, sources in inputs:
         if sources:  # derived (age): as derived today, or which of its inputs are missing
             if profile is None:
-                profile = Profile(rules.kind, facts, today)
+                profile = Profile(rules.facts, facts, today)
             value = profile.get(name)
             if value is None:
                 value = tuple(profile.get(source) is None for source in sources)

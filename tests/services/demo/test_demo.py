@@ -28,7 +28,7 @@ from models import (
     VersionStatus,
 )
 from models.db import vault_of
-from rules.catalog import facts_of
+from rules import BUILTIN
 from rules.identifiers import birth_date_of, check_id_number, check_phone, check_uscc, gender_of
 from rules.values import coerce
 from services.demo import _content as content
@@ -238,7 +238,7 @@ def test_every_drawn_fact_is_a_value_the_rules_catalog_accepts() -> None:
         "enterprise": population.enterprises(Random(2), 500),
     }
     for kind, subjects in drawn.items():
-        catalog = facts_of(kind)
+        catalog = BUILTIN.of(kind)
         for subject in subjects:
             assert subject["facts"]["area"] in {"gaoxin", "jingkai", "dujia", "none"}
             for name, value in subject["facts"].items():

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEntry, ChangeEvent, ImportBatch, Subject
 from models.db import vault_of
-from rules.catalog import stored_facts
+from rules import BUILTIN
 from services.audit import SYSTEM
 from services.errors import InvalidInput
 from services.profiles import ID_NUMBER_CONTEXT, import_profiles, read_json_rows, upsert_profile
@@ -91,7 +91,9 @@ def test_csv_and_jsonl_of_the_same_profiles_store_the_same_facts(session: Sessio
     records = profile_records("person", 25, seed=2)
     run(session, records, batch_id="as-jsonl")
     hashes = dict(session.execute(select(Subject.identity_hash, Subject.facts_hash)).all())
-    again = run(session, read_csv(io.BytesIO(_csv(records)), kind="person"), batch_id="as-csv")
+    again = run(
+        session, read_csv(io.BytesIO(_csv(records)), facts=BUILTIN.of("person")), batch_id="as-csv"
+    )
     assert (again["unchanged"], again["updated"], again["rejected"]) == (25, 0, 0), again
     assert dict(session.execute(select(Subject.identity_hash, Subject.facts_hash)).all()) == hashes
 
@@ -102,7 +104,7 @@ def test_csv_cells_follow_the_documented_conventions(session: Session) -> None:
         f"{ZHANG},张三,13812345678,dibao|tekun,true,1990-01-01,3,\n"
         f'{LI},"李四",,[],false,1985-03-15,,false\n'
     ).encode()
-    report = run(session, read_csv(io.BytesIO(data), kind="person"))
+    report = run(session, read_csv(io.BytesIO(data), facts=BUILTIN.of("person")))
     assert report["inserted"] == 2, report
     facts = {s.name: s.facts for s in session.scalars(select(Subject))}
     assert facts["张三"] == {
@@ -172,7 +174,9 @@ def test_text_that_cannot_be_stored_and_impossible_dates_reject_their_rows(
     # the report can be sent as is
     json.dumps(report["rejected_rows"], ensure_ascii=False).encode("utf-8")
     cells = "id_number,name,birth_date\n" + f"{ZHANG},张\x00三,1990-01-01\n"
-    from_csv = run(session, read_csv(io.BytesIO(cells.encode()), kind="person"), batch_id="nul")
+    from_csv = run(
+        session, read_csv(io.BytesIO(cells.encode()), facts=BUILTIN.of("person")), batch_id="nul"
+    )
     assert from_csv["rejected_rows"][0]["errors"] == unstorable
 
 
@@ -287,7 +291,9 @@ def test_enterprises_are_keyed_by_uscc_in_clear_and_by_registered_district(
 
 def test_file_problems_reject_the_whole_batch(session: Session) -> None:
     header = b"id_number,name,age,colour\n" + ZHANG.encode() + b",x,3,red\n"
-    report = run(session, read_csv(io.BytesIO(header), kind="person"), skip_invalid=True)
+    report = run(
+        session, read_csv(io.BytesIO(header), facts=BUILTIN.of("person")), skip_invalid=True
+    )
     assert report["status"] == "rejected" and report["file_error"]["line"] == 1
     assert "未知的列「colour」" in report["file_error"]["message"]
     assert "「age」" in report["file_error"]["message"]
@@ -330,7 +336,7 @@ def test_upsert_inserts_updates_and_leaves_an_unchanged_profile_alone(session: S
 
 def _csv(records: list[dict[str, Any]]) -> bytes:
     """Return person records as CSV, one column per stored fact, as docs/profile-import.md says."""
-    names = [fact.name for fact in stored_facts("person")]
+    names = [fact.name for fact in BUILTIN.stored("person")]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id_number", "name", "phone", *names])

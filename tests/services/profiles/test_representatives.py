@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import ChangeEvent, Subject
 from models.db import vault_of
+from rules import BUILTIN
 from services.audit import SYSTEM
 from services.errors import InvalidInput
 from services.profiles import ID_NUMBER_CONTEXT, import_profiles, upsert_profile
@@ -78,7 +79,9 @@ def test_csv_rows_carry_the_representative_and_null_clears_it_in_merge(
 ) -> None:
     header = "uscc,name,legal_representative_name,legal_representative_id_number,employees\n"
     data = f"{header}{FIRM},聊城市某某科技有限公司, 王五 ,{WANG.lower()},12\n{OTHER},某公司,,,3\n"
-    report = run(session, read_csv(io.BytesIO(data.encode()), kind="enterprise"), batch_id="c1")
+    report = run(
+        session, read_csv(io.BytesIO(data.encode()), facts=BUILTIN.of("enterprise")), batch_id="c1"
+    )
     assert (report["status"], report["inserted"]) == ("applied", 2), report
     assert stored(session).representative_name == "王五"
     assert stored(session).representative_hash == lookup(session, WANG)
@@ -86,7 +89,7 @@ def test_csv_rows_carry_the_representative_and_null_clears_it_in_merge(
     clear = (
         f"uscc,name,legal_representative_name,legal_representative_id_number\n{FIRM},,null,null\n"
     )
-    rows = read_csv(io.BytesIO(clear.encode()), kind="enterprise")
+    rows = read_csv(io.BytesIO(clear.encode()), facts=BUILTIN.of("enterprise"))
     assert run(session, rows, batch_id="c2", mode="merge")["updated"] == 1
     assert stored(session).representative_hash is None
     assert stored(session).facts == {"employees": 12}
@@ -99,7 +102,7 @@ def test_person_files_may_not_name_a_representative(session: Session) -> None:
         actor=SYSTEM,
         kind="person",
         batch_id="p1",
-        rows=read_csv(io.BytesIO(data), kind="person"),
+        rows=read_csv(io.BytesIO(data), facts=BUILTIN.of("person")),
         source="csv",
     )
     assert "未知的列「legal_representative_name」" in report["file_error"]["message"]

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from models import ChangeEvent, ChangeScope, ProfileChunk, Subject
-from rules.catalog import stored_facts
+from rules import BUILTIN
 from rules.values import coerce
 from services import profiles
 from services.demo import seed_demo
@@ -15,7 +15,7 @@ from services.demo import seed_demo
 
 def from_rows(session, kind):  # type: ignore[no-untyped-def]
     """What each subject's stored facts are, read straight from the rows and typed."""
-    facts = {f.name: f for f in stored_facts(kind)}
+    facts = {f.name: f for f in BUILTIN.stored(kind)}
     out = {}
     for subject in session.scalars(
         select(Subject).where(Subject.kind == kind).order_by(Subject.id)
@@ -31,7 +31,7 @@ def from_rows(session, kind):  # type: ignore[no-untyped-def]
 
 
 def from_snapshot(snap):  # type: ignore[no-untyped-def]
-    facts = {f.name: f for f in stored_facts(snap.kind)}
+    facts = {f.name: f for f in BUILTIN.stored(snap.kind)}
     out = {}
     for position, subject_id in enumerate(snap.subject_ids.tolist()):
         row = snap.columns.row(position)

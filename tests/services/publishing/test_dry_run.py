@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from models import PolicyItem, Subject
-from rules import compile_item
+from rules import BUILTIN, compile_item
 from rules.codes import DIVISIONS
 from services import publishing
 from services import staff as staff_service
@@ -74,6 +74,7 @@ def test_dry_run_counts_equal_the_scalar_evaluator_for_every_demo_item(session, 
     for item in items:
         version = item.current_version
         compiled = compile_item(
+            catalog=BUILTIN,
             subject_kind=item.subject_type,
             rule=version.rule,
             amount=version.amount,
@@ -108,7 +109,7 @@ def test_missing_facts_count_the_unknown_subjects_lacking_each_fact(session, see
     got = dry_run(
         session=session, actor=seeded, item_id=item.id, changes={"rule": rule}, as_of=AS_OF
     )
-    compiled = compile_item(subject_kind="person", rule=rule)
+    compiled = compile_item(catalog=BUILTIN, subject_kind="person", rule=rule)
     outcomes = scalar_outcomes(session, item, compiled)
     said = Counter(name for *_, e in outcomes if e.verdict.word == "unknown" for name in e.missing)
     assert got["unknown"] > 0 and got["source"] == "body" and got["version"] is None
