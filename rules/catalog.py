@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypedDict, Unpack
 
 from rules.codes import DIVISIONS, INDUSTRIES
+from rules.derivations import Derivation
 
 
 class FactType(StrEnum):
@@ -39,7 +40,8 @@ class Fact:
     sensitive: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     ordered: bool = False
-    derived_from: tuple[str, ...] = ()
+    derivation: Derivation | None = None
+    derived_from: tuple[str, ...] = ()  # the stored facts it is computed from (filled by Catalog)
     minimum: float | None = None
     maximum: float | None = None
     code_labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
@@ -48,7 +50,7 @@ class Fact:
     @property
     def derived(self) -> bool:
         """Tell whether the fact is computed from others as of the evaluation date."""
-        return bool(self.derived_from)
+        return self.derivation is not None
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -86,7 +88,7 @@ class _Extra(TypedDict, total=False):
     sensitive: bool
     choices: tuple[tuple[str, str], ...]
     ordered: bool
-    derived_from: tuple[str, ...]
+    derivation: Derivation
     minimum: float | None
     maximum: float | None
     code_labels: dict[str, str]
@@ -113,7 +115,7 @@ PERSON_FACTS = (
         FactType.INTEGER,
         unit="周岁",
         source="derived",
-        derived_from=("birth_date",),
+        derivation=Derivation("years_since", ("birth_date",)),
         minimum=0,
         maximum=150,
     ),
@@ -154,7 +156,7 @@ PERSON_FACTS = (
         FactType.INTEGER,
         unit="年",
         source="derived",
-        derived_from=("graduation_year",),
+        derivation=Derivation("years_since_year", ("graduation_year",)),
     ),
     _person(
         "disability_level",
@@ -200,7 +202,7 @@ PERSON_FACTS = (
         FactType.MONEY,
         sensitive=True,
         source="derived",
-        derived_from=("household_income_fen", "household_size"),
+        derivation=Derivation("divide", ("household_income_fen", "household_size")),
     ),
     _person("social_insurance_since", "参保起始日期", FactType.DATE),
     _person(
@@ -209,7 +211,7 @@ PERSON_FACTS = (
         FactType.INTEGER,
         unit="个月",
         source="derived",
-        derived_from=("social_insurance_since",),
+        derivation=Derivation("months_since", ("social_insurance_since",)),
     ),
     _person(
         "unemployment_insurance_months",
@@ -249,7 +251,7 @@ ENTERPRISE_FACTS = (
         FactType.INTEGER,
         unit="年",
         source="derived",
-        derived_from=("founded_on",),
+        derivation=Derivation("years_since", ("founded_on",)),
     ),
     _enterprise("employees", "从业人数", FactType.INTEGER, unit="人", minimum=0),
     _enterprise("revenue_fen", "上年营业收入", FactType.MONEY, minimum=0),
@@ -298,10 +300,12 @@ class Catalog:
 
     def __init__(self, facts: Iterable[Fact], version: int = 0) -> None:
         self.version = version
-        grouped: dict[str, list[Fact]] = {kind: [] for kind in SUBJECT_KINDS}
+        grouped: dict[str, dict[str, Fact]] = {kind: {} for kind in SUBJECT_KINDS}
         for fact in facts:
-            grouped[fact.kind].append(fact)
-        self._by_kind = {kind: Facts(kind, items) for kind, items in grouped.items()}
+            grouped[fact.kind][fact.name] = fact
+        self._by_kind = {
+            kind: Facts(kind, _with_stored_inputs(items)) for kind, items in grouped.items()
+        }
 
     def of(self, kind: str) -> Facts:
         """Return the facts of a subject kind (KeyError for an unknown kind)."""
@@ -319,6 +323,30 @@ class Catalog:
     def __iter__(self) -> Iterator[Fact]:
         for facts in self._by_kind.values():
             yield from facts.values()
+
+
+def _with_stored_inputs(facts: dict[str, Fact]) -> list[Fact]:
+    """Return the facts with each derived fact's stored inputs, followed through derived ones.
+
+    Raises ValueError for an input that is not a fact of the kind, or a cycle.
+    """
+
+    def stored(name: str, seen: tuple[str, ...]) -> list[str]:
+        if name in seen:
+            raise ValueError(f"推算关系成环：{' → '.join((*seen, name))}")
+        fact = facts.get(name)
+        if fact is None:
+            raise ValueError(f"「{seen[-1]}」的推算用到了未知的指标「{name}」")
+        if fact.derivation is None:
+            return [name]
+        return [n for source in fact.derivation.inputs for n in stored(source, (*seen, name))]
+
+    return [
+        replace(fact, derived_from=tuple(dict.fromkeys(stored(fact.name, ()))))
+        if fact.derivation is not None
+        else fact
+        for fact in facts.values()
+    ]
 
 
 BUILTIN = Catalog((*PERSON_FACTS, *ENTERPRISE_FACTS))

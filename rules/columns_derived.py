@@ -8,39 +8,39 @@ import numpy as np
 
 from rules.columns import Column, Columns, civil
 
-DERIVED = (
-    "age",
-    "social_insurance_months",
-    "years_since_graduation",
-    "years_since_founding",
-    "per_capita_income_fen",
-)
-
 
 def derive_column(columns: Columns, name: str, as_of: date) -> Column:
     """Return a derived fact for every subject; a value given outright in a profile wins."""
     fact = columns.facts[name]
-    if name == "age":
-        values, present = _full_years(columns.column("birth_date"), as_of)
-    elif name == "years_since_founding":
-        values, present = _full_years(columns.column("founded_on"), as_of)
-    elif name == "social_insurance_months":
-        values, present = _full_months(columns.column("social_insurance_since"), as_of)
-    elif name == "years_since_graduation":
-        year = columns.column("graduation_year")
-        values, present = as_of.year - year.values, year.present
-    elif name == "per_capita_income_fen":
-        income, size = columns.column("household_income_fen"), columns.column("household_size")
-        present = income.present & size.present & (size.values != 0)
-        values = income.values // np.where(present, size.values, 1)  # floor, as `//` does
+    derivation = fact.derivation
+    if derivation is None:
+        raise KeyError(f"{name} is not derived")
+    op, inputs = derivation.op, [_input(columns, source, as_of) for source in derivation.inputs]
+    if op == "years_since":
+        values, present = _full_years(inputs[0], as_of)
+    elif op == "months_since":
+        values, present = _full_months(inputs[0], as_of)
+    elif op == "years_since_year":
+        values, present = as_of.year - inputs[0].values, inputs[0].present
+    elif op == "divide":
+        top, bottom = inputs
+        present = top.present & bottom.present & (bottom.values != 0)
+        values = top.values // np.where(present, bottom.values, 1)  # floor, as `//` does
     else:
-        raise KeyError(f"no derivation for {name}")
+        raise KeyError(f"no derivation {op}")
     values = np.where(present, values, 0)
     given = columns.stored(name)
     if given is not None and given.given is not None:  # an override of a derived fact
         values = np.where(given.given, given.values, values)
         present = np.where(given.given, given.present, present)
     return Column(fact, values, present)
+
+
+def _input(columns: Columns, name: str, as_of: date) -> Column:
+    """Return an input's column: stored, or itself derived."""
+    if columns.facts[name].derived:
+        return derive_column(columns, name, as_of)
+    return columns.column(name)
 
 
 def _full_years(born: Column, as_of: date) -> tuple[np.ndarray, np.ndarray]:
