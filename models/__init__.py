@@ -11,6 +11,7 @@ from models.claim import (
     GrantStatus,
 )
 from models.db import Database, vault_of
+from models.facts import FactCatalog, FactDefinition, FactStatus
 from models.matching import ChangeEvent, ChangeScope, Lease, SubjectMatches
 from models.notify import (
     DeliveryAttempt,
@@ -53,6 +54,9 @@ __all__ = [
     "Database",
     "DeliveryAttempt",
     "Department",
+    "FactCatalog",
+    "FactDefinition",
+    "FactStatus",
     "Grant",
     "GrantStatus",
     "ItemMode",

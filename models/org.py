@@ -19,6 +19,7 @@ class Role(StrEnum):
     PUBLISHER = "publisher"
     REVIEWER = "reviewer"
     DATA_PLATFORM = "data_platform"
+    CATALOG = "catalog"  # 数据管理员: manages the facts catalog, everywhere
 
 
 class AccountType(StrEnum):

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, overload
 
-from rules.catalog import NUMERIC, Fact, Facts, FactType
+from rules.catalog import NUMERIC, Fact, Facts, FactType, unknown_fact
 from rules.errors import RuleError
 from rules.params import Params, Ref, is_ref
 from rules.profile import Profile
@@ -140,7 +140,7 @@ class _Reader:
     def fact(self, name: Any, path: str, types: tuple[FactType, ...]) -> Fact | None:
         fact = self.facts.get(name) if isinstance(name, str) else None
         if fact is None:
-            self.fail(path, f"未知的指标「{name}」")
+            self.fail(path, unknown_fact(self.facts, name))
         elif fact.type not in types:
             self.fail(path, f"指标「{fact.label}」不能用于此金额公式")
             return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from rules.catalog import Catalog
+from rules.catalog import Catalog, unknown_fact
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.item import Evaluation, ItemRules, compile_item
@@ -220,7 +220,9 @@ def _case_problems(item: ItemRules, case: Any) -> list[Difference]:
         fact = item.facts.get(name)
         if fact is None:
             problems.append(
-                Difference("facts", None, name, f"未知的指标「{name}」", f"unknown fact {name!r}")
+                Difference(
+                    "facts", None, name, unknown_fact(item.facts, name), f"unknown fact {name!r}"
+                )
             )
             continue
         try:

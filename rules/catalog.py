@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from rules.codes import DIVISIONS, INDUSTRIES
-from rules.derivations import Derivation
+from rules.derivations import Derivation, read_derivation
+
+CODE_TABLES = {"division": DIVISIONS, "industry": INDUSTRIES}
 
 
 class FactType(StrEnum):
@@ -36,7 +39,7 @@ class Fact:
     kind: str
     type: FactType
     unit: str = ""
-    source: str = "data_platform"
+    source_field: str = ""  # the field of the data platform it comes from
     sensitive: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     ordered: bool = False
@@ -44,8 +47,16 @@ class Fact:
     derived_from: tuple[str, ...] = ()  # the stored facts it is computed from (filled by Catalog)
     minimum: float | None = None
     maximum: float | None = None
-    code_labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    code_table: str = ""  # a code fact's table: division (行政区划) or industry (行业)
+    description: str = ""
+    scale: int | None = None  # decimal places a decimal or percent fact keeps
+    status: str = "active"  # draft / active / deprecated (models.FactStatus)
     revision: int = 0  # bumped by every change of the fact: what a cache of its values keys on
+
+    @property
+    def code_labels(self) -> dict[str, str]:
+        """Return the labels of a code fact's table (empty for other facts)."""
+        return CODE_TABLES.get(self.code_table, {})
 
     @property
     def derived(self) -> bool:
@@ -70,6 +81,73 @@ class Fact:
         return str(value)
 
 
+def fact_document(fact: Fact) -> dict[str, Any]:
+    """Return a fact as the catalog stores it (a row of fact_definitions) and the API shows it."""
+    return {
+        "key": fact.name,
+        "subject_type": fact.kind,
+        "label": fact.label,
+        "description": fact.description,
+        "type": fact.type.value,
+        "scale": fact.scale,
+        "unit": fact.unit,
+        "minimum": fact.minimum,
+        "maximum": fact.maximum,
+        "choices": [list(choice) for choice in fact.choices],
+        "ordered": fact.ordered,
+        "code_table": fact.code_table or None,
+        "derivation": None if fact.derivation is None else fact.derivation.to_document(),
+        "sensitive": fact.sensitive,
+        "source_field": fact.source_field,
+        "status": fact.status,
+    }
+
+
+def fact_from_document(doc: Mapping[str, Any], *, revision: int = 0) -> Fact:
+    """Return the fact a stored document describes (checked when it was stored)."""
+    derivation = doc.get("derivation")
+    return Fact(
+        name=doc["key"],
+        label=doc["label"],
+        kind=doc["subject_type"],
+        type=FactType(doc["type"]),
+        unit=doc.get("unit") or "",
+        source_field=doc.get("source_field") or "",
+        sensitive=bool(doc.get("sensitive")),
+        choices=tuple((str(value), str(label)) for value, label in doc.get("choices") or ()),
+        ordered=bool(doc.get("ordered")),
+        derivation=None if not derivation else read_derivation(derivation),
+        minimum=doc.get("minimum"),
+        maximum=doc.get("maximum"),
+        code_table=doc.get("code_table") or "",
+        description=doc.get("description") or "",
+        scale=doc.get("scale"),
+        status=doc.get("status") or "active",
+        revision=revision,
+    )
+
+
+def unknown_fact(facts: Facts, name: Any) -> str:
+    """Say that a fact name is unknown, with the fact that was probably meant."""
+    if not isinstance(name, str):
+        return f"指标名应为文字，收到 {name!r}"
+    usable = [fact for fact in facts.values() if fact.status != "deprecated"]
+    by_label = {fact.label: fact for fact in usable}
+    if name in by_label:
+        fact = by_label[name]
+        return f"未知的指标「{name}」：「{fact.label}」的指标名是 {fact.name}，请写 {fact.name}"
+    close = difflib.get_close_matches(name, [fact.name for fact in usable], n=1, cutoff=0.75)
+    if not close and len(name) >= 3:  # hukou for hukou_district
+        close = [fact.name for fact in usable if name in fact.name or fact.name in name][:1]
+    if not close:
+        labels = difflib.get_close_matches(name, list(by_label), n=1, cutoff=0.6)
+        close = [by_label[labels[0]].name] if labels else []
+    if close:
+        fact = facts[close[0]]
+        return f"未知的指标「{name}」，您是否要找「{fact.label}」（{fact.name}）？"
+    return f"未知的指标「{name}」（指标目录：GET /api/v1/facts）"
+
+
 def code_label(table: dict[str, str], code: str) -> str:
     """Return the label of a code, or of its longest known prefix with the code beside it."""
     if code in table:
@@ -84,14 +162,14 @@ class _Extra(TypedDict, total=False):
     """The optional fields of a Fact, as _person and _enterprise take them."""
 
     unit: str
-    source: str
+    source_field: str
     sensitive: bool
     choices: tuple[tuple[str, str], ...]
     ordered: bool
     derivation: Derivation
     minimum: float | None
     maximum: float | None
-    code_labels: dict[str, str]
+    code_table: str
 
 
 def _person(name: str, label: str, type_: FactType, **extra: Unpack[_Extra]) -> Fact:
@@ -105,8 +183,8 @@ def _enterprise(name: str, label: str, type_: FactType, **extra: Unpack[_Extra])
 AREAS = (("gaoxin", "高新区"), ("jingkai", "经开区"), ("dujia", "度假区"), ("none", "不在园区"))
 
 PERSON_FACTS = (
-    _person("hukou_district", "户籍", FactType.CODE, code_labels=DIVISIONS),
-    _person("residence_district", "居住地", FactType.CODE, code_labels=DIVISIONS),
+    _person("hukou_district", "户籍", FactType.CODE, code_table="division"),
+    _person("residence_district", "居住地", FactType.CODE, code_table="division"),
     _person("area", "所在园区", FactType.ENUM, choices=AREAS),
     _person("birth_date", "出生日期", FactType.DATE, sensitive=True),
     _person(
@@ -114,7 +192,6 @@ PERSON_FACTS = (
         "年龄",
         FactType.INTEGER,
         unit="周岁",
-        source="derived",
         derivation=Derivation("years_since", ("birth_date",)),
         minimum=0,
         maximum=150,
@@ -155,7 +232,6 @@ PERSON_FACTS = (
         "毕业年限",
         FactType.INTEGER,
         unit="年",
-        source="derived",
         derivation=Derivation("years_since_year", ("graduation_year",)),
     ),
     _person(
@@ -201,7 +277,6 @@ PERSON_FACTS = (
         "家庭人均年收入",
         FactType.MONEY,
         sensitive=True,
-        source="derived",
         derivation=Derivation("divide", ("household_income_fen", "household_size")),
     ),
     _person("social_insurance_since", "参保起始日期", FactType.DATE),
@@ -210,7 +285,6 @@ PERSON_FACTS = (
         "参保月数",
         FactType.INTEGER,
         unit="个月",
-        source="derived",
         derivation=Derivation("months_since", ("social_insurance_since",)),
     ),
     _person(
@@ -241,16 +315,15 @@ PERSON_FACTS = (
 )
 
 ENTERPRISE_FACTS = (
-    _enterprise("registered_district", "注册地", FactType.CODE, code_labels=DIVISIONS),
+    _enterprise("registered_district", "注册地", FactType.CODE, code_table="division"),
     _enterprise("area", "所在园区", FactType.ENUM, choices=AREAS),
-    _enterprise("industry_code", "所属行业", FactType.CODE, code_labels=INDUSTRIES),
+    _enterprise("industry_code", "所属行业", FactType.CODE, code_table="industry"),
     _enterprise("founded_on", "成立日期", FactType.DATE),
     _enterprise(
         "years_since_founding",
         "成立年限",
         FactType.INTEGER,
         unit="年",
-        source="derived",
         derivation=Derivation("years_since", ("founded_on",)),
     ),
     _enterprise("employees", "从业人数", FactType.INTEGER, unit="人", minimum=0),

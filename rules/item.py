@@ -91,6 +91,12 @@ class ItemRules:
             self._cache[key] = bound
         return bound
 
+    def facts_named(self) -> set[str]:
+        """Return the facts the rule and amount name themselves (derived ones as such)."""
+        used = {c.fact.name for c in _conditions(self.rule)}
+        used |= {c.other.name for c in _conditions(self.rule) if c.other is not None}
+        return used | {fact.name for fact in _amount_facts(self.amount)}
+
     def facts_used(self) -> set[str]:
         """Return the stored facts the rule and amount read (derived facts by their inputs)."""
         used = {c.fact for c in _conditions(self.rule)} | {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rules.catalog import NUMERIC, Catalog, Fact, FactType
+from rules.catalog import NUMERIC, Catalog, Fact, FactType, unknown_fact
 from rules.errors import RuleError
 from rules.params import Params, Ref, is_ref
 from rules.values import coerce, parse_date
@@ -248,6 +248,9 @@ class Parser:
 
     def _fact(self, name: Any, path: str) -> Fact | None:
         fact = self.catalog.find(self.kind, name) if isinstance(name, str) else None
+        if fact is not None and fact.status == "deprecated":
+            self.fail(path, f"指标「{fact.label}」（{fact.name}）已停用，新规则不能再用")
+            return None
         if fact is not None:
             return fact
         for kind in KIND_NAMES:
@@ -259,7 +262,7 @@ class Parser:
                     f"本事项面向{KIND_NAMES[self.kind]}",
                 )
                 return None
-        self.fail(path, f"未知的指标「{name}」")
+        self.fail(path, unknown_fact(self.catalog.of(self.kind), name))
         return None
 
     def _unknown_keys(self, doc: dict, allowed: set[str], path: str) -> None:

@@ -71,6 +71,8 @@ class MariadbStorage:
     redis_url: str
     name: str = "mariadb"
     _engine: object = field(default=None, repr=False)
+    # What the migrations wrote (the facts catalog): put back after each test's rows are gone.
+    seeded: dict[str, list[dict]] = field(default_factory=dict, repr=False)
 
     def fresh_url(self, folder: Path) -> str:
         """Return the run's database URL (emptied by clean() after each test)."""
@@ -84,6 +86,9 @@ class MariadbStorage:
             connection.execute(text("SET FOREIGN_KEY_CHECKS=0"))
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
+            for table in Base.metadata.sorted_tables:
+                if self.seeded.get(table.name):
+                    connection.execute(table.insert(), self.seeded[table.name])
             connection.execute(text("SET FOREIGN_KEY_CHECKS=1"))
 
     def close(self) -> None:
@@ -120,7 +125,19 @@ def create_mariadb_storage() -> MariadbStorage:
     server.dispose()
     url = make_url(MYSQL_URL).set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
-    return MariadbStorage(url=url, database=name, redis_url=REDIS_URL)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        seeded = {
+            table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+            for table in Base.metadata.sorted_tables
+        }
+    engine.dispose()
+    return MariadbStorage(
+        url=url,
+        database=name,
+        redis_url=REDIS_URL,
+        seeded={name: rows for name, rows in seeded.items() if rows},
+    )
 
 
 def _safe(url: str) -> str:

@@ -124,10 +124,11 @@ def test_bad_facts_are_refused_field_by_field(client, world) -> None:
         "facts.planet",
         "facts.founded_on",
     }
-    assert errors["facts.planet"] == ["未知的指标「planet」"]
+    assert errors["facts.planet"][0].startswith("未知的指标「planet」")
     assert "不能大于 100" in errors["facts.rd_ratio"][0]
     person_fact = client.post(URL, json={"subject_type": "enterprise", "facts": {"age": 30}})
-    assert person_fact.json["errors"] == {"facts.age": ["未知的指标「age」"]}
+    [message] = person_fact.json["errors"]["facts.age"]
+    assert message.startswith("未知的指标「age」")
     nothing = client.post(URL, json={"facts": {}})
     assert nothing.status_code == 422
     assert "subject_type" in nothing.json["errors"]["json"]

@@ -43,8 +43,23 @@ def test_the_empty_rule_is_valid_and_means_everyone() -> None:
 
 def test_unknown_fact_names_the_path() -> None:
     assert errors_of({"all": [{"fact": "shoe_size", "op": ">", "value": 40}]}) == {
-        ("$.all[0].fact", "未知的指标「shoe_size」")
+        ("$.all[0].fact", "未知的指标「shoe_size」（指标目录：GET /api/v1/facts）")
     }
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("hukou", "hukou_district"), ("户籍地", "hukou_district"), ("eduction", "education")],
+)
+def test_an_unknown_fact_suggests_the_one_probably_meant(written: str, meant: str) -> None:
+    [(path, message)] = errors_of({"fact": written, "op": "exists"})
+    label = BUILTIN.find("person", meant).label  # type: ignore[union-attr]
+    assert path == "$.fact" and f"您是否要找「{label}」（{meant}）" in message
+
+
+def test_a_fact_written_by_its_chinese_name_is_told_its_key() -> None:
+    [(_, message)] = errors_of({"fact": "户籍", "op": "exists"})
+    assert "请写 hukou_district" in message
 
 
 def test_a_fact_of_the_other_subject_kind_says_so() -> None:

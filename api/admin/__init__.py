@@ -12,7 +12,17 @@ if TYPE_CHECKING:
 
 def register(api: Api) -> None:
     """Register every admin blueprint."""
-    from api.admin import auth, claims, departments, dry_run, grants, items, policies, profiles
+    from api.admin import (
+        auth,
+        claims,
+        departments,
+        dry_run,
+        facts,
+        grants,
+        items,
+        policies,
+        profiles,
+    )
 
     blueprints: tuple[Blueprint, ...] = (
         auth.blp,
@@ -21,6 +31,7 @@ def register(api: Api) -> None:
         items.blp,
         dry_run.blp,
         profiles.blp,
+        facts.blp,
     )
     blueprints += (claims.blp, grants.blp)
     for blueprint in blueprints:

@@ -66,6 +66,15 @@ class Integer(ma.fields.Integer):
         super().__init__(strict=strict, validate=[*validate, INT64], **kwargs)
 
 
+class Number(ma.fields.Float):
+    """A finite number."""
+
+    default_error_messages = {**COMMON, "invalid": "应为数字", "special": "应为有限的数字"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **kwargs)
+
+
 class Boolean(ma.fields.Boolean):
     """true or false."""
 

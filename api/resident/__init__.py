@@ -7,8 +7,18 @@ from flask_smorest import Api
 
 def register(api: Api) -> None:
     """Register every resident blueprint."""
-    from api.resident import calculator, catalog, claims, grants, inbox, login, matches, me
+    from api.resident import (
+        calculator,
+        catalog,
+        claims,
+        facts,
+        grants,
+        inbox,
+        login,
+        matches,
+        me,
+    )
 
-    for module in (login, me, matches, catalog, calculator, claims, grants, inbox):
+    for module in (login, me, matches, catalog, facts, calculator, claims, grants, inbox):
         blueprint = module.blp
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

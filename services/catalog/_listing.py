@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Department, Policy, PolicyCategory, PolicyItem, PolicyStatus, Subject
 from rules import Facts, FactType, ItemRules, ParamMissing
-from rules.codes import DIVISIONS
 from rules.eligibility import Eligibility
 from services.catalog import _search as search
 from services.errors import NotFound
@@ -50,7 +49,7 @@ def district_facts(facts: Facts) -> list[str]:
     return [
         fact.name
         for fact in facts.values()
-        if fact.type is FactType.CODE and fact.code_labels is DIVISIONS and not fact.derived
+        if fact.type is FactType.CODE and fact.code_table == "division" and not fact.derived
     ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.pii import Vault
-from rules.catalog import Fact, Facts, FactType
+from rules.catalog import Fact, Facts, FactType, unknown_fact
 from rules.identifiers import mask_id_number
 from rules.values import coerce
 from services.errors import InvalidInput
@@ -250,7 +250,7 @@ def _check_fact(
     fact = catalog.get(name)
     key = f"facts.{name}"
     if fact is None:
-        errors.setdefault(key, []).append(f"未知的指标「{name}」")
+        errors.setdefault(key, []).append(unknown_fact(catalog, name))
     elif fact.derived:
         sources = "、".join(catalog[source].label for source in fact.derived_from)
         errors.setdefault(key, []).append(f"「{fact.label}」由{sources}推算，不能导入")

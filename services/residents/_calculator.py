@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import Policy, PolicyItem, Subject
 from rules import Explained, Facts, ParamMissing
+from rules.catalog import unknown_fact
 from rules.eligibility import Eligibility
 from services.errors import InvalidInput, NotFound, Unauthorized
 from services.facts import current as current_catalog
@@ -42,7 +43,7 @@ def checked_facts(
         fact = catalog.get(name)
         key = f"{field}.{name}"
         if fact is None:
-            errors[key] = [f"未知的指标「{name}」"]
+            errors[key] = [unknown_fact(catalog, name)]
         elif raw is None:
             if nulls:
                 facts[name] = None
