@@ -81,6 +81,26 @@ class Fact:
         return str(value)
 
 
+DOCUMENT_FIELDS = (
+    "key",
+    "subject_type",
+    "label",
+    "description",
+    "type",
+    "scale",
+    "unit",
+    "minimum",
+    "maximum",
+    "choices",
+    "ordered",
+    "code_table",
+    "derivation",
+    "sensitive",
+    "source_field",
+    "status",
+)
+
+
 def fact_document(fact: Fact) -> dict[str, Any]:
     """Return a fact as the catalog stores it (a row of fact_definitions) and the API shows it."""
     return {

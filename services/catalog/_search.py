@@ -4,7 +4,7 @@ Chinese has no spaces, so neither `LIKE '%…%'` (a scan of every text) nor Mari
 FULLTEXT (no ngram parser: MySQL's only) finds 津贴 in 高龄津贴发放管理办法. The texts are cut
 into words once, when a policy or item is published, edited or withdrawn (services.publishing
 calls index_policy in the same transaction), and a query is cut the same way and answered from
-the index by term: the same SQL on SQLite and MariaDB (docs/catalog.md).
+the index by term: the same SQL on SQLite and MariaDB (docs/search.md).
 """
 
 from __future__ import annotations

@@ -16,33 +16,15 @@ from sqlalchemy.orm import Session
 
 from models import FactCatalog, FactDefinition, FactStatus
 from rules import BUILTIN, Catalog
-from rules.catalog import fact_document, fact_from_document
+from rules.catalog import DOCUMENT_FIELDS, fact_document, fact_from_document
 
 CHECK_SECONDS = 2.0
 _KEY = "facts_catalog"
-_DOCUMENT_FIELDS = (
-    "key",
-    "subject_type",
-    "label",
-    "description",
-    "type",
-    "scale",
-    "unit",
-    "minimum",
-    "maximum",
-    "choices",
-    "ordered",
-    "code_table",
-    "derivation",
-    "sensitive",
-    "source_field",
-    "status",
-)
 
 
 def document_of(row: FactDefinition) -> dict:
     """Return a stored fact as the document rules.catalog reads."""
-    return {name: getattr(row, name) for name in _DOCUMENT_FIELDS}
+    return {name: getattr(row, name) for name in DOCUMENT_FIELDS}
 
 
 def current(session: Session) -> Catalog:

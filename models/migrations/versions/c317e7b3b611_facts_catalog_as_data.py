@@ -15,26 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import models.base
-from rules.catalog import BUILTIN, fact_document
-
-FIELDS = (
-    "subject_type",
-    "key",
-    "label",
-    "description",
-    "type",
-    "scale",
-    "unit",
-    "minimum",
-    "maximum",
-    "choices",
-    "ordered",
-    "code_table",
-    "derivation",
-    "sensitive",
-    "source_field",
-    "status",
-)
+from rules.catalog import BUILTIN, DOCUMENT_FIELDS, fact_document
 
 revision: str = "c317e7b3b611"
 down_revision: str | None = "6b2f0a1c9d3e"
@@ -98,7 +79,13 @@ def upgrade() -> None:
         "fact_definitions",
         *(
             sa.column(name)
-            for name in (*FIELDS, "position", "revision", "created_at", "updated_at")
+            for name in (
+                *(name for name in DOCUMENT_FIELDS if name not in ("choices", "derivation")),
+                "position",
+                "revision",
+                "created_at",
+                "updated_at",
+            )
         ),
         sa.column("choices", sa.JSON()),
         sa.column("derivation", sa.JSON()),
@@ -108,7 +95,7 @@ def upgrade() -> None:
         document = fact_document(fact)
         rows.append(
             {
-                **{name: document[name] for name in FIELDS},
+                **{name: document[name] for name in DOCUMENT_FIELDS},
                 "position": position,
                 "revision": 1,
                 "created_at": now,
