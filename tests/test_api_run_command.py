@@ -132,7 +132,7 @@ def test_a_newcomer_follows_the_readme_as_staff_and_as_a_resident(served: dict) 
     and shows the items its story promises."""
     base, printed = served["base"], served["log"].read_text()
     passwords = dict(re.findall(r"^\s+(demo-\w+)\s+密码 (\S+)", printed, re.MULTILINE))
-    assert set(passwords) == {"demo-admin", "demo-publisher", "demo-reviewer"}
+    assert set(passwords) == {"demo-admin", "demo-publisher", "demo-reviewer", "demo-data"}
     for username, password in passwords.items():
         login = requests.post(
             f"{base}/api/v1/admin/auth/login",

@@ -1,5 +1,6 @@
-"""Demo staff accounts: an admin, and a publisher and a reviewer of 市民政局 (whose items the
-showcase's 王秀英 claims), so a newcomer can log in to the admin API at once.
+"""Demo staff accounts: an admin, a publisher and a reviewer of 市民政局 (whose items the
+showcase's 王秀英 claims), and a 数据管理员 of the facts catalog, so a newcomer can log in to the
+admin API at once.
 
 Made only on a database with no staff yet, each with a random password returned once for the
 caller to show; `kuaixiang staff password` sets a new one when it is lost.
@@ -22,6 +23,7 @@ ACCOUNTS = (
     ("demo-admin", "演示管理员", "admin", None, "管理员"),
     ("demo-publisher", "演示发布员", "publisher", DEPARTMENT, "政策发布 · 聊城市民政局"),
     ("demo-reviewer", "演示审核员", "reviewer", DEPARTMENT, "申请审核 · 聊城市民政局"),
+    ("demo-data", "演示数据管理员", "catalog", None, "指标目录 · 新增和维护指标"),
 )
 
 

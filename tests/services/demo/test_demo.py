@@ -523,7 +523,12 @@ def test_demo_staff_are_made_once_on_a_database_without_staff(session: Session) 
 
     seed_demo(session=session, persons=0, enterprises=0)
     accounts = create_demo_staff(session=session)
-    assert [a.username for a in accounts] == ["demo-admin", "demo-publisher", "demo-reviewer"]
+    assert [a.username for a in accounts] == [
+        "demo-admin",
+        "demo-publisher",
+        "demo-reviewer",
+        "demo-data",
+    ]
     roles = {}
     for account in accounts:
         staff = authenticate(session=session, username=account.username, password=account.password)
@@ -533,6 +538,7 @@ def test_demo_staff_are_made_once_on_a_database_without_staff(session: Session) 
         "demo-admin": {("admin", None)},
         "demo-publisher": {("publisher", civil_affairs)},
         "demo-reviewer": {("reviewer", civil_affairs)},
+        "demo-data": {("catalog", None)},
     }
-    assert len({a.password for a in accounts}) == 3
+    assert len({a.password for a in accounts}) == 4
     assert create_demo_staff(session=session) == []
