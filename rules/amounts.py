@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, overload
 
-from rules.catalog import NUMERIC, Fact, Facts, FactType, unknown_fact
+from rules.catalog import NUMERIC, Fact, FactType, unknown_fact
+from rules.eligibility import Eligibility
 from rules.errors import RuleError
+from rules.evaluate import Step, bind, explain, plan
+from rules.language import Node, Parser
 from rules.params import Params, Ref, is_ref
 from rules.profile import Profile
 from rules.wording import show, yuan
 
 PERIODS = {"once": ("一次性", 1), "monthly": ("按月", 12), "yearly": ("按年", 1)}
-KINDS = ("fixed", "per_unit", "rate", "tiers", "sum")
+KINDS = ("fixed", "per_unit", "rate", "tiers", "sum", "choose")
 _FIELDS = {
     "fixed": {"fen"},
     "per_unit": {"fact", "unit_fen", "max_units"},
-    "rate": {"base", "rate", "floor_fen", "cap_fen"},
+    "rate": {"base", "rate", "floor_fen", "cap_fen", "round", "to"},
     "tiers": {"fact", "tiers"},
     "sum": {"parts"},
+    "choose": {"branches", "otherwise"},
 }
+ROUNDING = {"half_up": "四舍五入", "floor": "向下取整", "ceiling": "向上取整"}
+ROUND_TO = {"fen": ("分", 1), "yuan": ("元", 100)}
+_FRACTION = re.compile(r"^\s*(\d+)\s*/\s*([1-9]\d*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,20 @@ class Formula:
     cap_fen: Any = None
     tiers: tuple[Tier, ...] = ()
     parts: tuple[Formula, ...] = ()
+    rounding: str = "half_up"  # a rate's result: half_up, floor (向下取整) or ceiling
+    to: str = "fen"  # ... to the fen or to the yuan
+    branches: tuple[Branch, ...] = ()
+    otherwise: Formula | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One case of a conditional amount: when its condition holds, its formula applies."""
+
+    when: Node
+    formula: Formula
+    label: str | None = None
+    step: Step | None = None  # the condition compiled for one date (set by bind_amount)
 
 
 @dataclass
@@ -79,20 +101,37 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 
 def rate_fraction(rate: Any) -> tuple[int, int]:
-    """Return a decimal rate as an exact (numerator, denominator)."""
+    """Return a rate ("0.6", 0.6 or "2/3") as an exact (numerator, denominator)."""
+    if isinstance(rate, str):
+        fraction = _FRACTION.match(rate)
+        if fraction:
+            return int(fraction[1]), int(fraction[2])
     return Decimal(str(rate)).as_integer_ratio()
 
 
-def parse_amount(doc: Any, facts: Facts, params: Params, errors: list[RuleError]) -> Formula | None:
-    """Read an amount document; None for {} (the item gives no money)."""
+def round_to(numerator: int, denominator: int, rounding: str, unit: int) -> int:
+    """Return numerator / denominator fen rounded to a multiple of unit fen, exactly."""
+    scaled = denominator * unit
+    if rounding == "floor":
+        return numerator // scaled * unit
+    if rounding == "ceiling":
+        return -(-numerator // scaled) * unit
+    return round_half_up(numerator, scaled) * unit
+
+
+def parse_amount(doc: Any, parser: Parser) -> Formula | None:
+    """Read an amount document with the rule's parser (a conditional amount's conditions are
+    rules); None for {} (the item gives no money)."""
     if doc in (None, {}):
         return None
-    return _Reader(facts, params, errors).formula(doc, "$amount", top=True)
+    return _Reader(parser).formula(doc, "$amount", top=True)
 
 
 class _Reader:
-    def __init__(self, facts: Facts, params: Params, errors: list[RuleError]) -> None:
-        self.facts, self.params, self.errors = facts, params, errors
+    def __init__(self, parser: Parser) -> None:
+        self.parser = parser
+        self.facts = parser.catalog.of(parser.kind)
+        self.params, self.errors = parser.params, parser.errors
 
     def fail(self, path: str, message: str) -> None:
         self.errors.append(RuleError(path, message))
@@ -117,6 +156,7 @@ class _Reader:
             "rate": ["base", "rate"],
             "tiers": ["fact", "tiers"],
             "sum": ["parts"],
+            "choose": ["branches"],
         }[kind]
         for name in missing:
             if name not in doc:
@@ -174,15 +214,29 @@ class _Reader:
             rate = self.ref(rate, f"{path}.rate")
         else:
             try:
-                if isinstance(rate, bool) or Decimal(str(rate)) < 0:
+                if _is_rate(rate) is not None:
                     raise InvalidOperation
             except InvalidOperation:
-                self.fail(f"{path}.rate", 'rate 应为非负小数，如 "0.6"')
+                self.fail(f"{path}.rate", 'rate 应为非负小数或分数，如 "0.6"、"2/3"')
         floor = self.money(doc["floor_fen"], f"{path}.floor_fen") if "floor_fen" in doc else None
         cap = self.money(doc["cap_fen"], f"{path}.cap_fen") if "cap_fen" in doc else None
         if isinstance(floor, int) and isinstance(cap, int) and floor > cap:
             self.fail(path, "floor_fen 不能大于 cap_fen")
-        return Formula("rate", period, fact=fact, rate=rate, floor_fen=floor, cap_fen=cap)
+        rounding, to = doc.get("round", "half_up"), doc.get("to", "fen")
+        if rounding not in ROUNDING:
+            self.fail(f"{path}.round", f"round 应为 {'、'.join(ROUNDING)} 之一")
+        if to not in ROUND_TO:
+            self.fail(f"{path}.to", "to 应为 fen（到分）或 yuan（到元）")
+        return Formula(
+            "rate",
+            period,
+            fact=fact,
+            rate=rate,
+            floor_fen=floor,
+            cap_fen=cap,
+            rounding=rounding,
+            to=to,
+        )
 
     def _tiers(self, doc: dict, path: str, period: str) -> Formula:
         fact = self.fact(doc["fact"], f"{path}.fact", (*NUMERIC, FactType.ENUM))
@@ -229,6 +283,33 @@ class _Reader:
             return None
         return raw
 
+    def _choose(self, doc: dict, path: str, period: str) -> Formula:
+        branches = doc["branches"]
+        if not isinstance(branches, list) or not branches:
+            self.fail(f"{path}.branches", "branches 应为非空列表：[{when, amount, label?}, …]")
+            return Formula("choose", period)
+        parsed = []
+        for i, branch in enumerate(branches):
+            where = f"{path}.branches[{i}]"
+            if not isinstance(branch, dict) or {"when", "amount"} - set(branch):
+                self.fail(where, "每种情形应为 {when: 条件, amount: 金额公式, label?: 说明}")
+                continue
+            unknown = set(branch) - {"when", "amount", "label"}
+            if unknown:
+                self.fail(where, f"不认识的字段：{'、'.join(sorted(unknown))}")
+            label = branch.get("label")
+            if label is not None and (not isinstance(label, str) or not label.strip()):
+                self.fail(f"{where}.label", "label 应为非空的中文说明")
+                label = None
+            when = self.parser.node(branch["when"], f"{where}.when", 1)
+            formula = self.formula(branch["amount"], f"{where}.amount", top=False)
+            if when is not None and formula is not None:
+                parsed.append(Branch(when, formula, label))
+        otherwise = None
+        if doc.get("otherwise") is not None:
+            otherwise = self.formula(doc["otherwise"], f"{path}.otherwise", top=False)
+        return Formula("choose", period, branches=tuple(parsed), otherwise=otherwise)
+
     def _sum(self, doc: dict, path: str, period: str) -> Formula:
         if not isinstance(doc["parts"], list) or not doc["parts"]:
             self.fail(f"{path}.parts", "parts 应为非空列表")
@@ -238,6 +319,22 @@ class _Reader:
             for i, part in enumerate(doc["parts"])
         ]
         return Formula("sum", period, parts=tuple(part for part in parts if part is not None))
+
+
+def amount_conditions(formula: Formula | None) -> list[Node]:
+    """Return the conditions of a formula's cases, nested ones too."""
+    if formula is None:
+        return []
+    found = [branch.when for branch in formula.branches]
+    for part in sub_formulas(formula):
+        found += amount_conditions(part)
+    return found
+
+
+def sub_formulas(formula: Formula) -> tuple[Formula, ...]:
+    """Return the formulas inside one: a sum's parts, a choice's cases and otherwise."""
+    inner = (*formula.parts, *(branch.formula for branch in formula.branches))
+    return inner if formula.otherwise is None else (*inner, formula.otherwise)
 
 
 def check_param_values(formula: Formula | None, params: Params, errors: list[RuleError]) -> None:
@@ -265,7 +362,7 @@ def check_param_values(formula: Formula | None, params: Params, errors: list[Rul
                 problem = check(entry.value)
                 if problem:
                     errors.append(RuleError(f"$params.{value.name}.values[{index}].value", problem))
-    for part in formula.parts:
+    for part in sub_formulas(formula):
         check_param_values(part, params, errors)
 
 
@@ -291,10 +388,10 @@ def _is_number(value: Any) -> str | None:
 
 def _is_rate(value: Any) -> str | None:
     try:
-        ok = not isinstance(value, bool) and Decimal(str(value)) >= 0
-    except InvalidOperation:
+        ok = not isinstance(value, bool) and rate_fraction(value)[0] >= 0
+    except (InvalidOperation, ValueError, OverflowError):
         ok = False
-    return None if ok else f'比例应为非负小数，如 "0.6"，收到 {value!r}'
+    return None if ok else f'比例应为非负小数或分数，如 "0.6"、"2/3"，收到 {value!r}'
 
 
 @overload
@@ -320,7 +417,14 @@ def bind_amount(formula: Formula | None, params: Params, as_of: date) -> Formula
         cap_fen=resolve(formula.cap_fen),
         tiers=tuple(Tier(resolve(t.low), resolve(t.high), resolve(t.fen)) for t in formula.tiers),
         parts=tuple(bind_amount(part, params, as_of) for part in formula.parts),
+        branches=tuple(_bind_branch(branch, params, as_of) for branch in formula.branches),
+        otherwise=bind_amount(formula.otherwise, params, as_of),
     )
+
+
+def _bind_branch(branch: Branch, params: Params, as_of: date) -> Branch:
+    when = bind(branch.when, params, as_of)
+    return Branch(when, bind_amount(branch.formula, params, as_of), branch.label, plan(when, as_of))
 
 
 def evaluate_amount(formula: Formula, profile: Profile) -> AmountResult:
@@ -339,6 +443,8 @@ def _value(formula: Formula, profile: Profile) -> tuple[int | None, list[str], l
     kind = formula.kind
     if kind == "fixed":
         return formula.fen, [f"定额 {yuan(formula.fen)}"], []
+    if kind == "choose":
+        return _chosen(formula, profile)
     if kind == "sum":
         total: int | None = 0
         trace: list[str] = []
@@ -368,8 +474,11 @@ def _value(formula: Formula, profile: Profile) -> tuple[int | None, list[str], l
         )
     if kind == "rate":
         numerator, denominator = rate_fraction(formula.rate)
-        fen = round_half_up(value * numerator, denominator)
-        trace = [f"{formula.fact.label} {yuan(value)} × {_percent(formula.rate)} = {yuan(fen)}"]
+        fen = round_to(value * numerator, denominator, formula.rounding, ROUND_TO[formula.to][1])
+        trace = [
+            f"{formula.fact.label} {yuan(value)} × {_percent(formula.rate)} = {yuan(fen)}"
+            + _rounded(formula)
+        ]
         if formula.floor_fen is not None and fen < formula.floor_fen:
             fen = formula.floor_fen
             trace.append(f"低于下限，按 {yuan(fen)} 计")
@@ -388,7 +497,34 @@ def _value(formula: Formula, profile: Profile) -> tuple[int | None, list[str], l
     return 0, [f"{formula.fact.label} {show(formula.fact, value)}，不在任何档内：0 元"], []
 
 
+def _chosen(formula: Formula, profile: Profile) -> tuple[int | None, list[str], list[str]]:
+    """The first case whose condition holds; undecided while an earlier one is unknown."""
+    for branch in formula.branches:
+        assert branch.step is not None  # bound
+        status = branch.step.check(profile)
+        label = branch.label or branch.step.text
+        if status == Eligibility.ELIGIBLE:
+            fen, lines, missing = _value(branch.formula, profile)
+            return fen, [f"适用情形：{label}", *lines], missing
+        if status == Eligibility.UNKNOWN:
+            missing = explain(branch.step, profile).missing
+            return None, [f"是否属于「{label}」尚不确定，暂无法计算金额"], missing
+    if formula.otherwise is None:
+        return 0, ["不属于任何情形：0 元"], []
+    fen, lines, missing = _value(formula.otherwise, profile)
+    return fen, ["不属于以上情形，按其他情形计", *lines], missing
+
+
+def _rounded(formula: Formula) -> str:
+    if formula.rounding == "half_up" and formula.to == "fen":
+        return ""
+    return f"（{ROUNDING[formula.rounding]}到{ROUND_TO[formula.to][0]}）"
+
+
 def _percent(rate: Any) -> str:
+    if isinstance(rate, str) and _FRACTION.match(rate):
+        numerator, denominator = rate_fraction(rate)
+        return f"{numerator}/{denominator}"
     return f"{Decimal(str(rate)) * 100:f}".rstrip("0").rstrip(".") + "%"
 
 

@@ -10,12 +10,14 @@ from typing import Any
 from rules.amounts import (
     AmountResult,
     Formula,
+    amount_conditions,
     bind_amount,
     check_param_values,
     evaluate_amount,
     parse_amount,
+    sub_formulas,
 )
-from rules.catalog import SUBJECT_KINDS, Catalog, Facts
+from rules.catalog import SUBJECT_KINDS, Catalog, Fact, Facts
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import Check, Explained, Step, bind, explain, plan
@@ -73,7 +75,7 @@ class ItemRules:
         self.amount = amount
         self.params = params
         self.facts = facts
-        self._windows = _uses_window(rule)
+        self._windows = any(_uses_window(node) for node in [rule, *amount_conditions(amount)])
         self._cache: dict[tuple, Bound] = {}
 
     def at(self, as_of: date) -> Bound:
@@ -93,18 +95,21 @@ class ItemRules:
 
     def facts_named(self) -> set[str]:
         """Return the facts the rule and amount name themselves (derived ones as such)."""
-        used = {c.fact.name for c in _conditions(self.rule)}
-        used |= {c.other.name for c in _conditions(self.rule) if c.other is not None}
-        return used | {fact.name for fact in _amount_facts(self.amount)}
+        return {fact.name for fact in self._facts()}
+
+    def _facts(self) -> set[Fact]:
+        conditions = [
+            condition
+            for node in [self.rule, *amount_conditions(self.amount)]
+            for condition in _conditions(node)
+        ]
+        used = {c.fact for c in conditions} | {c.other for c in conditions if c.other is not None}
+        return used | _amount_facts(self.amount)
 
     def facts_used(self) -> set[str]:
         """Return the stored facts the rule and amount read (derived facts by their inputs)."""
-        used = {c.fact for c in _conditions(self.rule)} | {
-            c.other for c in _conditions(self.rule) if c.other is not None
-        }
-        used |= _amount_facts(self.amount)
         names: set[str] = set()
-        for fact in used:
+        for fact in self._facts():
             names.update(fact.derived_from or (fact.name,))
         return names
 
@@ -194,9 +199,11 @@ def compile_item(
     facts = catalog.of(subject_kind)
     parser = Parser(catalog, subject_kind, parsed_params, errors)
     tree = parser.parse(rule)
-    formula = parse_amount(amount, facts, parsed_params, errors)
+    formula = parse_amount(amount, parser)
     if not errors:
-        _check_param_values(tree, parser.param_uses, parsed_params, errors)
+        _check_param_values(
+            [tree, *amount_conditions(formula)], parser.param_uses, parsed_params, errors
+        )
         check_param_values(formula, parsed_params, errors)
     item = ItemRules(facts, tree, formula, parsed_params)
     if not errors:
@@ -226,10 +233,10 @@ def validate_item(
 
 
 def _check_param_values(
-    tree: Node | None, uses: list[tuple[str, str]], params: Params, errors: list[RuleError]
+    trees: list[Node | None], uses: list[tuple[str, str]], params: Params, errors: list[RuleError]
 ) -> None:
     """Check that every dated value of a parameter fits each condition that uses it."""
-    conditions = {c.path: c for c in _conditions(tree)}
+    conditions = {c.path: c for tree in trees for c in _conditions(tree)}
     for name, path in uses:
         condition = conditions[path]
         for index, entry in enumerate(params.by_name[name].entries):
@@ -251,7 +258,7 @@ def _amount_facts(formula: Formula | None) -> set:
     if formula is None:
         return set()
     found = {formula.fact} if formula.fact is not None else set()
-    for part in formula.parts:
+    for part in sub_formulas(formula):
         found |= _amount_facts(part)
     return found
 
@@ -270,7 +277,7 @@ def _amount_refs(formula: Formula | None) -> list[str]:
         *(v for t in formula.tiers for v in (t.low, t.high, t.fen)),
     ]
     names = [value.name for value in values if isinstance(value, Ref)]
-    return names + [name for part in formula.parts for name in _amount_refs(part)]
+    return names + [name for part in sub_formulas(formula) for name in _amount_refs(part)]
 
 
 def _conditions(node: Node | None) -> list[Condition]:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from rules.amounts import PERIODS, Formula, rate_fraction
+from rules.amounts import PERIODS, ROUND_TO, Formula, rate_fraction, round_to
 from rules.columns import Column
+from rules.language import Node
 from rules.vector_kernels import compare
+from rules.vector_masks import Subset
+
+
+class Evaluator(Protocol):
+    """What amounts need of the engine: a fact's column, a condition over some subjects."""
+
+    def column(self, name: str) -> Column: ...
+
+    def subset(self, node: Node, at: Subset) -> tuple[np.ndarray, np.ndarray]: ...
+
 
 _LIMIT = 2**63
 
@@ -30,27 +40,27 @@ class Amounts:
         return self.fen * PERIODS[self.period][1]
 
 
-def evaluate_amounts(formula: Formula, column: Callable[[str], Column], idx: np.ndarray) -> Amounts:
-    """Work out a bound formula for the subjects at idx; `column` gives evaluation columns."""
-    fen, known = _value(formula, column, idx)
+def evaluate_amounts(formula: Formula, engine: Evaluator, idx: np.ndarray) -> Amounts:
+    """Work out a bound formula for the subjects at idx (ascending)."""
+    fen, known = _value(formula, engine, idx)
     return Amounts(fen, known, formula.period)
 
 
-def _value(
-    formula: Formula, column: Callable[[str], Column], idx: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _value(formula: Formula, engine: Evaluator, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     count, kind = len(idx), formula.kind
     if kind == "fixed":
         return np.full(count, _fen(formula.fen), np.int64), np.ones(count, bool)
     if kind == "sum":
         total, known = np.zeros(count, np.int64), np.ones(count, bool)
         for part in formula.parts:
-            fen, part_known = _value(part, column, idx)
+            fen, part_known = _value(part, engine, idx)
             total += fen
             known &= part_known
         return np.where(known, total, 0), known
+    if kind == "choose":
+        return _chosen(formula, engine, idx)
     assert formula.fact is not None
-    source = column(formula.fact.name)
+    source = engine.column(formula.fact.name)
     known = source.present.take(idx)
     values = source.values.take(idx)
     if kind == "per_unit":
@@ -59,6 +69,27 @@ def _value(
         fen = _rate(formula, values.astype(np.int64))
     else:
         fen = _tiers(formula, values)
+    return np.where(known, fen, 0), known
+
+
+def _chosen(formula: Formula, engine: Evaluator, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first case whose condition holds; unknown where an earlier case is undecided."""
+    fen, known = np.zeros(len(idx), np.int64), np.ones(len(idx), bool)
+    open_ = np.ones(len(idx), bool)  # not yet decided by an earlier case
+    for branch in formula.branches:
+        if not open_.any():
+            break
+        at = np.flatnonzero(open_)
+        passed, unknown = engine.subset(branch.when, Subset(idx[at]))
+        chosen = at[passed]
+        if len(chosen):
+            part_fen, part_known = _value(branch.formula, engine, idx[chosen])
+            fen[chosen], known[chosen] = part_fen, part_known
+        known[at[unknown]] = False
+        open_[at[passed | unknown]] = False
+    rest = np.flatnonzero(open_)
+    if formula.otherwise is not None and len(rest):
+        fen[rest], known[rest] = _value(formula.otherwise, engine, idx[rest])
     return np.where(known, fen, 0), known
 
 
@@ -80,8 +111,11 @@ def _per_unit(formula: Formula, units: np.ndarray) -> np.ndarray:
 
 
 def _rate(formula: Formula, base: np.ndarray) -> np.ndarray:
-    """base × rate rounded half up (away from zero), exactly, then floor and cap."""
+    """base × rate rounded as the formula says (half up, away from zero, by default), exactly,
+    then floor and cap."""
     numerator, denominator = rate_fraction(formula.rate)
+    if formula.rounding != "half_up" or formula.to != "fen":
+        return _limits(formula, _rounded(formula, base, numerator, denominator))
     sign = np.sign(base) * (1 if numerator >= 0 else -1)
     magnitude, multiplier = np.abs(base), abs(numerator)
     largest = int(magnitude.max()) if len(magnitude) else 0
@@ -95,6 +129,30 @@ def _rate(formula: Formula, base: np.ndarray) -> np.ndarray:
         if exact and max(exact) >= _LIMIT:
             raise OverflowError("金额超出 int64 分的范围")
         fen = sign * np.array(exact, np.int64)
+    return _limits(formula, fen)
+
+
+def _rounded(formula: Formula, base: np.ndarray, numerator: int, denominator: int) -> np.ndarray:
+    """base × numerator / denominator rounded to the unit (floor, ceiling or half up), exactly:
+    as rules.amounts.round_to does, in int64 where it fits, else in Python integers."""
+    unit = ROUND_TO[formula.to][1]
+    scaled = denominator * unit
+    largest = int(np.abs(base).max()) if len(base) else 0
+    if (largest + 1) * (abs(numerator) + 1) * 4 < _LIMIT and 4 * scaled < _LIMIT:
+        product = base * np.int64(numerator)
+        if formula.rounding == "floor":
+            return product // scaled * unit
+        if formula.rounding == "ceiling":
+            return -(-product // scaled) * unit
+        sign = np.where(product < 0, -1, 1)
+        return sign * ((2 * np.abs(product) + scaled) // (2 * scaled)) * unit
+    exact = [round_to(int(v) * numerator, denominator, formula.rounding, unit) for v in base]
+    if exact and max(abs(v) for v in exact) >= _LIMIT:
+        raise OverflowError("金额超出 int64 分的范围")
+    return np.array(exact, np.int64)
+
+
+def _limits(formula: Formula, fen: np.ndarray) -> np.ndarray:
     if formula.floor_fen is not None:
         fen = np.maximum(fen, _fen(formula.floor_fen))
     if formula.cap_fen is not None:

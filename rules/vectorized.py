@@ -83,8 +83,8 @@ def verdicts(
 
 def amounts(formula: Formula, columns: Columns, as_of: date, idx: np.ndarray) -> Amounts:
     """Work out a bound amount formula for the subjects at idx."""
-    return evaluate_amounts(formula, Engine(columns, as_of).column, np.asarray(idx, np.intp))
+    return evaluate_amounts(formula, Engine(columns, as_of), np.asarray(idx, np.intp))
 
 
 def _amounts(formula: Formula | None, engine: Engine, idx: np.ndarray) -> Amounts | None:
-    return None if formula is None else evaluate_amounts(formula, engine.column, idx)
+    return None if formula is None else evaluate_amounts(formula, engine, idx)

@@ -188,11 +188,16 @@ def rule(draw: st.DrawFn, pool: list[dict], depth: int = 0) -> dict:
 
 
 @st.composite
-def amount(draw: st.DrawFn, kind: str, params: dict, top: bool = True) -> dict:
-    """A valid amount formula of any kind."""
+def amount(
+    draw: st.DrawFn, kind: str, params: dict, top: bool = True, pool: list | None = None
+) -> dict:
+    """A valid amount formula of any kind; with a pool of conditions, conditional ones too."""
     facts = list(BUILTIN.of(kind).values())
     fen = st.integers(0, 5000)
-    shape = draw(st.sampled_from(["fixed", "per_unit", "rate", "tiers", "sum" if top else "fixed"]))
+    shapes = ["fixed", "per_unit", "rate", "tiers", "sum" if top else "fixed"]
+    if pool and top:
+        shapes += ["choose", "choose"]
+    shape = draw(st.sampled_from(shapes))
     doc: dict[str, Any] = {"kind": shape}
     if top:
         doc["period"] = draw(st.sampled_from(["once", "monthly", "yearly"]))
@@ -209,7 +214,13 @@ def amount(draw: st.DrawFn, kind: str, params: dict, top: bool = True) -> dict:
             doc["max_units"] = draw(st.integers(1, 6))
     elif shape == "rate":
         doc["base"] = draw(st.sampled_from([f for f in facts if f.type is FactType.MONEY])).name
-        doc["rate"] = draw(st.sampled_from(["0.6", "0.05", "1", "0.333", "0.125", "2.5", "0.0001"]))
+        doc["rate"] = draw(
+            st.sampled_from(["0.6", "0.05", "1", "0.333", "0.125", "2.5", "0.0001", "2/3", "1/7"])
+        )
+        if draw(st.booleans()):
+            doc["round"] = draw(st.sampled_from(["half_up", "floor", "ceiling"]))
+        if draw(st.booleans()):
+            doc["to"] = draw(st.sampled_from(["fen", "yuan"]))
         bounds = sorted(draw(st.lists(st.integers(0, 9000), min_size=2, max_size=2)))
         if draw(st.booleans()):
             doc["floor_fen"] = bounds[0]
@@ -220,8 +231,22 @@ def amount(draw: st.DrawFn, kind: str, params: dict, top: bool = True) -> dict:
         fact = draw(st.sampled_from([f for f in facts if f.type in numeric]))
         doc["fact"] = fact.name
         doc["tiers"] = draw(st.lists(tier(fact), min_size=1, max_size=3))
+    elif shape == "choose":
+        assert pool
+        count = draw(st.integers(1, 3))
+        doc["branches"] = [
+            {
+                "when": draw(rule(pool, 1)),
+                "amount": draw(amount(kind, params, top=False, pool=pool)),
+            }
+            for _ in range(count)
+        ]
+        if draw(st.booleans()):
+            doc["otherwise"] = draw(amount(kind, params, top=False))
     else:
-        doc["parts"] = draw(st.lists(amount(kind, params, top=False), min_size=1, max_size=3))
+        doc["parts"] = draw(
+            st.lists(amount(kind, params, top=False, pool=pool), min_size=1, max_size=3)
+        )
     return doc
 
 

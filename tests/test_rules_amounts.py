@@ -271,3 +271,93 @@ def test_tiers_by_an_ordered_level() -> None:
         amount={"kind": "tiers", "fact": "gender", "tiers": [{"min": "male", "fen": 1}]},
     )
     assert [e.path for e in unordered] == ["$amount.fact"]
+
+
+def test_two_thirds_floored_to_the_yuan_and_capped() -> None:
+    """灵活就业社保补贴: 2/3 of what was paid, 向下取整到元, at most 6,000 元."""
+    doc = {
+        "kind": "rate",
+        "base": "household_income_fen",
+        "rate": "2/3",
+        "round": "floor",
+        "to": "yuan",
+        "cap_fen": 600000,
+    }
+    result = amount(doc, {"household_income_fen": 1234567})  # 12,345.67 元 × 2/3 = 8,230.45 元
+    assert result.fen == 600000 and "超过上限" in result.trace[-1]
+    small = amount(doc, {"household_income_fen": 100099})  # 1,000.99 元 × 2/3 = 667.33 元
+    assert small.fen == 66700
+    assert small.trace[0] == "家庭年收入 1,000.99 元 × 2/3 = 667 元（向下取整到元）"
+    up = amount({**doc, "round": "ceiling"}, {"household_income_fen": 100099})
+    assert up.fen == 66800
+
+
+@pytest.mark.parametrize(
+    ("rounding", "to", "expected"),
+    [
+        ("half_up", "fen", 333),
+        ("floor", "fen", 333),
+        ("ceiling", "fen", 334),
+        ("floor", "yuan", 300),
+    ],
+)
+def test_each_rounding_mode(rounding: str, to: str, expected: int) -> None:
+    doc = {
+        "kind": "rate",
+        "base": "household_income_fen",
+        "rate": "1/3",
+        "round": rounding,
+        "to": to,
+    }
+    assert amount(doc, {"household_income_fen": 1000}).fen == expected
+
+
+CHOOSE = {
+    "kind": "choose",
+    "branches": [
+        {
+            "when": {"fact": "enterprise_tags", "op": "has_any", "value": ["small_micro"]},
+            "amount": {"kind": "rate", "base": "unemployment_insurance_paid_fen", "rate": "0.6"},
+            "label": "中小微企业",
+        }
+    ],
+    "otherwise": {"kind": "rate", "base": "unemployment_insurance_paid_fen", "rate": "0.3"},
+}
+
+
+def test_one_item_two_amounts_and_the_trace_names_the_case() -> None:
+    """稳岗返还: 60% of last year's unemployment insurance for 中小微企业, else 30%."""
+    paid = {"unemployment_insurance_paid_fen": 1000000}
+    small = amount(CHOOSE, {**paid, "enterprise_tags": ["small_micro"]}, kind="enterprise")
+    assert small.fen == 600000 and small.trace[0] == "适用情形：中小微企业"
+    large = amount(CHOOSE, {**paid, "enterprise_tags": ["above_scale"]}, kind="enterprise")
+    assert large.fen == 300000 and large.trace[0] == "不属于以上情形，按其他情形计"
+    unsure = amount(CHOOSE, paid, kind="enterprise")
+    assert unsure.fen is None and unsure.missing == ["enterprise_tags"]
+    assert "是否属于「中小微企业」尚不确定" in unsure.trace[0]
+
+
+def test_a_case_without_otherwise_gives_nothing_outside_its_cases() -> None:
+    doc = {key: value for key, value in CHOOSE.items() if key != "otherwise"}
+    result = amount(
+        doc, {"enterprise_tags": [], "unemployment_insurance_paid_fen": 1}, kind="enterprise"
+    )
+    assert result.fen == 0 and result.trace == ["不属于任何情形：0 元"]
+
+
+def test_conditional_amounts_are_checked_by_path() -> None:
+    doc = {
+        "kind": "choose",
+        "branches": [{"when": {"fact": "shoe_size", "op": "exists"}, "amount": {"kind": "fixed"}}],
+    }
+    paths = {
+        e.path
+        for e in validate_item(catalog=BUILTIN, subject_kind="enterprise", rule={}, amount=doc)
+    }
+    assert paths == {"$amount.branches[0].when.fact", "$amount.branches[0].amount"}
+    bad_rate = {"kind": "rate", "base": "household_income_fen", "rate": "2/0", "round": "down"}
+    paths = {
+        e.path
+        for e in validate_item(catalog=BUILTIN, subject_kind="person", rule={}, amount=bad_rate)
+    }
+    assert paths == {"$amount.rate", "$amount.round"}

@@ -60,7 +60,7 @@ def scenario(draw: st.DrawFn) -> tuple:
         params: dict = {}
         pool = draw(st.lists(rs.condition(kind, as_of, params), min_size=1, max_size=6))
         rule = {} if draw(st.integers(0, 12)) == 0 else draw(rs.rule(pool))
-        money = {} if draw(st.integers(0, 3)) == 0 else draw(rs.amount(kind, params))
+        money = {} if draw(st.integers(0, 3)) == 0 else draw(rs.amount(kind, params, pool=pool))
         try:
             items.append(
                 compile_item(
