@@ -341,7 +341,7 @@ def check_param_values(formula: Formula | None, params: Params, errors: list[Rul
     """Check every dated value of the parameters an amount uses fits where it is used."""
     if formula is None:
         return
-    whole = formula.fact is None or formula.fact.type is not FactType.DECIMAL
+    whole = formula.fact is None or formula.fact.type not in (FactType.DECIMAL, FactType.PERCENT)
     uses = [
         (formula.fen, _is_fen),
         (formula.unit_fen, _is_fen),

@@ -19,6 +19,8 @@ class FactType(StrEnum):
 
     INTEGER = "integer"
     DECIMAL = "decimal"
+    PERCENT = "percent"  # a number of percent: 5.5 is 5.5%
+    YEAR = "year"  # a calendar year: 2026
     MONEY = "money"
     BOOLEAN = "boolean"
     DATE = "date"
@@ -27,7 +29,7 @@ class FactType(StrEnum):
     CODE = "code"
 
 
-NUMERIC = (FactType.INTEGER, FactType.DECIMAL, FactType.MONEY)
+NUMERIC = (FactType.INTEGER, FactType.DECIMAL, FactType.MONEY, FactType.PERCENT)
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,7 @@ PERSON_FACTS = (
             ("doctor", "博士研究生"),
         ),
     ),
-    _person("graduation_year", "毕业年份", FactType.INTEGER, unit="年", minimum=1930, maximum=2100),
+    _person("graduation_year", "毕业年份", FactType.YEAR, unit="年", minimum=1930, maximum=2100),
     _person(
         "years_since_graduation",
         "毕业年限",
@@ -350,9 +352,9 @@ ENTERPRISE_FACTS = (
     _enterprise("revenue_fen", "上年营业收入", FactType.MONEY, minimum=0),
     _enterprise("tax_paid_fen", "上年纳税额", FactType.MONEY, minimum=0),
     _enterprise("unemployment_insurance_paid_fen", "上年失业保险缴费额", FactType.MONEY, minimum=0),
-    _enterprise("layoff_rate", "上年裁员率", FactType.DECIMAL, unit="%", minimum=0, maximum=100),
+    _enterprise("layoff_rate", "上年裁员率", FactType.PERCENT, unit="%", minimum=0, maximum=100),
     _enterprise(
-        "rd_ratio", "研发投入占营业收入比例", FactType.DECIMAL, unit="%", minimum=0, maximum=100
+        "rd_ratio", "研发投入占营业收入比例", FactType.PERCENT, unit="%", minimum=0, maximum=100
     ),
     _enterprise(
         "new_graduate_hires", "本年新招用高校毕业生", FactType.INTEGER, unit="人", minimum=0

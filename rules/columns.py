@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rules.catalog import Fact, Facts, FactType
+from rules.catalog import NUMERIC, Fact, Facts, FactType
 from rules.values import coerce
 
 EPOCH = date(1970, 1, 1).toordinal()
@@ -25,6 +25,8 @@ DTYPES: dict[FactType, type] = {
     FactType.INTEGER: np.int64,
     FactType.MONEY: np.int64,
     FactType.DECIMAL: np.float64,
+    FactType.PERCENT: np.float64,
+    FactType.YEAR: np.int64,
     FactType.BOOLEAN: np.bool_,
     FactType.DATE: np.int32,
     FactType.ENUM: np.int8,
@@ -153,7 +155,7 @@ def _coerced(fact: Fact, raw: Any) -> Any:
 def _encode(fact: Fact, typed: list[Any]) -> Column:
     """Encode typed values (None = missing) of one fact."""
     kind = fact.type
-    if kind in (FactType.INTEGER, FactType.MONEY):
+    if kind in (FactType.INTEGER, FactType.MONEY, FactType.YEAR):
         # Beyond int64 cannot be encoded; such a value counts as malformed (missing).
         typed = [v if v is None or _INT64[0] <= v <= _INT64[1] else None for v in typed]
     present = np.fromiter((value is not None for value in typed), bool, len(typed))
@@ -183,7 +185,8 @@ def _canonical(
     kind, dtype = fact.type, DTYPES[fact.type]
     if values.shape != present.shape or values.ndim != 1:
         raise ValueError(f"「{fact.label}」的 values 与 present 长度不同")
-    accepted = "b" if kind is FactType.BOOLEAN else "iuf" if kind is FactType.DECIMAL else "iu"
+    fractional = kind in (FactType.DECIMAL, FactType.PERCENT)
+    accepted = "b" if kind is FactType.BOOLEAN else "iuf" if fractional else "iu"
     if values.dtype.kind not in accepted and len(values):
         raise ValueError(f"「{fact.label}」应为 {np.dtype(dtype).name}，收到 {values.dtype}")
     present = present.astype(bool)
@@ -191,9 +194,7 @@ def _canonical(
         values, present, dictionary = _sorted_codes(values, present, dictionary)
     # Check in a wide type before narrowing: an enum rank of 300 must not wrap to 44.
     small = kind in (FactType.ENUM, FactType.DATE, FactType.CODE)
-    wide: np.ndarray = values.astype(
-        np.int64 if small else np.float64 if kind is FactType.DECIMAL else dtype
-    )
+    wide: np.ndarray = values.astype(np.int64 if small else np.float64 if fractional else dtype)
     ok = np.ones(len(values), bool)
     if kind is FactType.ENUM:
         ok = (wide >= 0) & (wide < len(fact.values))
@@ -201,7 +202,7 @@ def _canonical(
         ok = wide >> np.uint64(len(fact.values)) == 0
     elif kind is FactType.DATE:
         ok = (wide >= FIRST_DAY) & (wide <= LAST_DAY)
-    elif kind in (FactType.INTEGER, FactType.MONEY, FactType.DECIMAL):
+    elif kind in (*NUMERIC, FactType.YEAR):
         if fact.minimum is not None:
             ok &= ~(wide < fact.minimum)  # NaN passes, as in rules/values.py
         if fact.maximum is not None:
@@ -239,7 +240,7 @@ def decode(column: Column, index: int) -> Any:
         return column.dictionary[int(value)]
     if kind is FactType.BOOLEAN:
         return bool(value)
-    return float(value) if kind is FactType.DECIMAL else int(value)
+    return float(value) if kind in (FactType.DECIMAL, FactType.PERCENT) else int(value)
 
 
 def civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any, overload
 
 from rules.catalog import Fact, FactType
+from rules.derivations import full_months, full_years
 from rules.eligibility import Eligibility
 from rules.language import Condition, Group, Node, normalize
 from rules.params import Params
@@ -75,6 +76,8 @@ def key_of(fact: Fact) -> Callable[[Any], Any]:
 def compile_condition(condition: Condition, as_of: date) -> Check:
     """Return a function profile -> ELIGIBLE/INELIGIBLE/UNKNOWN for one bound condition."""
     name, op = condition.fact.name, condition.op
+    if op == "has":
+        return lambda p: UNKNOWN if p.get(name) is None else ELIGIBLE
     if op == "exists":
         return lambda p: INELIGIBLE if p.get(name) is None else ELIGIBLE
     if op == "missing":
@@ -111,6 +114,18 @@ def _value_test(
     if op == "within_last":
         start = window_start(as_of, *value)
         return lambda v: start < v <= as_of
+    if op == "in_year":
+        year = as_of.year + value
+        if condition.fact.type is FactType.YEAR:
+            return lambda v: v == year
+        return lambda v: v.year == year
+    if op in ("years_since", "months_since"):
+        compare_to, count = _COMPARE[value[0]], value[1]
+        on = condition.on or as_of
+        if condition.fact.type is FactType.YEAR:
+            return lambda v: compare_to(on.year - v, count)
+        since = full_years if op == "years_since" else full_months
+        return lambda v: compare_to(since(v, on), count)
     if op in ("in", "not_in"):
         if condition.fact.type is FactType.CODE:
             prefixes = tuple(value)

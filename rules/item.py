@@ -21,7 +21,7 @@ from rules.catalog import SUBJECT_KINDS, Catalog, Fact, Facts
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
 from rules.evaluate import Check, Explained, Step, bind, explain, plan
-from rules.language import Condition, Group, Node, Parser, normalize
+from rules.language import DATE_RELATIVE, Condition, Group, Node, Parser, normalize
 from rules.params import ParamMissing, Params, Ref, parse_params
 from rules.profile import Profile
 from rules.summary import summarize
@@ -179,7 +179,7 @@ def _uses_window(node: Node | None) -> bool:
         return False
     if isinstance(node, Group):
         return any(_uses_window(child) for child in node.children)
-    return node.op == "within_last"
+    return node.op in DATE_RELATIVE and node.on is None
 
 
 def compile_item(

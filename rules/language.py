@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,14 +17,20 @@ KIND_NAMES = {"person": "个人", "enterprise": "企业"}
 
 COMPARE = ("==", "!=", "<", "<=", ">", ">=")
 ORDERING = ("<", "<=", ">", ">=", "between")
-PRESENCE = ("exists", "missing")
+PRESENCE = ("exists", "missing", "has")
 TAG_OPS = ("has_any", "has_all", "has_none")
+SINCE = ("years_since", "months_since")
+# Conditions whose outcome depends on the evaluation date itself (not only on the facts).
+DATE_RELATIVE = ("within_last", "in_year", *SINCE)
+SINCE_LIMITS = {"years_since": 200, "months_since": 2_400}
 OPS: dict[FactType, tuple[str, ...]] = {
     FactType.INTEGER: (*COMPARE, "between", "in", "not_in"),
     FactType.DECIMAL: (*COMPARE, "between"),
+    FactType.PERCENT: (*COMPARE, "between"),
+    FactType.YEAR: (*COMPARE, "between", "in", "not_in", "in_year", "years_since"),
     FactType.MONEY: (*COMPARE, "between"),
     FactType.BOOLEAN: ("==", "!="),
-    FactType.DATE: (*COMPARE, "between", "before", "after", "within_last"),
+    FactType.DATE: (*COMPARE, "between", "before", "after", "within_last", "in_year", *SINCE),
     FactType.ENUM: ("==", "!=", "in", "not_in"),
     FactType.TAGS: TAG_OPS,
     FactType.CODE: ("==", "!=", "in", "not_in"),
@@ -52,6 +58,9 @@ class Condition:
     other: Fact | None = None
     label: str | None = None
     has_refs: bool = False
+    on: date | None = (
+        None  # years_since / months_since counted to this day, not the evaluation date
+    )
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,20 @@ def normalize(fact: Fact, op: str, raw: Any) -> Any:
         return (unit, count)
     if op in ("before", "after"):
         return parse_date(raw)
+    if op == "in_year":
+        if isinstance(raw, bool) or not isinstance(raw, int) or not -100 <= raw <= 100:
+            raise ValueError("in_year 的值是相对评估日所在年份的年数：0 为当年，-1 为上一年")
+        return raw
+    if op in SINCE:
+        if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in COMPARE:
+            raise ValueError(f'{op} 需要一个比较，如 {{">=": 60}}')
+        compare, count = next(iter(raw.items()))
+        limit = SINCE_LIMITS[op]
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= limit:
+            raise ValueError(
+                f"{op} 的{'年' if op == 'years_since' else '月'}数应为 0–{limit} 的整数"
+            )
+        return (compare, count)
     return _scalar(fact, raw)
 
 
@@ -102,7 +125,27 @@ def _scalar(fact: Fact, raw: Any) -> Any:
         return parse_date(raw)
     if fact.type is FactType.TAGS:
         raise ValueError("标签类指标请用 has_any / has_all / has_none")
+    if fact.type is FactType.PERCENT:
+        return _percent(fact, raw)
     return coerce(fact, raw)
+
+
+def _percent(fact: Fact, raw: Any) -> float:
+    """A percent fact's value: 5.5 or "5.5%" is 5.5%; a bare fraction such as 0.055 is refused,
+    since the publisher most likely meant 5.5% ("0.055%" says it was meant)."""
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        try:
+            return coerce(fact, float(raw.strip()[:-1]))
+        except ValueError:
+            raise ValueError(f'「{raw}」不是有效的百分数，应写作 5.5 或 "5.5%"') from None
+    value = coerce(fact, raw)
+    if 0 < value < 1:
+        raise ValueError(
+            f"「{fact.label}」以 % 计：{raw} 表示 {raw}%。"
+            f"若指 {value * 100:g}%，请写 {value * 100:g}；"
+            f'确为 {raw}% 请写 "{raw}%"'
+        )
+    return value
 
 
 def _order(fact: Fact, value: Any) -> Any:
@@ -177,7 +220,7 @@ class Parser:
     def condition(self, doc: dict, path: str, label: str | None) -> Condition | None:
         """Parse one condition."""
         self.conditions += 1
-        self._unknown_keys(doc, {"fact", "op", "value", "other", "label"}, path)
+        self._unknown_keys(doc, {"fact", "op", "value", "other", "label", "on"}, path)
         fact = self._fact(doc["fact"], f"{path}.fact")
         op = doc.get("op")
         if fact is None:
@@ -194,6 +237,17 @@ class Parser:
             if "value" in doc or "other" in doc:
                 self.fail(path, f"运算「{op}」不需要 value 或 other")
             return Condition(path, fact, op, label=label)
+        if "on" in doc:
+            if op not in SINCE:
+                self.fail(f"{path}.on", f"on 只用于 {'、'.join(SINCE)}")
+                return None
+            try:
+                on = parse_date(doc["on"])
+            except ValueError as exc:
+                self.fail(f"{path}.on", str(exc))
+                return None
+            condition = self._with_value(doc.get("value"), path, fact, op, label)
+            return None if condition is None else replace(condition, on=on)
         if "other" in doc:
             return self._two_facts(doc, path, fact, op, label)
         if "value" not in doc:
@@ -241,7 +295,7 @@ class Parser:
                 f"{path}.other", f"「{fact.label}」与「{other.label}」类型不同，不能用「{op}」比较"
             )
             return None
-        if op not in ("==", "!=") and (fact.type not in (*NUMERIC, FactType.DATE)):
+        if op not in ("==", "!=") and (fact.type not in (*NUMERIC, FactType.DATE, FactType.YEAR)):
             self.fail(f"{path}.op", f"「{fact.label}」不能比较大小")
             return None
         return Condition(path, fact, op, other=other, label=label)
@@ -277,7 +331,7 @@ class Parser:
             if not isinstance(child, Condition) or child.has_refs or child.other is not None:
                 continue
             fact = child.fact
-            if fact.type not in (*NUMERIC, FactType.DATE) and not fact.ordered:
+            if fact.type not in (*NUMERIC, FactType.DATE, FactType.YEAR) and not fact.ordered:
                 continue
             bound = _bound(child)
             if bound is not None:

@@ -80,12 +80,16 @@ def storable_text(text: str) -> bool:
 def coerce(fact: Fact, raw: Any) -> Any:
     """Return the typed value of `raw` for `fact`, or raise ValueError with a Chinese message."""
     kind = fact.type
-    if kind is FactType.INTEGER or kind is FactType.MONEY:
+    if kind is FactType.INTEGER or kind is FactType.MONEY or kind is FactType.YEAR:
         if isinstance(raw, bool) or not isinstance(raw, int):
-            noun = "整数（单位：分）" if kind is FactType.MONEY else "整数"
-            raise ValueError(f"「{fact.label}」的取值应为{noun}，收到 {raw!r}")
+            noun = {FactType.MONEY: "整数（单位：分）", FactType.YEAR: "四位年份，如 2026"}
+            raise ValueError(f"「{fact.label}」的取值应为{noun.get(kind, '整数')}，收到 {raw!r}")
+        if kind is FactType.YEAR and not _FIRST_YEAR <= raw <= _LAST_YEAR:
+            raise ValueError(
+                f"「{fact.label}」应为 {_FIRST_YEAR}–{_LAST_YEAR} 之间的年份，收到 {raw}"
+            )
         value: Any = raw
-    elif kind is FactType.DECIMAL:
+    elif kind is FactType.DECIMAL or kind is FactType.PERCENT:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise ValueError(f"「{fact.label}」的取值应为数字，收到 {raw!r}")
         try:

@@ -150,7 +150,7 @@ class Engine:
             return found[1]
         if isinstance(node, Condition):
             other = None if node.other is None else node.other.name
-            key: Key = ("c", node.fact.name, node.op, other, canonical(node.value))
+            key: Key = ("c", node.fact.name, node.op, other, canonical(node.value), node.on)
         else:
             children = [self.key(child) for child in node.children]
             key = (
@@ -189,6 +189,8 @@ class Engine:
         if len(columns) > 1:
             present &= columns[1].present.take(at.idx)
         if kernel.test is None:
+            if kernel.op == "has":
+                return present, ~present
             passed = present if kernel.op == "exists" else ~present
             return passed, np.zeros(len(at.idx), bool)
         passed = kernel.test(*(column.values.take(at.idx) for column in columns))
@@ -199,6 +201,8 @@ class Engine:
         columns = [self.column(name) for name in kernel.facts]
         if kernel.test is None:
             present = columns[0].present
+            if kernel.op == "has":
+                return pack(present), pack(~present)
             return pack(present if kernel.op == "exists" else ~present), self._none
         passed = kernel.test(*(column.values for column in columns))
         unknown = self._unknown.get(kernel.facts)

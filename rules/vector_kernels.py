@@ -40,7 +40,7 @@ class Kernel:
 def compile_kernel(condition: Condition, as_of: date, column: Callable[[str], Column]) -> Kernel:
     """Return the kernel of a bound condition; `column` gives the evaluation columns."""
     name, op = condition.fact.name, condition.op
-    if op in ("exists", "missing"):
+    if op in ("exists", "missing", "has"):
         return Kernel((name,), None, op)
     if condition.other is not None:
         other = condition.other.name
@@ -123,6 +123,14 @@ def _value_test(condition: Condition, as_of: date, column: Column) -> Test:
         return lambda v: compare(v, ">", start) & compare(v, "<=", end)
     if op in ("before", "after"):
         return _compare_test("<" if op == "before" else ">", to_days(value))
+    if op == "in_year":
+        year = as_of.year + value
+        if fact.type is FactType.YEAR:
+            return _compare_test("==", year)
+        start, end = to_days(date(year, 1, 1)), to_days(date(year + 1, 1, 1))
+        return lambda v: compare(v, ">=", start) & compare(v, "<", end)
+    if op in ("years_since", "months_since"):
+        return _since_test(condition, as_of)
     if op in ("has_any", "has_all", "has_none"):
         mask = sum(1 << fact.rank(tag) for tag in value)
         if op == "has_all":
@@ -144,6 +152,39 @@ def _value_test(condition: Condition, as_of: date, column: Column) -> Test:
         keep = (op == "==") == bool(value)
         return (lambda v: v.copy()) if keep else (lambda v: ~v)
     return _compare_test(op, _encode(fact, value))
+
+
+FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
+
+
+def _since_test(condition: Condition, as_of: date) -> Test:
+    """Whole years or months from each date to a day, compared with a count, as date bounds:
+    at least n whole years (months) have passed exactly when the date is on or before the day
+    n years (months) back, clamped to the month's end (rules.derivations.full_years)."""
+    compare_to, count = condition.value
+    on = condition.on or as_of
+    if condition.fact.type is FactType.YEAR:  # on.year - v compared with count
+        return _compare_test(FLIPPED[compare_to], on.year - count)
+    unit = "years" if condition.op == "years_since" else "months"
+
+    def at_least(n: int) -> Test:
+        if unit == "months" and n <= 0:  # whole months are never negative
+            return lambda v: np.ones(len(v), bool)
+        bound = to_days(window_start(on, unit, n))
+        return lambda v: compare(v, "<=", bound)
+
+    if compare_to == ">=":
+        return at_least(count)
+    if compare_to == ">":
+        return at_least(count + 1)
+    if compare_to == "<":
+        return _negated(at_least(count))
+    if compare_to == "<=":
+        return _negated(at_least(count + 1))
+    low, high = at_least(count), at_least(count + 1)
+    if compare_to == "==":
+        return lambda v: low(v) & ~high(v)
+    return lambda v: ~low(v) | high(v)
 
 
 def _exact(dictionary: tuple[str, ...], code: str) -> list[tuple[int, int]]:

@@ -87,7 +87,7 @@ def narrowed(column: Column) -> Column:
     """Return a column in the narrowest dtype that holds its values (cheaper to compare)."""
     kind, values = column.fact.type, column.values
     dtype: type[np.integer[Any]]
-    if kind in (FactType.INTEGER, FactType.MONEY, FactType.DATE) and len(values):
+    if kind in (FactType.INTEGER, FactType.MONEY, FactType.DATE, FactType.YEAR) and len(values):
         low, high = int(values.min()), int(values.max())
         dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if _fits(t, low, high))
     elif kind is FactType.CODE:

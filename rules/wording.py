@@ -12,6 +12,7 @@ SYMBOLS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 DATE_WORDS = {"<": "早于", "<=": "不晚于", ">": "晚于", ">=": "不早于", "==": "为", "!=": "不为"}
 RANK_WORDS = {"<": "低于", "<=": "及以下", ">": "高于", ">=": "及以上"}
 WINDOW_WORDS = {"days": "天", "months": "个月", "years": "年"}
+YEAR_WORDS = {0: "当年", -1: "上一年度", 1: "下一年度"}
 MASK = "***"
 
 
@@ -34,6 +35,10 @@ def show(fact: Fact, value: Any) -> str:
         return yuan(value)
     if kind is FactType.INTEGER:
         return f"{value} {fact.unit}".strip()
+    if kind is FactType.PERCENT:
+        return f"{value:g}%"
+    if kind is FactType.YEAR:
+        return f"{value}年"
     if kind is FactType.DECIMAL:
         return f"{value:g}{fact.unit}" if fact.unit == "%" else f"{value:g} {fact.unit}".strip()
     if kind is FactType.BOOLEAN:
@@ -61,6 +66,8 @@ def requirement(condition: Condition, value: Any) -> str:
     if condition.label:
         return condition.label
     fact, op, label = condition.fact, condition.op, condition.fact.label
+    if op == "has":
+        return f"有{label}"
     if op == "exists":
         return f"已登记{label}"
     if op == "missing":
@@ -74,6 +81,13 @@ def requirement(condition: Condition, value: Any) -> str:
         return f"{label}在近 {count} {WINDOW_WORDS[unit]}内"
     if op in ("before", "after"):
         return f"{label}{'早于' if op == 'before' else '晚于'} {show_date(value)}"
+    if op == "in_year":
+        return f"{label}在{YEAR_WORDS.get(value) or _years_away(value)}"
+    if op in ("years_since", "months_since"):
+        compare_to, count = value
+        until = "至今" if condition.on is None else f"至{show_date(condition.on)}"
+        unit = "周年" if op == "years_since" else "个月"
+        return f"{label}{until} {SYMBOLS[compare_to]} {count} {unit}"
     if op == "between":
         low, high = value
         if fact.type is FactType.ENUM:
@@ -133,6 +147,10 @@ def _membership(fact: Fact, op: str, value: Any) -> str:
     if op == "not_in":
         return f"{label}不为 {names}"
     return f"{label}为 {names}" + (" 之一" if len(items) > 1 else "")
+
+
+def _years_away(offset: int) -> str:
+    return f"{-offset} 年前那一年" if offset < 0 else f"{offset} 年后那一年"
 
 
 def _bare(fact: Fact, value: Any) -> str:

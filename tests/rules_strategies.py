@@ -32,6 +32,8 @@ MALFORMED = {
     FactType.INTEGER: ["12", 1.5, True, -1, 10**6],
     FactType.MONEY: [-100, 2.5, "300", False],
     FactType.DECIMAL: ["1.5", True, 101.0, -0.5, 10**400],
+    FactType.PERCENT: ["1.5", True, 101.0, -0.5, 10**400],
+    FactType.YEAR: ["2024", 2024.5, True, 1800, 99999],
     FactType.BOOLEAN: [1, 0, "true"],
     FactType.DATE: ["2024-02-30", "2023-02-29", "2024-2-3", 20240101, "0000-01-01", "x"],
     FactType.ENUM: ["nope", 1, ""],
@@ -74,9 +76,9 @@ def days_near(as_of: date) -> st.SearchStrategy[date]:
 def scalar(fact: Fact, as_of: date) -> st.SearchStrategy[Any]:
     """One valid value of a fact, as JSON."""
     kind = fact.type
-    if kind in (FactType.INTEGER, FactType.MONEY):
+    if kind in (FactType.INTEGER, FactType.MONEY, FactType.YEAR):
         return integers(fact)
-    if kind is FactType.DECIMAL:
+    if kind in (FactType.DECIMAL, FactType.PERCENT):
         return st.integers(0, 40).map(lambda n: n * 2.5)
     if kind is FactType.BOOLEAN:
         return st.booleans()
@@ -113,12 +115,21 @@ def condition(draw: st.DrawFn, kind: str, as_of: date, params: dict) -> dict:
     fact = draw(st.sampled_from([fact for fact in facts if fact.type is fact_type]))
     shape = draw(st.integers(0, 9))
     if shape == 0:
-        return {"fact": fact.name, "op": draw(st.sampled_from(["exists", "missing"]))}
+        return {"fact": fact.name, "op": draw(st.sampled_from(["exists", "missing", "has"]))}
     if shape == 1:
-        ordered = fact.type in (FactType.INTEGER, FactType.MONEY, FactType.DECIMAL, FactType.DATE)
+        ordered = fact.type in (
+            FactType.INTEGER,
+            FactType.MONEY,
+            FactType.DECIMAL,
+            FactType.PERCENT,
+            FactType.YEAR,
+            FactType.DATE,
+        )
         op = draw(st.sampled_from(COMPARE if ordered else ("==", "!=")))
         return draw(condition_on(kind, fact, op, as_of, params, other=True))
-    op = draw(st.sampled_from([op for op in allowed_ops(fact) if op not in ("exists", "missing")]))
+    op = draw(
+        st.sampled_from([op for op in allowed_ops(fact) if op not in ("exists", "missing", "has")])
+    )
     return draw(condition_on(kind, fact, op, as_of, params))
 
 
@@ -136,8 +147,10 @@ def condition_on(
         ]
         doc["other"] = draw(st.sampled_from(pairs)).name
         return doc
-    if op in ("exists", "missing"):
+    if op in ("exists", "missing", "has"):
         return doc
+    if op in ("years_since", "months_since") and draw(st.booleans()):
+        doc["on"] = draw(days_near(as_of)).isoformat()
     value = draw(value_of(fact, op, as_of))
     if (
         op in ("<", "<=", ">", ">=", "==", "!=", "before", "after", "in", "not_in")
@@ -165,6 +178,11 @@ def value_of(fact: Fact, op: str, as_of: date) -> st.SearchStrategy[Any]:
         )
     if op in ("before", "after"):
         return days_near(as_of).map(date.isoformat)
+    if op == "in_year":
+        return st.integers(-3, 1)
+    if op in ("years_since", "months_since"):
+        top = 90 if op == "years_since" and fact.name == "birth_date" else 40
+        return st.builds(lambda c, n: {c: n}, st.sampled_from(COMPARE), st.integers(0, top))
     if op in ("in", "not_in", "has_any", "has_all", "has_none"):
         one = st.sampled_from(fact.values) if fact.choices else scalar(fact, as_of)
         return st.lists(one, min_size=1, max_size=3)

@@ -212,7 +212,9 @@ def test_the_cli_fails_on_a_broken_copy_and_names_the_case(tmp_path: Path) -> No
     elderly.write_text(text.replace(wrong, wrong.replace("10000,", "9000,"), 1), "utf-8")
     rescue = copy / "LC-CL-2025-01.yaml"
     rescue.write_text(
-        rescue.read_text("utf-8").replace("op: has_any, value: [dibao]", "op: has, value: [dibao]"),
+        rescue.read_text("utf-8").replace(
+            "op: has_any, value: [dibao]", "op: holds, value: [dibao]"
+        ),
         "utf-8",
     )
     done = _run(["rules", "test", str(copy)], tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from rules import BUILTIN, RuleInvalid, compile_item, validate_item
@@ -211,3 +213,84 @@ def test_within_last_has_a_sane_upper_bound() -> None:
         {"fact": "founded_on", "op": "within_last", "value": {"years": 5000}}, kind="enterprise"
     )
     assert {path for path, _ in found} == {"$.value"}
+
+
+def test_a_fraction_for_a_percent_fact_names_the_unit() -> None:
+    [(path, message)] = errors_of(
+        {"fact": "layoff_rate", "op": "<=", "value": 0.055}, kind="enterprise"
+    )
+    assert path == "$.value" and "以 % 计" in message and "请写 5.5" in message
+    assert (
+        errors_of({"fact": "layoff_rate", "op": "<=", "value": "0.5%"}, kind="enterprise") == set()
+    )
+    assert errors_of({"fact": "layoff_rate", "op": "<=", "value": 5.5}, kind="enterprise") == set()
+
+
+def test_has_is_unknown_where_exists_fails() -> None:
+    """ "Holds a disability certificate": an unrecorded level is 不知道 with `has`, while
+    `exists` asks only whether the profile records it."""
+    has = compile_item(
+        catalog=BUILTIN, subject_kind="person", rule={"fact": "disability_level", "op": "has"}
+    )
+    exists = compile_item(
+        catalog=BUILTIN, subject_kind="person", rule={"fact": "disability_level", "op": "exists"}
+    )
+    today = date(2026, 12, 4)
+    assert has.verdict({}, today).word == "unknown"
+    assert exists.verdict({}, today).word == "ineligible"
+    assert has.verdict({"disability_level": 1}, today).word == "eligible"
+    assert has.evaluate({}, today).missing == ["disability_level"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "facts", "word"),
+    [
+        (
+            {"fact": "graduation_year", "op": "in_year", "value": 0},
+            {"graduation_year": 2026},
+            "eligible",
+        ),
+        (
+            {"fact": "graduation_year", "op": "in_year", "value": -1},
+            {"graduation_year": 2026},
+            "ineligible",
+        ),
+        (
+            {"fact": "business_registered_on", "op": "in_year", "value": 0},
+            {"business_registered_on": "2026-01-01"},
+            "eligible",
+        ),
+        (
+            {"fact": "birth_date", "op": "years_since", "value": {">=": 60}, "on": "2026-12-31"},
+            {"birth_date": "1966-12-31"},
+            "eligible",
+        ),
+        (
+            {"fact": "birth_date", "op": "years_since", "value": {">=": 60}},
+            {"birth_date": "1966-12-31"},
+            "ineligible",
+        ),
+        (
+            {"fact": "social_insurance_since", "op": "months_since", "value": {">=": 6}},
+            {"social_insurance_since": "2026-06-04"},
+            "eligible",
+        ),
+        (
+            {"fact": "graduation_year", "op": "years_since", "value": {"<=": 2}},
+            {"graduation_year": 2024},
+            "eligible",
+        ),
+    ],
+)
+def test_the_date_logic_of_real_texts(rule: dict, facts: dict, word: str) -> None:
+    item = compile_item(catalog=BUILTIN, subject_kind="person", rule=rule)
+    assert item.verdict(facts, date(2026, 12, 4)).word == word
+
+
+def test_date_logic_is_checked() -> None:
+    assert errors_of({"fact": "birth_date", "op": "years_since", "value": 60}) == {
+        ("$.value", 'years_since 需要一个比较，如 {">=": 60}')
+    }
+    assert {
+        path for path, _ in errors_of({"fact": "age", "op": ">=", "value": 1, "on": "2026-01-01"})
+    } == {"$.on"}

@@ -116,7 +116,14 @@ def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObjec
     """One item per (fact, operator) and per two-fact pair, all evaluated together."""
     items = []
     for fact in BUILTIN.of(kind).values():
-        ordered = fact.type in (FactType.INTEGER, FactType.MONEY, FactType.DECIMAL, FactType.DATE)
+        ordered = fact.type in (
+            FactType.INTEGER,
+            FactType.MONEY,
+            FactType.DECIMAL,
+            FactType.PERCENT,
+            FactType.YEAR,
+            FactType.DATE,
+        )
         shapes = [(op, False) for op in allowed_ops(fact)]
         if fact.type is not FactType.TAGS:
             shapes += [(op, True) for op in (COMPARE if ordered else ("==", "!="))]
@@ -210,3 +217,26 @@ def test_tiers_by_an_ordered_level_agree(profiles: list[dict]) -> None:
     columns = Columns.from_profiles(BUILTIN.of("person"), profiles)
     (matches,) = evaluate_items([item], columns, as_of)
     assert vector_outcomes(matches, len(profiles), True) == scalar_outcomes(item, profiles, as_of)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(rs.days_near(date(2028, 2, 29)), min_size=1, max_size=40),
+    st.sampled_from(["years_since", "months_since"]),
+    st.sampled_from(COMPARE),
+    st.integers(0, 30),
+    st.one_of(st.none(), rs.days_near(date(2028, 2, 29))),
+    rs.AS_OF,
+)
+def test_whole_years_and_months_since_agree_on_month_ends_and_leap_days(
+    days: list[date], op: str, compare_to: str, count: int, on: date | None, as_of: date
+) -> None:
+    """The vectorized test turns "whole years (months) since" into date bounds; the scalar one
+    counts. They agree on Feb 29, month ends, future dates and a fixed `on` day."""
+    condition: dict = {"fact": "birth_date", "op": op, "value": {compare_to: count}}
+    if on is not None:
+        condition["on"] = on.isoformat()
+    item = compile_item(catalog=BUILTIN, subject_kind="person", rule=condition)
+    people = [{"birth_date": day.isoformat()} for day in days] + [{}]
+    got = verdicts(item.at(as_of).rule, Columns.from_profiles(BUILTIN.of("person"), people), as_of)
+    assert got.tolist() == [int(item.verdict(person, as_of)) for person in people]

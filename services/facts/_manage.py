@@ -36,7 +36,8 @@ RESERVED_KEYS = {
 MAX_TAGS = 64  # a tag set is a 64-bit mask in the columns
 MAX_CHOICES = 120  # an enum is an int8 rank
 MAX_DERIVED_DEPTH = 4
-NUMERIC_TYPES = {FactType.INTEGER, FactType.DECIMAL, FactType.MONEY}
+NUMERIC_TYPES = {FactType.INTEGER, FactType.DECIMAL, FactType.MONEY, FactType.PERCENT}
+RANGED_TYPES = {*NUMERIC_TYPES, FactType.YEAR}
 # What only a draft may change: the rest of the service reads values by them.
 FIXED_ONCE_USED = ("subject_type", "key", "type", "scale", "ordered", "code_table", "derivation")
 EDITABLE = (
@@ -64,7 +65,7 @@ DERIVED_RESULT = {
 DERIVED_INPUTS = {
     "years_since": {FactType.DATE},
     "months_since": {FactType.DATE},
-    "years_since_year": {FactType.INTEGER},
+    "years_since_year": {FactType.INTEGER, FactType.YEAR},
     "divide": NUMERIC_TYPES,
 }
 
@@ -314,9 +315,9 @@ def _check(session: Session, values: dict[str, Any], *, row: FactDefinition | No
         fail("code_table", "只有 code 类型有编码表")
     _check_range(values, fact_type, fail)
     if values.get("scale") is not None and (
-        fact_type is not FactType.DECIMAL or not 0 <= values["scale"] <= 6
+        fact_type not in (FactType.DECIMAL, FactType.PERCENT) or not 0 <= values["scale"] <= 6
     ):
-        fail("scale", "小数位数只用于 decimal 类型，取 0–6")
+        fail("scale", "小数位数只用于 decimal 和 percent 类型，取 0–6")
     if not errors and values.get("derivation"):
         _check_derivation(session, values, fact_type, row, fail)
     if not errors and (row is None or label != row.label):
@@ -357,8 +358,8 @@ def _check_choices(choices: list, fact_type: FactType, fail: Any) -> None:
 
 def _check_range(values: dict[str, Any], fact_type: FactType | None, fail: Any) -> None:
     low, high = values.get("minimum"), values.get("maximum")
-    if (low is not None or high is not None) and fact_type not in NUMERIC_TYPES:
-        fail("minimum", "只有数值类指标（integer、decimal、money）有取值范围")
+    if (low is not None or high is not None) and fact_type not in RANGED_TYPES:
+        fail("minimum", "只有数值类指标（integer、decimal、money、percent、year）有取值范围")
         return
     for name, bound in (("minimum", low), ("maximum", high)):
         if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)):

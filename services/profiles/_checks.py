@@ -126,7 +126,7 @@ def _normalise(fact: Fact, raw: Any) -> Any:
         return value.isoformat()
     if kind is FactType.TAGS:
         return [choice for choice in fact.values if choice in value]
-    if kind is FactType.DECIMAL and not math.isfinite(value):
+    if kind in (FactType.DECIMAL, FactType.PERCENT) and not math.isfinite(value):
         raise ValueError(f"「{fact.label}」的取值应为有限的数字，收到 {raw!r}")
     if kind in (FactType.INTEGER, FactType.MONEY) and abs(value) > LARGEST_INTEGER:
         raise ValueError(f"「{fact.label}」的取值过大，收到 {raw!r}")

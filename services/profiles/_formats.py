@@ -237,6 +237,8 @@ _READERS = {
     FactType.INTEGER: _integer,
     FactType.MONEY: _integer,
     FactType.DECIMAL: _decimal,
+    FactType.PERCENT: _decimal,
+    FactType.YEAR: _integer,
     FactType.BOOLEAN: _boolean,
     FactType.TAGS: _tags,
 }
