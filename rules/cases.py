@@ -14,6 +14,7 @@ from typing import Any
 from rules.catalog import Catalog, unknown_fact
 from rules.eligibility import Eligibility
 from rules.errors import RuleError, RuleInvalid
+from rules.evaluate import Explained
 from rules.item import Evaluation, ItemRules, compile_item
 from rules.values import coerce, parse_date
 
@@ -265,6 +266,7 @@ def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[Differen
     got: Any = evaluation.verdict.word
     if "verdict" in expect and want != got:
         zh = f"判定应为「{VERDICT_WORDS[want]}」，实际为「{VERDICT_WORDS.get(got, got)}」"
+        zh += _deciding(evaluation)
         differences.append(
             Difference("verdict", want, got, zh, f"verdict: expected {want}, got {got}")
         )
@@ -289,6 +291,33 @@ def _compare(expect: Mapping[str, Any], evaluation: Evaluation) -> list[Differen
             en = f"summary: expected to contain {text!r}, got {evaluation.summary!r}"
             differences.append(Difference("summary", text, evaluation.summary, zh, en))
     return differences
+
+
+def _deciding(evaluation: Evaluation) -> str:
+    """Say which conditions made the verdict what it is: the failed ones of a 不符合, the
+    undecided ones of a 不确定, the ones that held for a 符合."""
+    tree = evaluation.explanation
+    if tree is None:
+        return ""
+    leaves = [leaf for leaf in _leaves(tree) if leaf.status == evaluation.verdict]
+    if not leaves:
+        return ""
+    word = {
+        Eligibility.INELIGIBLE: "不满足",
+        Eligibility.UNKNOWN: "无法判断",
+        Eligibility.ELIGIBLE: "满足",
+    }
+    shown = "；".join(
+        f"{leaf.text}（{leaf.actual}）" if leaf.actual else leaf.text for leaf in leaves[:4]
+    )
+    more = f" 等 {len(leaves)} 项" if len(leaves) > 4 else ""
+    return f"。{word[evaluation.verdict]}：{shown}{more}"
+
+
+def _leaves(node: Explained) -> list[Explained]:
+    if not node.children:
+        return [node]
+    return [leaf for child in node.children for leaf in _leaves(child)]
 
 
 def _fen(value: Any) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from rules.catalog import NUMERIC, Catalog, Fact, FactType, unknown_fact
+from rules.catalog import NUMERIC, Catalog, Fact, Facts, FactType, unknown_fact
 from rules.errors import RuleError
 from rules.params import Params, Ref, is_ref
 from rules.values import coerce, parse_date
@@ -83,7 +83,7 @@ def normalize(fact: Fact, op: str, raw: Any) -> Any:
             raise ValueError(f"运算「{op}」需要一个非空列表")
         if fact.type is FactType.TAGS:
             return coerce(fact, list(raw))
-        items = [coerce(fact, item) for item in raw]
+        items = [coerce(fact, code_of(fact, item)) for item in raw]
         return tuple(items) if fact.type is FactType.CODE else frozenset(items)
     if op == "between":
         if not isinstance(raw, list | tuple) or len(raw) != 2:
@@ -127,7 +127,35 @@ def _scalar(fact: Fact, raw: Any) -> Any:
         raise ValueError("标签类指标请用 has_any / has_all / has_none")
     if fact.type is FactType.PERCENT:
         return _percent(fact, raw)
-    return coerce(fact, raw)
+    return coerce(fact, code_of(fact, raw))
+
+
+def code_of(fact: Fact, raw: Any) -> Any:
+    """A code written by its Chinese name (东昌府区, 制造业) as its code (371502, C); the
+    shortest code of a name several codes share (聊城市: 3715). Anything else as given."""
+    if fact.type is not FactType.CODE or not isinstance(raw, str) or raw in fact.code_labels:
+        return raw
+    codes = [code for code, label in fact.code_labels.items() if label == raw.strip()]
+    return min(codes, key=lambda code: (len(code), code)) if codes else raw
+
+
+def canonical_document(doc: Any, facts: Facts) -> Any:
+    """Return a rule or amount document with codes written by name replaced by their codes,
+    as it is stored (a condition anywhere in it: in groups, in an amount's cases)."""
+    if isinstance(doc, list):
+        return [canonical_document(item, facts) for item in doc]
+    if not isinstance(doc, dict):
+        return doc
+    out = {key: canonical_document(value, facts) for key, value in doc.items()}
+    fact = facts.get(doc["fact"]) if isinstance(doc.get("fact"), str) else None
+    if fact is not None and fact.type is FactType.CODE and "value" in doc:
+        value = doc["value"]
+        out["value"] = (
+            [code_of(fact, item) for item in value]
+            if isinstance(value, list)
+            else code_of(fact, value)
+        )
+    return out
 
 
 def _percent(fact: Fact, raw: Any) -> float:
@@ -215,6 +243,7 @@ class Parser:
         parsed = tuple(child for child in children if child is not None)
         if op == "all":
             self.check_bounds(parsed, path)
+            self.check_tags(parsed, path)
         return Group(path, op, parsed, label) if len(parsed) == len(children) else None
 
     def condition(self, doc: dict, path: str, label: str | None) -> Condition | None:
@@ -323,6 +352,29 @@ class Parser:
         unknown = sorted(set(doc) - allowed)
         if unknown:
             self.fail(path, f"不认识的字段：{'、'.join(unknown)}")
+
+    def check_tags(self, children: tuple[Node, ...], path: str) -> None:
+        """Refuse an all-group whose tag tests on one fact cannot all hold: a tag both required
+        and excluded, or a choice among tags that are all excluded."""
+        tests: dict[str, list[Condition]] = {}
+        for child in children:
+            if isinstance(child, Condition) and child.op in TAG_OPS and not child.has_refs:
+                tests.setdefault(child.fact.name, []).append(child)
+        for conditions in tests.values():
+            excluded: set[str] = set().union(*(c.value for c in conditions if c.op == "has_none"))
+            for condition in conditions:
+                fact = condition.fact
+                clash = (
+                    condition.value & excluded
+                    if condition.op == "has_all"
+                    else condition.value
+                    if condition.op == "has_any" and condition.value <= excluded
+                    else set()
+                )
+                if clash:
+                    names = "、".join(fact.label_of(tag) for tag in fact.values if tag in clash)
+                    self.fail(path, f"「{fact.label}」的条件互相矛盾：既要求含又要求不含 {names}")
+                    return
 
     def check_bounds(self, children: tuple[Node, ...], path: str) -> None:
         """Refuse an all-group whose literal bounds on one fact cannot all hold."""

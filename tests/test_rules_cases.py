@@ -105,7 +105,10 @@ def test_the_runner_says_what_differs_in_chinese_and_english() -> None:
     assert amount.message.startswith("金额应为 12000 分（120 元），实际为 10000 分（100 元）")
     assert amount.message_en.startswith("amount: expected 12000 fen, got 10000 fen")
     assert amount.summary == "符合：户籍东昌府区、年龄 82 周岁" and amount.trace
-    assert verdict.message == "判定应为「不符合」，实际为「符合」"
+    assert verdict.message == (  # which conditions made it 符合, with the case's values
+        "判定应为「不符合」，实际为「符合」。满足：户籍在 聊城市（户籍东昌府区）；"
+        "年龄 ≥ 80 周岁（年龄 82 周岁）"
+    )
     assert verdict.message_en == "verdict: expected ineligible, got eligible"
     assert verdict.explanation["status"] == "pass" and verdict.verdict == "eligible"
     assert summary.message == "说明应包含「90」，实际为「符合：户籍东昌府区、年龄 82 周岁」"

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from rules import BUILTIN, RuleInvalid, compile_item, validate_item
+from rules.language import canonical_document
 
 
 def errors_of(rule, kind="person", **extra):  # type: ignore[no-untyped-def]
@@ -294,3 +295,31 @@ def test_date_logic_is_checked() -> None:
     assert {
         path for path, _ in errors_of({"fact": "age", "op": ">=", "value": 1, "on": "2026-01-01"})
     } == {"$.on"}
+
+
+def test_a_tag_both_required_and_excluded_is_refused() -> None:
+    rule = {
+        "all": [
+            {"fact": "assistance_tags", "op": "has_any", "value": ["dibao"]},
+            {"fact": "assistance_tags", "op": "has_none", "value": ["dibao", "tekun"]},
+        ]
+    }
+    assert errors_of(rule) == {("$", "「救助身份」的条件互相矛盾：既要求含又要求不含 低保对象")}
+    rule["all"][0]["value"] = ["dibao", "low_income"]  # 低收入人口 may still hold
+    assert errors_of(rule) == set()
+
+
+def test_districts_and_industries_may_be_written_by_name() -> None:
+    rule = {
+        "all": [
+            {"fact": "registered_district", "op": "in", "value": ["东昌府区", "聊城市"]},
+            {"fact": "industry_code", "op": "in", "value": ["制造业"]},
+        ]
+    }
+    item = compile_item(catalog=BUILTIN, subject_kind="enterprise", rule=rule)
+    today = date(2026, 12, 4)
+    firm = {"registered_district": "371526", "industry_code": "C3484"}
+    assert item.verdict(firm, today).word == "eligible"
+    stored = canonical_document(rule, BUILTIN.of("enterprise"))
+    assert stored["all"][0]["value"] == ["371502", "3715"] and stored["all"][1]["value"] == ["C"]
+    assert errors_of({"fact": "hukou_district", "op": "==", "value": "火星区"}) != set()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models import ItemMode, PolicyItem, PolicyItemVersion
 from rules import RuleInvalid, compile_item
 from rules.cases import run_item
+from rules.language import canonical_document
 from services.errors import InvalidInput
 from services.facts import current as current_catalog
 
@@ -34,11 +35,15 @@ def merged_content(base: PolicyItemVersion | None, changes: Mapping[str, Any]) -
     }
 
 
-def validate_content(session: Session, subject_type: str, content: Mapping[str, Any]) -> None:
-    """Raise InvalidInput, errors keyed by JSON path, unless rule, amount and params compile."""
+def validate_content(
+    session: Session, subject_type: str, content: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the content as it is stored (codes written by name as codes), or raise
+    InvalidInput, errors keyed by JSON path, unless rule, amount and params compile."""
+    catalog = current_catalog(session)
     try:
         compile_item(
-            catalog=current_catalog(session),
+            catalog=catalog,
             subject_kind=subject_type,
             rule=content.get("rule"),
             amount=content.get("amount"),
@@ -46,6 +51,15 @@ def validate_content(session: Session, subject_type: str, content: Mapping[str, 
         )
     except RuleInvalid as exc:
         raise InvalidInput("规则、金额或参数有误，未保存", errors=exc.by_path()) from None
+    facts = catalog.of(subject_type)
+    return {
+        **content,
+        **{
+            key: canonical_document(content[key], facts)
+            for key in ("rule", "amount")
+            if key in content
+        },
+    }
 
 
 def check_publishable(

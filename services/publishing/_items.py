@@ -73,7 +73,7 @@ def create_item(
     _check_window(attributes.get("apply_from"), attributes.get("apply_until"))
     _check_mode(mode)
     document = merged_content(None, content)
-    validate_content(session, subject_type, document)
+    document = validate_content(session, subject_type, document)
     code = code or _next_code(session, policy.code, policy.id)
     if session.scalar(select(PolicyItem.id).where(PolicyItem.code == code)) is not None:
         raise Conflict(f"事项代码「{code}」已存在", errors={"code": ["事项代码已存在"]})

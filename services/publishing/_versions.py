@@ -48,7 +48,7 @@ def save_draft(
         raise Conflict("已撤回或已失效的事项不能修改")
     detail = detail_of(session, item)
     content = merged_content(detail.draft or detail.current, changes)
-    validate_content(session, item.subject_type, content)
+    content = validate_content(session, item.subject_type, content)
     draft = detail.draft
     before = None if draft is None else audit.snapshot(draft)
     if draft is None:
