@@ -130,7 +130,7 @@ def parse_amount(doc: Any, parser: Parser) -> Formula | None:
 class _Reader:
     def __init__(self, parser: Parser) -> None:
         self.parser = parser
-        self.facts = parser.catalog.of(parser.kind)
+        self.facts = parser.facts
         self.params, self.errors = parser.params, parser.errors
 
     def fail(self, path: str, message: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any, TypedDict, Unpack
 
 from rules.codes import DIVISIONS, INDUSTRIES
 from rules.derivations import Derivation, read_derivation
+from rules.sme import SIZES, size_derivation
 
 CODE_TABLES = {"division": DIVISIONS, "industry": INDUSTRIES}
 
@@ -192,6 +193,7 @@ class _Extra(TypedDict, total=False):
     minimum: float | None
     maximum: float | None
     code_table: str
+    description: str
 
 
 def _person(name: str, label: str, type_: FactType, **extra: Unpack[_Extra]) -> Fact:
@@ -202,6 +204,7 @@ def _enterprise(name: str, label: str, type_: FactType, **extra: Unpack[_Extra])
     return Fact(name=name, label=label, kind="enterprise", type=type_, **extra)
 
 
+AGE_BANDS = (("minor", "未成年"), ("youth", "青年"), ("middle", "中年"), ("senior", "老年"))
 AREAS = (("gaoxin", "高新区"), ("jingkai", "经开区"), ("dujia", "度假区"), ("none", "不在园区"))
 
 PERSON_FACTS = (
@@ -334,6 +337,24 @@ PERSON_FACTS = (
     _person("business_registered_on", "创业登记日期", FactType.DATE),
     _person("first_home_purchase_date", "首套住房购买日期", FactType.DATE),
     _person("owns_home_in_city", "在本市有住房", FactType.BOOLEAN),
+    _person(
+        "age_band",
+        "年龄段",
+        FactType.ENUM,
+        ordered=True,
+        choices=AGE_BANDS,
+        derivation=read_derivation(
+            {
+                "case": [
+                    {"when": {"fact": "age", "op": "<", "value": 18}, "value": "minor"},
+                    {"when": {"fact": "age", "op": "<=", "value": 35}, "value": "youth"},
+                    {"when": {"fact": "age", "op": "<", "value": 60}, "value": "middle"},
+                ],
+                "else": "senior",
+            }
+        ),
+        description="由年龄归类：未满18周岁、18–35周岁、36–59周岁、60周岁及以上",
+    ),
 )
 
 ENTERPRISE_FACTS = (
@@ -350,6 +371,7 @@ ENTERPRISE_FACTS = (
     ),
     _enterprise("employees", "从业人数", FactType.INTEGER, unit="人", minimum=0),
     _enterprise("revenue_fen", "上年营业收入", FactType.MONEY, minimum=0),
+    _enterprise("total_assets_fen", "资产总额", FactType.MONEY, minimum=0),
     _enterprise("tax_paid_fen", "上年纳税额", FactType.MONEY, minimum=0),
     _enterprise("unemployment_insurance_paid_fen", "上年失业保险缴费额", FactType.MONEY, minimum=0),
     _enterprise("layoff_rate", "上年裁员率", FactType.PERCENT, unit="%", minimum=0, maximum=100),
@@ -371,6 +393,16 @@ ENTERPRISE_FACTS = (
             ("small_micro", "小微企业"),
             ("above_scale", "规模以上企业"),
         ),
+    ),
+    _enterprise(
+        "enterprise_size",
+        "企业规模",
+        FactType.ENUM,
+        ordered=True,
+        choices=SIZES,
+        derivation=read_derivation(size_derivation()),
+        description="按《中小企业划型标准规定》（工信部联企业〔2011〕300号），由所属行业、从业人数、"
+        "上年营业收入和资产总额归类",
     ),
 )
 

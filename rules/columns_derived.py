@@ -15,6 +15,10 @@ def derive_column(columns: Columns, name: str, as_of: date) -> Column:
     derivation = fact.derivation
     if derivation is None:
         raise KeyError(f"{name} is not derived")
+    if derivation.op == "case":
+        from rules.classify import case_column  # classify runs the engine, which derives
+
+        return _given(columns, name, case_column(columns, fact, as_of))
     op, inputs = derivation.op, [_input(columns, source, as_of) for source in derivation.inputs]
     if op == "years_since":
         values, present = _full_years(inputs[0], as_of)
@@ -28,12 +32,17 @@ def derive_column(columns: Columns, name: str, as_of: date) -> Column:
         values = top.values // np.where(present, bottom.values, 1)  # floor, as `//` does
     else:
         raise KeyError(f"no derivation {op}")
-    values = np.where(present, values, 0)
+    return _given(columns, name, Column(fact, np.where(present, values, 0), present))
+
+
+def _given(columns: Columns, name: str, derived: Column) -> Column:
+    """Put the values given outright in profiles (an override of a derived fact) over it."""
     given = columns.stored(name)
-    if given is not None and given.given is not None:  # an override of a derived fact
-        values = np.where(given.given, given.values, values)
-        present = np.where(given.given, given.present, present)
-    return Column(fact, values, present)
+    if given is None or given.given is None:
+        return derived
+    values = np.where(given.given, given.values, derived.values)
+    present = np.where(given.given, given.present, derived.present)
+    return Column(derived.fact, values, present)
 
 
 def _input(columns: Columns, name: str, as_of: date) -> Column:

@@ -221,7 +221,7 @@ def explain(step: Step, profile: Profile) -> Explained:
         return Explained(
             status,
             step.text,
-            actual(node.fact, value),
+            _actual(node.fact, value, profile),
             fact=node.fact.name,
             sensitive=node.fact.sensitive,
             op=node.op,
@@ -242,6 +242,20 @@ def explain(step: Step, profile: Profile) -> Explained:
         children=children,
         missing=missing,
     )
+
+
+def _actual(fact: Fact, value: Any, profile: Profile) -> str:
+    """What a subject's fact is; for a classification (企业规模), with what it was classified by:
+    "企业规模小型（从业人数 45 人，上年营业收入 1,200 万元，所属行业制造业）"."""
+    shown = actual(fact, value)
+    if fact.derivation is None or fact.derivation.op != "case" or fact.sensitive:
+        return shown
+    inputs = [
+        actual(profile.facts[name], profile.get(name))
+        for name in fact.derivation.inputs
+        if name in profile.facts and profile.get(name) is not None
+    ]
+    return f"{shown}（{'，'.join(inputs)}）" if inputs else shown
 
 
 def _combine(op: str, statuses: list[Eligibility]) -> Eligibility:

@@ -197,7 +197,7 @@ def compile_item(
         raise RuleInvalid([RuleError("$subject_type", "申请主体应为 person 或 enterprise")])
     parsed_params = parse_params(params, errors)
     facts = catalog.of(subject_kind)
-    parser = Parser(catalog, subject_kind, parsed_params, errors)
+    parser = Parser(facts, parsed_params, errors, catalog=catalog)
     tree = parser.parse(rule)
     formula = parse_amount(amount, parser)
     if not errors:

@@ -184,10 +184,16 @@ class Parser:
     """Reads one rule for one subject kind, collecting every problem it finds."""
 
     def __init__(
-        self, catalog: Catalog, kind: str, params: Params, errors: list[RuleError]
+        self,
+        facts: Facts,
+        params: Params,
+        errors: list[RuleError],
+        *,
+        catalog: Catalog | None = None,
     ) -> None:
-        self.catalog = catalog
-        self.kind = kind
+        self.facts = facts
+        self.catalog = catalog  # the other kinds' facts, to say a fact is of the other kind
+        self.kind = facts.kind
         self.params = params
         self.errors = errors
         self.conditions = 0
@@ -330,13 +336,14 @@ class Parser:
         return Condition(path, fact, op, other=other, label=label)
 
     def _fact(self, name: Any, path: str) -> Fact | None:
-        fact = self.catalog.find(self.kind, name) if isinstance(name, str) else None
+        fact = self.facts.get(name) if isinstance(name, str) else None
         if fact is not None and fact.status == "deprecated":
             self.fail(path, f"指标「{fact.label}」（{fact.name}）已停用，新规则不能再用")
             return None
         if fact is not None:
             return fact
-        for kind in KIND_NAMES:
+        for kind in KIND_NAMES if self.catalog is not None else ():
+            assert self.catalog is not None
             elsewhere = self.catalog.find(kind, name) if isinstance(name, str) else None
             if kind != self.kind and elsewhere is not None:
                 self.fail(
@@ -345,7 +352,7 @@ class Parser:
                     f"本事项面向{KIND_NAMES[self.kind]}",
                 )
                 return None
-        self.fail(path, unknown_fact(self.catalog.of(self.kind), name))
+        self.fail(path, unknown_fact(self.facts, name))
         return None
 
     def _unknown_keys(self, doc: dict, allowed: set[str], path: str) -> None:

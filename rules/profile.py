@@ -44,6 +44,10 @@ class Profile:
             if name in self._raw and self._raw[name] is not None:  # an override of a derived fact
                 return self._coerce(fact, self._raw[name])
             assert fact.derivation is not None
+            if fact.derivation.op == "case":
+                from rules.classify import case_value  # classify evaluates rules on profiles
+
+                return case_value(self, fact)
             return derive(fact.derivation, self.get, self.as_of)
         raw = self._raw.get(name)
         return None if raw is None else self._coerce(fact, raw)

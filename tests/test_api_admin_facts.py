@@ -190,8 +190,8 @@ def test_a_fact_in_use_keeps_its_type_and_its_vocabulary_only_grows(
         FACTS,
         json={
             "subject_type": "enterprise",
-            "key": "enterprise_size",
-            "label": "企业规模",
+            "key": "scale_grade",
+            "label": "规模等级",
             "type": "enum",
             "ordered": True,
             "choices": SIZES,
@@ -216,7 +216,7 @@ def test_a_fact_in_use_keeps_its_type_and_its_vocabulary_only_grows(
     assert version is not None and version >= 3  # the migration's 1, the create, the change
     catalog = facts_service.current(session)
     session.rollback()
-    assert catalog.find("enterprise", "enterprise_size").values[-1] == "tiny"  # type: ignore[union-attr]
+    assert catalog.find("enterprise", "scale_grade").values[-1] == "tiny"  # type: ignore[union-attr]
     entry = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "fact.update").order_by(AuditEntry.id.desc())
     ).first()

@@ -185,3 +185,80 @@ def test_within_last_at_the_edges_of_the_window(as_of: date, unit: str) -> None:
         )
         assert got.tolist() == [0, 0, 1, 1, 0]
         assert [item.verdict(p, as_of).word for p in people][2:4] == ["eligible", "eligible"]
+
+
+WAN = 1_000_000  # 1 万元 in fen
+
+
+@pytest.mark.parametrize(
+    ("firm", "size"),
+    [
+        ({"industry_code": "C3484", "employees": 45, "revenue_fen": 1200 * WAN}, "small"),
+        ({"industry_code": "C3484", "employees": 1200, "revenue_fen": 50000 * WAN}, "large"),
+        ({"industry_code": "C3484", "employees": 1200, "revenue_fen": 3000 * WAN}, "medium"),
+        ({"industry_code": "I6510", "employees": 8, "revenue_fen": 40 * WAN}, "micro"),
+        ({"industry_code": "F5212", "employees": 60, "revenue_fen": 600 * WAN}, "medium"),
+        (
+            {"industry_code": "E4700", "revenue_fen": 7000 * WAN, "total_assets_fen": 6000 * WAN},
+            "medium",
+        ),
+        ({"industry_code": "G5920", "employees": 150, "revenue_fen": 2000 * WAN}, "medium"),
+        ({"industry_code": "M7320", "employees": 150}, "medium"),
+        ({"industry_code": "C3484", "employees": 45}, None),  # revenue unknown: cannot classify
+        ({"employees": 45, "revenue_fen": 1200 * WAN}, None),
+    ],
+)
+def test_enterprise_size_follows_the_2011_standard(firm: dict, size: str | None) -> None:
+    """企业规模 (《中小企业划型标准规定》): per industry, every measure must reach its line."""
+    as_of = date(2026, 12, 4)
+    facts = BUILTIN.of("enterprise")
+    assert Profile(facts, firm, as_of).get("enterprise_size") == size
+    column = derive_column(Columns.from_profiles(facts, [firm]), "enterprise_size", as_of)
+    got = facts["enterprise_size"].values[column.values[0]] if column.present[0] else None
+    assert got == size
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "industry_code": st.sampled_from(
+                    [
+                        "A0112",
+                        "C3484",
+                        "E4700",
+                        "F5124",
+                        "F5212",
+                        "G5920",
+                        "G6010",
+                        "G5410",
+                        "H6110",
+                        "I6320",
+                        "I6510",
+                        "K7010",
+                        "K7020",
+                        "L7211",
+                        "M7320",
+                    ]
+                ),
+                "employees": st.integers(0, 2500),
+                "revenue_fen": st.integers(0, 250000).map(lambda n: n * WAN),
+                "total_assets_fen": st.integers(0, 150000).map(lambda n: n * WAN),
+            },
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_classifications_agree_on_columns_and_profiles(firms: list[dict]) -> None:
+    as_of = date(2026, 12, 4)
+    facts = BUILTIN.of("enterprise")
+    column = derive_column(Columns.from_profiles(facts, firms), "enterprise_size", as_of)
+    for index, firm in enumerate(firms):
+        want = Profile(facts, firm, as_of).get("enterprise_size")
+        got = (
+            facts["enterprise_size"].values[column.values[index]] if column.present[index] else None
+        )
+        assert got == want, firm

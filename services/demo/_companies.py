@@ -81,6 +81,9 @@ def _enterprise(rng: Random, as_of: date, used: set[str]) -> dict[str, Any]:
     for fact, share in MISSING.items():
         if rng.random() < share:
             del facts[fact]
+    if "revenue_fen" in facts:  # 资产总额 0.8–1.6 × revenue, drawn from nothing new (the
+        # random stream, and so every demo subject after this one, stays as it was)
+        facts["total_assets_fen"] = facts["revenue_fen"] * (8 + employees % 9) // 10
     cooperative = section == "A" and rng.random() < 0.5
     division = CITY_LEVEL_CODE if area != t.AREA_NONE else district
     if district == "371503" and founded.year < t.CHIPING_RENAMED_YEAR:

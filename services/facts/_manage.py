@@ -16,6 +16,7 @@ from models import FactCatalog, FactDefinition, FactStatus
 from models.clock import utcnow
 from rules import Catalog, FactType
 from rules.catalog import CODE_TABLES, SUBJECT_KINDS, fact_from_document
+from rules.classify import check_cases
 from rules.derivations import OPS, read_derivation
 from services import audit
 from services.audit import Actor
@@ -61,6 +62,7 @@ DERIVED_RESULT = {
     "months_since": {FactType.INTEGER},
     "years_since_year": {FactType.INTEGER},
     "divide": {FactType.INTEGER, FactType.MONEY},
+    "case": {FactType.ENUM, FactType.INTEGER, FactType.BOOLEAN},
 }
 DERIVED_INPUTS = {
     "years_since": {FactType.DATE},
@@ -390,10 +392,10 @@ def _check_derivation(
         source = facts.get(name)
         if source is None:
             fail("derivation", f"未知的指标「{name}」（推算只能用已启用的同类指标）")
-        elif source.type not in DERIVED_INPUTS[derivation.op]:
+        elif derivation.op != "case" and source.type not in DERIVED_INPUTS[derivation.op]:
             wanted = "、".join(DERIVED_INPUTS[derivation.op])
             fail("derivation", f"「{source.label}」是 {source.type}，{derivation.op} 需要 {wanted}")
-    if len(derivation.inputs) != OPS[derivation.op]:
+    if derivation.op != "case" and len(derivation.inputs) != OPS[derivation.op]:
         fail("derivation", f"{derivation.op} 需要 {OPS[derivation.op]} 个指标")
     others = [fact for fact in catalog if not (row is not None and fact.name == row.key)]
     try:
@@ -404,6 +406,10 @@ def _check_derivation(
         return
     if _depth(built, values["subject_type"], values["key"]) > MAX_DERIVED_DEPTH:
         fail("derivation", f"推算层级过深（最多 {MAX_DERIVED_DEPTH} 层）")
+    if derivation.op == "case":
+        kind_facts = built.of(values["subject_type"])
+        for problem in check_cases(kind_facts, kind_facts[values["key"]]):
+            fail("derivation", f"{problem.path.removeprefix('$derivation.')}：{problem.message}")
 
 
 def _depth(catalog: Catalog, kind: str, name: str) -> int:

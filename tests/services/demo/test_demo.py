@@ -94,6 +94,7 @@ ENTERPRISE_FACTS = {
     "founded_on": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "employees": int,
     "revenue_fen": int,
+    "total_assets_fen": int,
     "tax_paid_fen": int,
     "unemployment_insurance_paid_fen": int,
     "layoff_rate": float,
