@@ -139,14 +139,26 @@ def test_bad_facts_are_refused_field_by_field(client, world) -> None:
     assert "subject_type" in wrong_kind.json["errors"]["json"]
 
 
-def test_a_day_before_an_items_standards_leaves_it_out(client, session) -> None:
+def test_an_item_that_cannot_be_evaluated_on_the_day_says_why(client, session) -> None:
+    """As of a day outside an item's application window, or before its standards, the item is
+    not counted and the answer says why, instead of leaving it out silently."""
     from services.demo import seed_demo
 
     seed_demo(session=session, persons=0, enterprises=0)
     facts = {"hukou_district": "371502", "age": 85}
-    now = _by_code(client.post(URL, json={"subject_type": "person", "facts": facts}))
-    assert now["LC-MZ-2025-01-01"]["verdict"] == "eligible"
+    now = client.post(URL, json={"subject_type": "person", "facts": facts}).json
+    assert _by_code_of(now)["LC-MZ-2025-01-01"]["verdict"] == "eligible"
     back_then = client.post(
         URL, json={"subject_type": "person", "facts": facts, "as_of": "2000-01-01"}
+    ).json
+    assert "LC-MZ-2025-01-01" not in _by_code_of(back_then)  # standards start 2025-04-01
+    reasons = {entry["item"]["code"]: entry["reason"] for entry in back_then["not_evaluated"]}
+    assert "2000-01-01" in reasons["LC-MZ-2025-01-01"]
+    assert {entry["item"]["code"] for entry in now["not_evaluated"]}.isdisjoint(_by_code_of(now))
+    assert len(back_then["items"]) + len(back_then["not_evaluated"]) == len(now["items"]) + len(
+        now["not_evaluated"]
     )
-    assert "LC-MZ-2025-01-01" not in _by_code(back_then)  # 高龄津贴's standards start 2025-04-01
+
+
+def _by_code_of(body: dict) -> dict:
+    return {entry["item"]["code"]: entry for entry in body["items"]}

@@ -93,6 +93,18 @@ class CalculatorItemSchema(Schema):
     )
 
 
+class NotEvaluatedSchema(Schema):
+    """A live item that cannot be evaluated as of the date asked, and why."""
+
+    item = Nested(CalculatorItemRefSchema)
+    policy = Nested(CalculatorPolicyRefSchema, allow_none=True)
+    reason = String(
+        metadata={
+            "example": "2027-03-01 不在申请期内（2026-02-01 至 2026-12-31），该日不能享受此事项"
+        }
+    )
+
+
 class CalculationSchema(Schema):
     """Every live item of the subject's kind, and the totals over the next 12 months."""
 
@@ -100,6 +112,10 @@ class CalculationSchema(Schema):
     subject_id = Integer(allow_none=True)
     as_of = Date(metadata={"example": "2026-11-27"})
     items = List(Nested(CalculatorItemSchema))
+    not_evaluated = List(
+        Nested(NotEvaluatedSchema),
+        metadata={"description": "该日不在申请期内、或该日尚无适用标准的事项，不计入合计"},
+    )
     eligible_count = Integer(metadata={"example": 2})
     unknown_count = Integer(metadata={"example": 1})
     total_fen = Integer(metadata={"description": "符合事项未来 12 个月合计", "example": 450000})

@@ -11,13 +11,20 @@ rows through _store's readers. _bulk is the whole-city pass; _effects writes wha
 from __future__ import annotations
 
 from services.matching._effects import subjects_with_readers
-from services.matching._live_items import LiveItem, compiled_versions, live_item_facts, live_items
+from services.matching._live_items import (
+    ItemFacts,
+    LiveItem,
+    compiled_versions,
+    live_item_facts,
+    live_items,
+)
 from services.matching._process import process_changes, today_local
 from services.matching._store import AMOUNT_KNOWN, ENDED, active_entry, unpack
 
 __all__ = [
     "AMOUNT_KNOWN",
     "ENDED",
+    "ItemFacts",
     "LiveItem",
     "active_entry",
     "subjects_with_readers",

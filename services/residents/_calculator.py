@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Policy, PolicyItem, Subject
+from models.clock import SHANGHAI
 from rules import Explained, Facts, ParamMissing
 from rules.catalog import unknown_fact
 from rules.eligibility import Eligibility
 from services.errors import InvalidInput, NotFound, Unauthorized
 from services.facts import current as current_catalog
-from services.matching import live_items
+from services.matching import ItemFacts, live_item_facts, live_items
 from services.profiles import normalised_value
 from services.residents._access import require_bound
 
@@ -101,11 +102,20 @@ def calculate(
         changes = None
     items = live_items(session, kind)
     titles = _policies(session, [item.id for item in items])
+    windows = live_item_facts(session, {item.id for item in items}) if items else {}
     results: list[dict[str, Any]] = []
+    not_evaluated: list[dict[str, Any]] = []
     for item in items:
+        shown = {"id": item.id, "code": item.code, "name": item.name, "mode": item.mode}
+        closed = _outside_window(windows.get(item.id), as_of)
+        if closed:
+            not_evaluated.append({"item": shown, "policy": titles.get(item.id), "reason": closed})
+            continue
         try:
             evaluation = item.rules.evaluate(stored, as_of, explain=True, overrides=changes or None)
-        except ParamMissing:  # the item has no standard for that day (before it took effect)
+        except ParamMissing as exc:  # the item has no standard for that day
+            reason = f"{as_of.isoformat()} 尚无适用的标准（{exc}），无法按该日计算"
+            not_evaluated.append({"item": shown, "policy": titles.get(item.id), "reason": reason})
             continue
         failing = (
             failing_conditions(evaluation.explanation)
@@ -115,7 +125,7 @@ def calculate(
         amount = evaluation.amount
         results.append(
             {
-                "item": {"id": item.id, "code": item.code, "name": item.name, "mode": item.mode},
+                "item": shown,
                 "policy": titles.get(item.id),
                 "verdict": evaluation.verdict,  # said as its word below, after _totals
                 "summary": evaluation.summary,
@@ -142,8 +152,21 @@ def calculate(
         "subject_id": subject_id,
         "as_of": as_of,
         "items": results,
+        "not_evaluated": not_evaluated,
         **totals,
     }
+
+
+def _outside_window(item: ItemFacts | None, as_of: date) -> str | None:
+    """Say why an item is not open for applications on as_of (Shanghai dates), or None."""
+    if item is None:
+        return None
+    opens = item.apply_from.astimezone(SHANGHAI).date() if item.apply_from else None
+    closes = item.apply_until.astimezone(SHANGHAI).date() if item.apply_until else None
+    if (opens is None or opens <= as_of) and (closes is None or as_of <= closes):
+        return None
+    window = f"{opens or '不限'} 至 {closes or '不限'}"
+    return f"{as_of.isoformat()} 不在申请期内（{window}），该日不能享受此事项"
 
 
 def _totals(results: list[dict[str, Any]]) -> dict[str, int]:
