@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypedDict, Unpack
 
@@ -46,7 +46,7 @@ class Fact:
     sensitive: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     ordered: bool = False
-    derivation: Derivation | None = None
+    derivation: Derivation | None = field(default=None, hash=False)  # a case holds JSON: unhashable
     derived_from: tuple[str, ...] = ()  # the stored facts it is computed from (filled by Catalog)
     minimum: float | None = None
     maximum: float | None = None

@@ -21,7 +21,7 @@ A value given outright in a profile (an override in the calculator) wins over th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -42,8 +42,10 @@ class Derivation:
 
     op: str
     inputs: tuple[str, ...]
-    cases: tuple[tuple[Any, Any], ...] = ()  # case: (rule document, value), in order
-    otherwise: Any = None  # case: the value when no case holds (None: unknown)
+    # case: (rule document, value) in order, and the value when none holds (None: unknown);
+    # JSON documents, so not part of the hash
+    cases: tuple[tuple[Any, Any], ...] = field(default=(), hash=False)
+    otherwise: Any = field(default=None, hash=False)
 
     def to_document(self) -> dict[str, Any]:
         """Return the derivation as the catalog stores it."""

@@ -49,3 +49,8 @@ def test_values_are_refused_with_chinese_messages() -> None:
     with pytest.raises(ValueError, match="不是「性别」的可选值"):
         coerce(person["gender"], "m")
     assert coerce(person["assistance_tags"], ["dibao", "tekun"]) == frozenset({"dibao", "tekun"})
+
+
+def test_every_fact_hashes_classifications_too() -> None:
+    """Facts are set members (what an item reads); a classification holds JSON cases."""
+    assert len({fact for fact in BUILTIN}) == len(list(BUILTIN))
