@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from rules import BUILTIN, ItemRules, compile_item
-from rules.catalog import FactType
-from rules.columns import Column, Columns
+from rules import BUILTIN, Catalog, ItemRules, compile_item
+from rules.catalog import FactType, fact_from_document
+from rules.columns import Column, Columns, to_days
 from services.demo import _tables as tables
 from services.demo._population import persons
 
@@ -237,3 +237,159 @@ TEMPLATES: list[Callable[[random.Random, Doc], tuple[Doc, Doc]]] = [
 # Broad items (most adults of the city) are few, as in the demo data: there the average person
 # item matches about 6% of residents, the median one about 4%.
 WEIGHTS = [4, 4, 4, 4, 4, 4, 4, 2, 2]
+
+
+# The catalog mix of bench.rules: facts a city added at run time (through /api/v1/admin/facts,
+# as rules.catalog.fact_from_document reads them), one of them a classification, and items
+# whose conditions use them (a quarter), use derived facts (a tenth or more: 年龄, 年龄段 …)
+# and whose amounts depend on a condition (a third).
+RUNTIME_FACTS: list[Doc] = [
+    {"key": "centralized_support", "label": "集中供养", "type": "boolean"},
+    {"key": "paid_this_year_fen", "label": "本年度已缴社保费", "type": "money", "minimum": 0},
+    {"key": "graduation_date", "label": "毕业日期", "type": "date"},
+    {
+        "key": "hardship_tags",
+        "label": "困难情形",
+        "type": "tags",
+        "choices": [
+            ["poverty_alleviated", "脱贫人口"],
+            ["student_loan", "国家助学贷款"],
+            ["zero_employment", "零就业家庭"],
+            ["serious_illness", "重病患者"],
+        ],
+    },
+    {
+        "key": "community_grade",
+        "label": "社区评定等级",
+        "type": "enum",
+        "ordered": True,
+        "choices": [["c", "三级"], ["b", "二级"], ["a", "一级"]],
+    },
+    {
+        "key": "support_level",
+        "label": "帮扶等级",
+        "type": "enum",
+        "ordered": True,
+        "choices": [["none", "无需帮扶"], ["watch", "关注"], ["help", "帮扶"]],
+        "derivation": {
+            "case": [
+                {
+                    "when": {
+                        "fact": "hardship_tags",
+                        "op": "has_any",
+                        "value": ["serious_illness"],
+                    },
+                    "value": "help",
+                },
+                {
+                    "when": {"fact": "per_capita_income_fen", "op": "<", "value": 1_500_000},
+                    "value": "help",
+                },
+                {"when": {"fact": "age_band", "op": "==", "value": "senior"}, "value": "watch"},
+            ],
+            "else": "none",
+        },
+    },
+]
+
+
+def runtime_catalog() -> Catalog:
+    """Return the built-in facts and the runtime-defined ones, as services.facts would load."""
+    added = [
+        fact_from_document({"subject_type": "person", "status": "active", **doc}, revision=1)
+        for doc in RUNTIME_FACTS
+    ]
+    return Catalog([*BUILTIN, *added], version=2)
+
+
+def with_runtime_facts(columns: Columns, catalog: Catalog, seed: int) -> Columns:
+    """Return the population with the runtime facts' values drawn (some missing)."""
+    facts = catalog.of("person")
+    rng = np.random.default_rng(seed + 1)
+    size = columns.size
+    held = {name: Column(facts[name], c.values, c.present, c.dictionary, c.given)
+            for name in columns.names for c in [columns.column(name)]}  # fmt: skip
+
+    def present(share: float) -> np.ndarray:
+        return rng.random(size) < share
+
+    held["centralized_support"] = Column(
+        facts["centralized_support"], rng.random(size) < 0.02, present(0.9)
+    )
+    held["paid_this_year_fen"] = Column(
+        facts["paid_this_year_fen"], rng.integers(0, 2_000_000, size).astype(np.int64), present(0.7)
+    )
+    days = rng.integers(to_days(date(2015, 1, 1)), to_days(date(2027, 1, 1)), size).astype(np.int32)
+    held["graduation_date"] = Column(facts["graduation_date"], days, present(0.3))
+    tags = (rng.random((size, 4)) < [0.03, 0.02, 0.01, 0.02]) @ np.array([1, 2, 4, 8])
+    held["hardship_tags"] = Column(facts["hardship_tags"], tags.astype(np.uint64), present(0.8))
+    held["community_grade"] = Column(
+        facts["community_grade"], rng.integers(0, 3, size).astype(np.int8), present(0.6)
+    )
+    return Columns(facts, size, held)  # fmt: skip
+
+
+def mixed_documents(count: int, seed: int) -> tuple[list[tuple[Doc, Doc, Doc]], dict[str, float]]:
+    """Return items of the catalog mix and the shares of what they use."""
+    rng = random.Random(seed + 7)
+    out = []
+    conditions = runtime = derived = conditional = 0
+    for rule, amount, params in item_documents(count, seed):
+        parts = rule["all"] if "all" in rule else [rule]
+        if rng.random() < 0.85:
+            parts.append(rng.choice(RUNTIME_CONDITIONS)(rng))
+        if rng.random() < 0.45:
+            parts.append(rng.choice(RUNTIME_CONDITIONS)(rng))
+        if rng.random() < 0.2:
+            parts.append(rng.choice(CLASSIFIED)(rng))
+        rule = {"all": parts}
+        if amount and rng.random() < 0.4:
+            amount = {
+                "kind": "choose",
+                "period": amount.get("period", "once"),
+                "branches": [
+                    {
+                        "when": rng.choice(RUNTIME_CONDITIONS + CLASSIFIED)(rng),
+                        "amount": {"kind": "fixed", "fen": rng.choice([20000, 50000])},
+                    }
+                ],
+                "otherwise": {k: v for k, v in amount.items() if k != "period"},
+            }
+            conditional += 1
+        for name in _facts_named(rule):
+            conditions += 1
+            runtime += name in RUNTIME_KEYS
+            derived += name in DERIVED_KEYS
+        out.append((rule, amount, params))
+    shares = {
+        "runtime_fact_condition_share": runtime / conditions,
+        "derived_fact_condition_share": derived / conditions,
+        "conditional_amount_item_share": conditional / count,
+    }
+    return out, shares
+
+
+RUNTIME_KEYS = {doc["key"] for doc in RUNTIME_FACTS}
+DERIVED_KEYS = {"age", "age_band", "per_capita_income_fen", "social_insurance_months",
+                "years_since_graduation", "support_level"}  # fmt: skip
+RUNTIME_CONDITIONS: list[Callable[[random.Random], Doc]] = [
+    lambda rng: _c("centralized_support", "!=", True),
+    lambda rng: _c("paid_this_year_fen", ">=", rng.choice([0, 100_000, 300_000])),
+    lambda rng: _c("graduation_date", "in_year", rng.choice([0, -1])),
+    lambda rng: _c("hardship_tags", "has_none", ["zero_employment"]),
+    lambda rng: _c("community_grade", ">=", rng.choice(["c", "b"])),
+]
+CLASSIFIED: list[Callable[[random.Random], Doc]] = [
+    lambda rng: _c("age_band", "in", rng.sample(["youth", "middle", "senior"], 2)),
+    lambda rng: _c("support_level", "<=", rng.choice(["watch", "help"])),
+]
+
+
+def _facts_named(doc: Any) -> list[str]:
+    if isinstance(doc, list):
+        return [name for item in doc for name in _facts_named(item)]
+    if not isinstance(doc, dict):
+        return []
+    if "fact" in doc:
+        return [doc["fact"]]
+    return [name for key in ("all", "any", "not") if key in doc for name in _facts_named(doc[key])]
