@@ -8,10 +8,41 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rules import BUILTIN
-from rules.catalog import Fact, FactType
+from rules import BUILTIN, Catalog
+from rules.catalog import Fact, FactType, fact_from_document
 from rules.language import COMPARE, allowed_ops
 
+# The facts the strategies draw from: the built-in ones and some a city would add at run time
+# (services.facts reads its rows the same way), a classification among them, so the parity
+# tests cover catalogs that are data.
+RUNTIME = [
+    {"subject_type": "person", "key": "hardship_tags", "label": "困难情形", "type": "tags",
+     "choices": [["poverty_alleviated", "脱贫人口"], ["student_loan", "国家助学贷款"],
+                 ["zero_employment", "零就业家庭"]]},
+    {"subject_type": "person", "key": "benefit_share", "label": "补贴比例", "type": "percent",
+     "minimum": 0, "maximum": 100},
+    {"subject_type": "person", "key": "support_level", "label": "帮扶等级", "type": "enum",
+     "ordered": True, "choices": [["none", "无需帮扶"], ["watch", "关注"], ["help", "帮扶"]],
+     "derivation": {"case": [
+         {"when": {"fact": "hardship_tags", "op": "has_any", "value": ["zero_employment"]},
+          "value": "help"},
+         {"when": {"all": [{"fact": "age_band", "op": "==", "value": "senior"},
+                           {"fact": "benefit_share", "op": "<", "value": 50}]}, "value": "watch"},
+     ], "else": "none"}},
+    {"subject_type": "enterprise", "key": "insured_headcount", "label": "参保人数",
+     "type": "integer", "minimum": 0},
+    {"subject_type": "enterprise", "key": "certified_year", "label": "认定年份", "type": "year",
+     "minimum": 2000, "maximum": 2100},
+    {"subject_type": "enterprise", "key": "insured_band", "label": "参保规模", "type": "integer",
+     "derivation": {"case": [
+         {"when": {"fact": "insured_headcount", "op": "<=", "value": 30}, "value": 1},
+         {"when": {"fact": "enterprise_size", "op": "<=", "value": "medium"}, "value": 2},
+     ]}},
+]  # fmt: skip
+CATALOG = Catalog(
+    [*BUILTIN, *(fact_from_document({"status": "active", **doc}, revision=1) for doc in RUNTIME)],
+    version=2,
+)
 SPECIAL_DAYS = [date(2024, 2, 29), date(2025, 2, 28), date(2025, 3, 1), date(2028, 2, 29)]
 AS_OF = st.one_of(st.dates(date(2023, 1, 1), date(2029, 12, 31)), st.sampled_from(SPECIAL_DAYS))
 INT_RANGES = {
@@ -23,6 +54,9 @@ INT_RANGES = {
     "employees": (0, 60),
     "new_graduate_hires": (0, 12),
     "unemployment_insurance_months": (0, 60),
+    "insured_headcount": (0, 60),
+    "certified_year": (2018, 2028),
+    "insured_band": (0, 3),
 }
 CODES = {
     "industry_code": ["C", "C34", "C3451", "C3484", "I", "I65", "I6510", "F5212", "A0112"],
@@ -110,7 +144,7 @@ def param(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict]:
 @st.composite
 def condition(draw: st.DrawFn, kind: str, as_of: date, params: dict) -> dict:
     """One valid condition: against a value, a parameter, another fact, or presence."""
-    facts = list(BUILTIN.of(kind).values())
+    facts = list(CATALOG.of(kind).values())
     fact_type = draw(st.sampled_from(sorted({fact.type for fact in facts})))
     fact = draw(st.sampled_from([fact for fact in facts if fact.type is fact_type]))
     shape = draw(st.integers(0, 9))
@@ -142,7 +176,7 @@ def condition_on(
     if other:
         pairs = [
             f
-            for f in BUILTIN.of(kind).values()
+            for f in CATALOG.of(kind).values()
             if f.type is fact.type and f.choices == fact.choices
         ]
         doc["other"] = draw(st.sampled_from(pairs)).name
@@ -210,7 +244,7 @@ def amount(
     draw: st.DrawFn, kind: str, params: dict, top: bool = True, pool: list | None = None
 ) -> dict:
     """A valid amount formula of any kind; with a pool of conditions, conditional ones too."""
-    facts = list(BUILTIN.of(kind).values())
+    facts = list(CATALOG.of(kind).values())
     fen = st.integers(0, 5000)
     shapes = ["fixed", "per_unit", "rate", "tiers", "sum" if top else "fixed"]
     if pool and top:
@@ -289,7 +323,7 @@ def tier(draw: st.DrawFn, fact: Fact) -> dict:
 def profile(draw: st.DrawFn, kind: str, as_of: date) -> dict:
     """A profile where any fact may be absent, null, valid or malformed; derived ones given."""
     facts: dict[str, Any] = {}
-    for fact in BUILTIN.of(kind).values():
+    for fact in CATALOG.of(kind).values():
         shape = draw(st.integers(0, 30 if fact.derived else 9))
         if shape == 0:
             facts[fact.name] = None

@@ -248,3 +248,23 @@ def test_a_fact_a_live_item_uses_cannot_be_deprecated(
     )
     assert new_item.status_code == 422
     assert "已停用" in new_item.json["errors"]["$.fact"][0]
+
+
+def test_a_decimal_keeps_its_scale_at_import(client: FlaskClient, session: Session) -> None:
+    headers = manager(client, session)
+    share = {
+        "subject_type": "enterprise",
+        "key": "export_share",
+        "label": "出口占比",
+        "type": "percent",
+        "scale": 1,
+        "minimum": 0,
+        "maximum": 100,
+        "status": "active",
+    }
+    assert client.post(FACTS, json=share, headers=headers).status_code == 201
+    data_platform = platform(session)
+    refused = import_firm(client, data_platform, export_share=12.25)
+    assert refused.status_code == 422
+    assert "最多保留 1 位小数" in str(refused.json["errors"])
+    assert import_firm(client, data_platform, export_share=12.5).status_code == 200

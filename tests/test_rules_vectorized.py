@@ -64,7 +64,7 @@ def scenario(draw: st.DrawFn) -> tuple:
         try:
             items.append(
                 compile_item(
-                    catalog=BUILTIN, subject_kind=kind, rule=rule, amount=money, params=params
+                    catalog=rs.CATALOG, subject_kind=kind, rule=rule, amount=money, params=params
                 )
             )
         except RuleInvalid:  # e.g. contradictory bounds in one all-group: not a valid rule
@@ -77,7 +77,7 @@ def scenario(draw: st.DrawFn) -> tuple:
 @given(scenario())
 def test_vectorized_equals_scalar(case: tuple) -> None:
     kind, as_of, items, profiles, dense = case
-    columns = Columns.from_profiles(BUILTIN.of(kind), profiles)
+    columns = Columns.from_profiles(rs.CATALOG.of(kind), profiles)
     results = evaluate_items(items, columns, as_of, dense_fraction=dense)
     for item, matches in zip(items, results, strict=True):
         expected = scalar_outcomes(item, profiles, as_of)
@@ -90,13 +90,13 @@ def test_vectorized_equals_scalar(case: tuple) -> None:
 def test_rebuilt_from_arrays_and_rows_gives_the_same(case: tuple) -> None:
     """Columns from ready arrays, and profiles decoded back from columns, evaluate the same."""
     kind, as_of, items, profiles, dense = case
-    columns = Columns.from_profiles(BUILTIN.of(kind), profiles)
+    columns = Columns.from_profiles(rs.CATALOG.of(kind), profiles)
     stored = {
         name: (c.values, c.present, c.dictionary) if c.dictionary else (c.values, c.present)
         for name in columns.names
         if not (c := columns.column(name)).fact.derived
     }
-    rebuilt = Columns.from_arrays(BUILTIN.of(kind), stored, size=len(profiles))
+    rebuilt = Columns.from_arrays(rs.CATALOG.of(kind), stored, size=len(profiles))
     decoded = [rebuilt.row(i) for i in range(len(profiles))]
     for item in items:
         bound = item.at(as_of).rule
@@ -115,7 +115,7 @@ def test_rebuilt_from_arrays_and_rows_gives_the_same(case: tuple) -> None:
 def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObject) -> None:
     """One item per (fact, operator) and per two-fact pair, all evaluated together."""
     items = []
-    for fact in BUILTIN.of(kind).values():
+    for fact in rs.CATALOG.of(kind).values():
         ordered = fact.type in (
             FactType.INTEGER,
             FactType.MONEY,
@@ -130,11 +130,13 @@ def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObjec
         for op, other in shapes:
             params: dict = {}
             doc = data.draw(rs.condition_on(kind, fact, op, as_of, params, other=other))
-            items.append(compile_item(catalog=BUILTIN, subject_kind=kind, rule=doc, params=params))
+            items.append(
+                compile_item(catalog=rs.CATALOG, subject_kind=kind, rule=doc, params=params)
+            )
     profiles = data.draw(st.lists(rs.profile(kind, as_of), min_size=30, max_size=30))
     dense = data.draw(DENSE)
     results = evaluate_items(
-        items, Columns.from_profiles(BUILTIN.of(kind), profiles), as_of, dense_fraction=dense
+        items, Columns.from_profiles(rs.CATALOG.of(kind), profiles), as_of, dense_fraction=dense
     )
     for item, matches in zip(items, results, strict=True):
         want = [int(item.verdict(facts, as_of)) for facts in profiles]

@@ -128,6 +128,9 @@ def _normalise(fact: Fact, raw: Any) -> Any:
         return [choice for choice in fact.values if choice in value]
     if kind in (FactType.DECIMAL, FactType.PERCENT) and not math.isfinite(value):
         raise ValueError(f"「{fact.label}」的取值应为有限的数字，收到 {raw!r}")
+    if fact.scale is not None and kind in (FactType.DECIMAL, FactType.PERCENT):
+        if round(value, fact.scale) != value:
+            raise ValueError(f"「{fact.label}」最多保留 {fact.scale} 位小数，收到 {raw!r}")
     if kind in (FactType.INTEGER, FactType.MONEY) and abs(value) > LARGEST_INTEGER:
         raise ValueError(f"「{fact.label}」的取值过大，收到 {raw!r}")
     return value
