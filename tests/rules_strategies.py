@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from rules import BUILTIN, Catalog
-from rules.catalog import Fact, FactType, fact_from_document
+from rules.catalog import NUMERIC, Fact, FactType, fact_from_document
 from rules.language import COMPARE, allowed_ops
 
 # The facts the strategies draw from: the built-in ones and some a city would add at run time
@@ -75,6 +75,7 @@ MALFORMED = {
     FactType.CODE: ["37150a", "", "3715-02", 371502, "ABCDEFGHIJKLM"],
 }
 _names = count()
+ORDERED = (*NUMERIC, FactType.YEAR, FactType.DATE)  # the types two facts compare by order
 
 
 def integers(fact: Fact) -> st.SearchStrategy[int]:
@@ -151,14 +152,7 @@ def condition(draw: st.DrawFn, kind: str, as_of: date, params: dict) -> dict:
     if shape == 0:
         return {"fact": fact.name, "op": draw(st.sampled_from(["exists", "missing", "has"]))}
     if shape == 1:
-        ordered = fact.type in (
-            FactType.INTEGER,
-            FactType.MONEY,
-            FactType.DECIMAL,
-            FactType.PERCENT,
-            FactType.YEAR,
-            FactType.DATE,
-        )
+        ordered = fact.type in ORDERED
         op = draw(st.sampled_from(COMPARE if ordered else ("==", "!=")))
         return draw(condition_on(kind, fact, op, as_of, params, other=True))
     op = draw(

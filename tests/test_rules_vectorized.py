@@ -116,14 +116,7 @@ def test_every_operator_of_every_fact(kind: str, as_of: date, data: st.DataObjec
     """One item per (fact, operator) and per two-fact pair, all evaluated together."""
     items = []
     for fact in rs.CATALOG.of(kind).values():
-        ordered = fact.type in (
-            FactType.INTEGER,
-            FactType.MONEY,
-            FactType.DECIMAL,
-            FactType.PERCENT,
-            FactType.YEAR,
-            FactType.DATE,
-        )
+        ordered = fact.type in rs.ORDERED
         shapes = [(op, False) for op in allowed_ops(fact)]
         if fact.type is not FactType.TAGS:
             shapes += [(op, True) for op in (COMPARE if ordered else ("==", "!="))]
