@@ -63,7 +63,7 @@ def load_snapshot(session: Session, kind: str, facts: Iterable[str] | None = Non
     catalog = current_catalog(session).of(kind)
     names = {f.name for f in catalog.stored()}
     wanted = names if facts is None else names & set(facts)
-    base, through = _from_chunks(session, kind, wanted)
+    base, through = _from_chunks(session, catalog, wanted)
     patch = _patch(session, catalog, wanted, through)
     part = _combine(base, patch, wanted)
     return Snapshot(
@@ -76,8 +76,9 @@ def load_snapshot(session: Session, kind: str, facts: Iterable[str] | None = Non
 
 
 def _from_chunks(
-    session: Session, kind: str, wanted: set[str]
+    session: Session, catalog: Facts, wanted: set[str]
 ) -> tuple[_Part | None, dict[int, tuple[int, datetime]]]:
+    kind = catalog.kind
     rows = session.execute(
         select(
             ProfileChunk.fact,
@@ -98,10 +99,17 @@ def _from_chunks(
         by_fact.setdefault(row.fact, {})[row.chunk_no] = (values, row.present)
         through[row.chunk_no] = (row.through_seq, row.built_at)
     chunks = sorted(by_fact.get(MEMBERS, {}))
-    if not chunks or any(
-        set(by_fact.get(name, {})) != set(chunks) for name in wanted | {SEQ, DISTRICT}
-    ):
+    if not chunks or any(set(by_fact.get(name, {})) != set(chunks) for name in (SEQ, DISTRICT)):
         return None, {}  # no complete set of chunks: everything comes from the rows
+    for name in wanted:
+        # A chunk built before a fact was added to the catalog has no part for it: no subject
+        # had it then (imports refuse facts the catalog lacks), and whoever got it since was
+        # written after the chunk, so the patch reads them from their rows.
+        held = by_fact.setdefault(name, {})
+        for chunk_no in chunks:
+            if chunk_no not in held:
+                empty: np.ndarray = np.zeros(CHUNK_SIZE, _dtype(catalog[name].type))
+                held[chunk_no] = ((empty, ()), bytes(CHUNK_SIZE // 8))
     members = np.concatenate([_bits(by_fact[MEMBERS][c][1]) for c in chunks])
     ids = np.concatenate([np.arange(c * CHUNK_SIZE, (c + 1) * CHUNK_SIZE) for c in chunks])[members]
     arrays = {name: _joined(by_fact[name], chunks, members) for name in wanted}
