@@ -268,3 +268,18 @@ def test_a_decimal_keeps_its_scale_at_import(client: FlaskClient, session: Sessi
     assert refused.status_code == 422
     assert "最多保留 1 位小数" in str(refused.json["errors"])
     assert import_firm(client, data_platform, export_share=12.5).status_code == 200
+
+
+def test_a_draft_renamed_onto_a_fact_that_exists_is_a_conflict(
+    client: FlaskClient, session: Session
+) -> None:
+    headers = manager(client, session)
+    draft = client.post(FACTS, json={**HEADCOUNT, "status": "draft"}, headers=headers)
+    renamed = client.patch(
+        f"{FACTS}/{draft.json['id']}", json={"key": "employees"}, headers=headers
+    )
+    assert renamed.status_code == 409 and renamed.json["errors"] == {"key": ["已被使用"]}
+    retitled = client.patch(
+        f"{FACTS}/{draft.json['id']}", json={"label": "参保职工数"}, headers=headers
+    )
+    assert retitled.status_code == 200 and retitled.json["label"] == "参保职工数"

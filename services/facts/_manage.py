@@ -192,6 +192,15 @@ def update_fact(
     _check(session, values, row=row)
     if values == before:
         return describe(row)
+    if (values["subject_type"], values["key"]) != (before["subject_type"], before["key"]):
+        taken = session.scalar(
+            select(FactDefinition.id).where(
+                FactDefinition.subject_type == values["subject_type"],
+                FactDefinition.key == values["key"],
+            )
+        )
+        if taken is not None:
+            raise Conflict(f"指标「{values['key']}」已存在", errors={"key": ["已被使用"]})
     for name, value in values.items():
         setattr(row, name, value)
     row.revision += 1
