@@ -133,6 +133,7 @@ def test_a_newcomer_follows_the_readme_as_staff_and_as_a_resident(served: dict) 
     base, printed = served["base"], served["log"].read_text()
     passwords = dict(re.findall(r"^\s+(demo-\w+)\s+密码 (\S+)", printed, re.MULTILINE))
     assert set(passwords) == {"demo-admin", "demo-publisher", "demo-reviewer", "demo-data"}
+    tokens = {}
     for username, password in passwords.items():
         login = requests.post(
             f"{base}/api/v1/admin/auth/login",
@@ -140,8 +141,11 @@ def test_a_newcomer_follows_the_readme_as_staff_and_as_a_resident(served: dict) 
             timeout=10,
         )
         assert login.status_code == 200, login.text
-    reviewer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        tokens[username] = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    reviewer, data_manager = tokens["demo-reviewer"], tokens["demo-data"]
     assert requests.get(f"{base}/api/v1/admin/claims", headers=reviewer, timeout=10).ok
+    facts = requests.get(f"{base}/api/v1/admin/facts", headers=data_manager, timeout=10)
+    assert facts.ok and {"age", "enterprise_size"} <= {fact["key"] for fact in facts.json()}
 
     readme = (PROJECT / "README.md").read_text()
     bodies = [json.loads(body) for body in re.findall(r"^\| [^|]+ \| `(\{.+?\})` \|", readme, re.M)]
