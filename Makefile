@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint format clean
+NPM := $(shell command -v npm)
+CONSOLE_SOURCES := $(shell find console/src console/index.html console/vite.config.js console/package.json -type f 2>/dev/null)
+
+.PHONY: run test bench lint format clean console
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +18,28 @@ $(STAMP): $(BIN)/python pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) console
 	$(BIN)/kuaixiang run
 
-test: $(STAMP)
+test: $(STAMP) console
+ifneq ($(NPM),)
+	cd console && npm test
+endif
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The staff console (console/): built when missing or older than its sources, when Node is here.
+console:
+ifeq ($(NPM),)
+	@echo "未找到 Node.js（npm）：工作台 /console/ 未构建，接口照常可用；其浏览器测试将跳过并说明原因"
+else
+	@$(MAKE) --no-print-directory console/dist/index.html
+endif
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+	cd console && npm run build
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -34,4 +54,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache console/node_modules console/dist

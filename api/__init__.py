@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api import (
         admin,
         auth,
+        console,
         converters,
         docs,
         errors,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     requests.register_request_id(app)
     input_guard.register_input_guard(app)
     docs.register_assets(app)
+    console.register_console(app)
     extensions.api.register_blueprint(health.blp)
     admin.register(extensions.api)
     resident.register(extensions.api)

@@ -10,6 +10,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from api import create_app
 from api.config import Settings
+from api.console import built as console_built
 from models import migrate
 from services.claims import warn_about_calendar
 
@@ -43,6 +44,10 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
         scheduler.start()
     base = f"http://{settings.host}:{settings.port}"
     click.secho(f"政策快享 serving {base}  (API docs {base}/docs, Ctrl-C to stop)", fg="green")
+    if console_built():
+        click.secho(f"工作台（staff console） {base}/console/", fg="green")
+    else:
+        click.echo("工作台未构建（需要 Node.js 20：make run 会自动构建）；接口照常可用")
     try:
         run_simple(
             settings.host,

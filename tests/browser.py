@@ -46,3 +46,24 @@ def rendered_dom(url: str, *, budget_ms: int = 15000) -> str:
         )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A Playwright page in the machine's Chromium (never a downloaded browser); a screenshot
+    of the page is saved under the test's temporary folder when the test fails."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = chromium_path()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS[1:])
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            shot = tmp_path_factory.mktemp("screenshots") / f"{request.node.name}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the failed page: {shot}")
+        context.close()
+        browser.close()

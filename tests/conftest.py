@@ -26,6 +26,7 @@ from api.extensions import limiter
 from models.db import Database
 from notify.emulator import EmulatorServer
 from tests import backends
+from tests.browser import page  # noqa: F401 - the Playwright page fixture
 
 TEST_DATA_KEY = base64.urlsafe_b64decode(b"a2F4aWFuZy10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE=")
 _outcomes: Counter[tuple[str, str]] = Counter()
@@ -155,6 +156,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
     """Count outcomes per backend for the summary."""
     outcome = yield
     report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)  # a fixture may look (tests/browser.py: page)
     callspec = getattr(item, "callspec", None)
     backend = callspec.params.get("storage") if callspec else None
     if backend and (report.when == "call" or (report.when == "setup" and report.skipped)):

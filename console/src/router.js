@@ -1,0 +1,21 @@
+// Pages by hash (#/facts): the Flask app serves one index.html for the whole console.
+import { createRouter, createWebHashHistory } from 'vue-router'
+
+import { session } from './lib/session.js'
+import Facts from './pages/Facts.vue'
+import Home from './pages/Home.vue'
+import Login from './pages/Login.vue'
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/login', component: Login, meta: { public: true } },
+    { path: '/', component: Home },
+    { path: '/facts', component: Facts },
+  ],
+})
+
+router.beforeEach((to) => {
+  if (!to.meta.public && !session.staff.value) return { path: '/login', query: { next: to.fullPath } }
+  return true
+})
