@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from models import AuditEntry, Role
@@ -96,3 +96,39 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return None
     return value
+
+
+def list_entries(
+    *,
+    session: Session,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[AuditEntry], int]:
+    """Return one page of the audit log, newest first, and the count: by action (a prefix:
+    "fact." is every change of the facts catalog), object, who (name contains) and time."""
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if object_id:
+        query = query.where(AuditEntry.object_id == object_id)
+    if actor:
+        query = query.where(AuditEntry.actor_name.contains(actor, autoescape=True))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return list(rows), total

@@ -87,3 +87,26 @@ def test_without_a_build_the_console_says_how_to_make_one(tmp_path) -> None:  # 
     (tmp_path / "index.html").write_text("<div id=app></div>")
     served = client.get("/console/")
     assert served.status_code == 200 and served.headers["Cache-Control"] == "no-cache"
+
+
+@needs_build
+def test_an_admin_reads_the_audit_log(page, live_server: str, session: Session) -> None:
+    from services import facts
+    from services.audit import Actor
+
+    factories.staff(session, "boss", "admin")
+    manager = Actor(kind="staff", id=None, name="演示数据管理员")
+    facts.create_fact(
+        session=session,
+        actor=manager,
+        document={"subject_type": "person", "key": "grant_count", "label": "已领补贴次数",
+                  "type": "integer"},
+    )  # fmt: skip
+    log_in(page, live_server, "boss")
+    page.get_by_role("menuitem", name="审计日志").click()
+    table = page.locator("[data-test=audit]")
+    table.get_by_text("新增指标").first.wait_for()
+    assert "演示数据管理员" in table.inner_text()
+    page.get_by_placeholder("操作人").fill("没有这个人")
+    page.get_by_placeholder("操作人").press("Enter")
+    table.get_by_text("暂无数据").wait_for()

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 def register(api: Api) -> None:
     """Register every admin blueprint."""
     from api.admin import (
+        audit,
         auth,
         claims,
         departments,
@@ -32,6 +33,7 @@ def register(api: Api) -> None:
         dry_run.blp,
         profiles.blp,
         facts.blp,
+        audit.blp,
     )
     blueprints += (claims.blp, grants.blp)
     for blueprint in blueprints:

@@ -2,6 +2,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 
 import { session } from './lib/session.js'
+import Audit from './pages/Audit.vue'
 import Facts from './pages/Facts.vue'
 import Home from './pages/Home.vue'
 import Login from './pages/Login.vue'
@@ -12,6 +13,7 @@ export const router = createRouter({
     { path: '/login', component: Login, meta: { public: true } },
     { path: '/', component: Home },
     { path: '/facts', component: Facts },
+    { path: '/audit', component: Audit },
   ],
 })
 

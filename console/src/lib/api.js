@@ -25,7 +25,18 @@ export function flattenErrors(errors, prefix = '') {
   return out
 }
 
-export async function request(method, path, body, { fetchImpl = globalThis.fetch } = {}) {
+export async function request(method, path, body, options = {}) {
+  return (await exchange(method, path, body, options)).data
+}
+
+// A paginated list: the items and the X-Pagination header's figures ({total, total_pages, …}).
+export async function page(path, options = {}) {
+  const { data, headers } = await exchange('GET', path, undefined, options)
+  const pagination = JSON.parse(headers.get('X-Pagination') || '{}')
+  return { items: data || [], total: pagination.total ?? (data || []).length, pagination }
+}
+
+async function exchange(method, path, body, { fetchImpl = globalThis.fetch } = {}) {
   const headers = { Accept: 'application/json' }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (session.token.value) headers.Authorization = `Bearer ${session.token.value}`
@@ -38,7 +49,7 @@ export async function request(method, path, body, { fetchImpl = globalThis.fetch
   const data = text ? JSON.parse(text) : null
   if (response.status === 401 && !path.endsWith('/auth/login')) session.clear()
   if (!response.ok) throw new ApiError(response.status, data)
-  return data
+  return { data, headers: response.headers }
 }
 
 export const api = {
@@ -46,4 +57,5 @@ export const api = {
   post: (path, body) => request('POST', path, body),
   patch: (path, body) => request('PATCH', path, body),
   del: (path) => request('DELETE', path),
+  page: (path) => page(path),
 }
