@@ -4,6 +4,7 @@ by field, deprecates the fact no item uses yet and is refused deprecating one a 
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -110,3 +111,48 @@ def test_an_admin_reads_the_audit_log(page, live_server: str, session: Session) 
     page.get_by_placeholder("操作人").fill("没有这个人")
     page.get_by_placeholder("操作人").press("Enter")
     table.get_by_text("暂无数据").wait_for()
+
+
+PHOTO = base64.b64decode(  # a real 1 x 1 PNG, so the preview has something to draw
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+@needs_build
+def test_a_reviewer_previews_approves_and_pays_a_claim(  # type: ignore[no-untyped-def]
+    page, live_server: str, app, session: Session, database, client
+) -> None:
+    from tests.claim_factories import DEPARTMENT, PDF, claim_world, submit, upload_all
+
+    world = claim_world(app, session, database, residents=1)
+    head = world.headers(0)
+    materials = (("营业执照", PDF, "执照.pdf"), ("经营场所照片", PHOTO, "门头.png"))
+    materials += (("本人银行卡或社会保障卡", PHOTO, "银行卡.png"),)
+    body = {"item_id": world.item_id, "subject_id": world.subjects[0]}
+    claim = submit(client, head, {**body, "material_ids": upload_all(client, head, materials)})
+    assert claim.status_code == 201, claim.json
+    factories.staff(session, "rev", f"reviewer:{DEPARTMENT}")
+    log_in(page, live_server, "rev")
+    page.get_by_role("menuitem", name="申请审核").click()
+    page.get_by_role("link", name=claim.json["claim_no"]).click()
+    photo = page.locator("[data-test=material-image]").first
+    photo.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", photo.element_handle()) == 1
+    status = page.locator("[data-test=claim-status]")
+    page.click("[data-test=do-review]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-test=claim-status]').innerText.includes('审核中')"
+    )
+    page.click("[data-test=do-approve]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-test=claim-status]').innerText.includes('已通过')"
+    )
+    page.fill("input[name=payment_ref]", "CZ-ZF-20261204-000001")
+    page.click("[data-test=do-pay]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-test=claim-status]').innerText.includes('已兑现')"
+    )
+    assert "已兑现" in status.inner_text()
+    mine = client.get(f"/api/v1/claims/{claim.json['id']}", headers=head)
+    assert mine.status_code == 200 and mine.json["status"] == "paid"
+    assert mine.json["paid_fen"] == claim.json["expected_fen"]

@@ -3,6 +3,8 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 
 import { session } from './lib/session.js'
 import Audit from './pages/Audit.vue'
+import Claim from './pages/Claim.vue'
+import Claims from './pages/Claims.vue'
 import Facts from './pages/Facts.vue'
 import Home from './pages/Home.vue'
 import Login from './pages/Login.vue'
@@ -13,6 +15,8 @@ export const router = createRouter({
     { path: '/login', component: Login, meta: { public: true } },
     { path: '/', component: Home },
     { path: '/facts', component: Facts },
+    { path: '/claims', component: Claims },
+    { path: '/claims/:id', component: Claim, props: true },
     { path: '/audit', component: Audit },
   ],
 })

@@ -53,7 +53,7 @@ describe('roles and errors', () => {
   const nobody = { roles: [{ role: 'data_platform', department_id: null }] }
 
   test('the menu follows the roles', () => {
-    expect(menuFor(reviewer).map((page) => page.path)).toEqual(['/', '/facts'])
+    expect(menuFor(reviewer).map((page) => page.path)).toEqual(['/', '/facts', '/claims'])
     expect(menuFor(nobody).map((page) => page.path)).toEqual(['/'])
     expect(can(reviewer, 'catalog')).toBe(false)
     expect(can({ roles: [{ role: 'admin' }] }, 'catalog')).toBe(true)

@@ -52,6 +52,14 @@ async function exchange(method, path, body, { fetchImpl = globalThis.fetch } = {
   return { data, headers: response.headers }
 }
 
+// A file the API serves (a claim's material): a Blob, fetched with the token.
+export async function blob(path, { fetchImpl = globalThis.fetch } = {}) {
+  const headers = session.token.value ? { Authorization: `Bearer ${session.token.value}` } : {}
+  const response = await fetchImpl(path, { headers })
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null))
+  return response.blob()
+}
+
 export const api = {
   get: (path) => request('GET', path),
   post: (path, body) => request('POST', path, body),

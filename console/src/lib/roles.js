@@ -10,6 +10,7 @@ export const ROLE_NAMES = {
 export const PAGES = [
   { path: '/', title: '工作台', roles: null },
   { path: '/facts', title: '指标目录', roles: ['admin', 'catalog', 'publisher', 'reviewer'] },
+  { path: '/claims', title: '申请审核', roles: ['admin', 'reviewer'] },
   { path: '/audit', title: '审计日志', roles: ['admin'] },
 ]
 
