@@ -251,3 +251,29 @@ def test_form_fields_are_read_as_their_types(client: FlaskClient, session: Sessi
     assert response.status_code == 200, response.json
     assert (response.json["skip_invalid"], response.json["mode"]) == (True, "merge")
     assert response.json["inserted"] == 1 and response.json["rejected"] == 1
+
+
+def test_a_data_manager_uploads_and_lists_the_batches(
+    client: FlaskClient, session: Session
+) -> None:
+    """数据管理员 upload files in the console; the batch list shows every batch, newest first."""
+    factories.staff(session, "datamgr", "catalog")
+    manager = factories.login(client, "datamgr")
+    good = upload(client, manager, jsonl(profile_records("person", 3)), batch_id="by-hand-1")
+    assert good.status_code == 200, good.json
+    bad = f"id_number,name,gender\n{BAD},张三,male\n".encode()
+    refused = upload(client, manager, bad, name="b.csv", batch_id="by-hand-2")
+    assert refused.status_code == 422
+    listed = client.get(f"{IMPORTS}", headers=manager)
+    assert listed.status_code == 200
+    assert [(b["batch_id"], b["status"]) for b in listed.json] == [
+        ("by-hand-2", "rejected"),
+        ("by-hand-1", "applied"),
+    ]
+    assert listed.json[0]["rejected_rows"] == []  # the full report is one call away
+    report = client.get(f"{IMPORTS}/by-hand-2", headers=manager).json
+    assert report["rejected_rows"][0]["line"] == 2
+    only = client.get(IMPORTS, query_string={"status": "applied"}, headers=manager).json
+    assert [b["batch_id"] for b in only] == ["by-hand-1"]
+    factories.staff(session, "pub", "publisher:MZ")
+    assert client.get(IMPORTS, headers=factories.login(client, "pub")).status_code == 403

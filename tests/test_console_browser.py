@@ -156,3 +156,32 @@ def test_a_reviewer_previews_approves_and_pays_a_claim(  # type: ignore[no-untyp
     mine = client.get(f"/api/v1/claims/{claim.json['id']}", headers=head)
     assert mine.status_code == 200 and mine.json["status"] == "paid"
     assert mine.json["paid_fen"] == claim.json["expected_fen"]
+
+
+@needs_build
+def test_a_data_manager_uploads_a_batch_and_reads_its_report(
+    page, live_server: str, session: Session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    factories.staff(session, "datamgr", "catalog")
+    log_in(page, live_server, "datamgr")
+    page.get_by_role("menuitem", name="画像数据").click()
+    bad = tmp_path / "persons.csv"
+    bad.write_text(
+        "id_number,name,gender\n371502199001011234,张三,male\n371502199001011235,李四,male\n",
+        encoding="utf-8",
+    )
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("[data-test=upload]")
+    problems = page.locator("[data-test=problems]")
+    problems.wait_for()
+    text = problems.inner_text()
+    assert "3" in text and "id_number" in text  # line 3, the field, the message
+    assert "未导入" in page.inner_text("[data-test=report]")
+    page.locator("[data-test=upload-form]").get_by_text("跳过有误的行").click()
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("[data-test=upload]")
+    page.locator("[data-test=report]").get_by_text("已导入").wait_for()
+    assert "新增 1" in page.inner_text("[data-test=report]")
+    batches = page.locator("[data-test=batches]")
+    batches.get_by_text("未导入").wait_for()
+    assert batches.get_by_text("已导入").count() == 1

@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, jsonify, request
 from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
 
 from api.admin.fields import COMMON, Boolean, Dict, List, Schema, String, one_of, pattern
 from api.auth import current_actor, staff_required
@@ -132,11 +133,40 @@ IMPORT_BODY = {
 }
 
 
+# The data platform's machine client, and 数据管理员 uploading a file in the console (admins too).
+IMPORTERS = (Role.DATA_PLATFORM, Role.CATALOG)
+
+
+class BatchQuerySchema(Schema):
+    """Filters of the batch list."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # the pagination arguments share the query string
+
+    kind = String(validate=one_of(KINDS))
+    status = String(validate=one_of(("applied", "rejected")))
+
+
 @blp.route("/imports")
 class Imports(MethodView):
     """Batches of profiles from the data platform."""
 
-    @staff_required(blp, Role.DATA_PLATFORM)
+    @staff_required(blp, *IMPORTERS)
+    @blp.arguments(BatchQuerySchema, location="query")
+    @blp.response(200, ImportReportSchema(many=True))
+    @blp.paginate()
+    def get(self, filters: dict, pagination_parameters: PaginationParameters):
+        """List the batches, newest first (each without its rejected rows: see its report)."""
+        rows, total = profiles.list_batches(
+            session=db.session,
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+            **filters,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @staff_required(blp, *IMPORTERS)
     @blp.doc(requestBody=IMPORT_BODY)
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(422, description="批次未通过校验，未做任何更改；report 为完整报告")
@@ -160,7 +190,7 @@ class Imports(MethodView):
 class ImportReport(MethodView):
     """The report of one batch."""
 
-    @staff_required(blp, Role.DATA_PLATFORM)
+    @staff_required(blp, *IMPORTERS)
     @blp.response(200, ImportReportSchema)
     def get(self, batch_id: str):
         """Show the stored report of a batch, applied or rejected."""

@@ -8,6 +8,7 @@ import Claims from './pages/Claims.vue'
 import Facts from './pages/Facts.vue'
 import Home from './pages/Home.vue'
 import Login from './pages/Login.vue'
+import Profiles from './pages/Profiles.vue'
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -17,6 +18,7 @@ export const router = createRouter({
     { path: '/facts', component: Facts },
     { path: '/claims', component: Claims },
     { path: '/claims/:id', component: Claim, props: true },
+    { path: '/profiles', component: Profiles },
     { path: '/audit', component: Audit },
   ],
 })

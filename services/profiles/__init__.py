@@ -17,6 +17,7 @@ from services.profiles._imports import (
     BATCH_ID,
     import_profiles,
     import_report,
+    list_batches,
     upsert_profile,
 )
 from services.profiles._snapshot import Snapshot, build_chunks, facts_needed, load_snapshot
@@ -43,6 +44,7 @@ __all__ = [
     "import_profiles",
     "import_report",
     "insert_subject_rows",
+    "list_batches",
     "load_snapshot",
     "normalised_value",
     "read_json_rows",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,3 +246,27 @@ def _replay_or_conflict(session: Session, actor: Actor, batch_id: str) -> dict[s
     if stored is not None and stored.status == APPLIED:
         return _replay(session, actor, stored)
     raise Conflict(f"批次「{batch_id}」正在导入，请稍后查询结果")
+
+
+def list_batches(
+    *,
+    session: Session,
+    kind: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of the batches, newest first (their reports without the rejected rows,
+    which import_report gives), and the count."""
+    query = select(ImportBatch)
+    if kind:
+        query = query.where(ImportBatch.kind == kind)
+    if status:
+        query = query.where(ImportBatch.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    batches = session.scalars(
+        query.order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return [{**batch_report(batch), "rejected_rows": []} for batch in batches], total

@@ -38,17 +38,22 @@ export async function page(path, options = {}) {
 
 async function exchange(method, path, body, { fetchImpl = globalThis.fetch } = {}) {
   const headers = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const form = typeof FormData !== 'undefined' && body instanceof FormData
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json'
   if (session.token.value) headers.Authorization = `Bearer ${session.token.value}`
   const response = await fetchImpl(path.startsWith('/api/') ? path : BASE + path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : form ? body : JSON.stringify(body),
   })
   const text = await response.text()
   const data = text ? JSON.parse(text) : null
   if (response.status === 401 && !path.endsWith('/auth/login')) session.clear()
-  if (!response.ok) throw new ApiError(response.status, data)
+  if (!response.ok) {
+    const error = new ApiError(response.status, data)
+    error.body = data
+    throw error
+  }
   return { data, headers: response.headers }
 }
 

@@ -11,6 +11,7 @@ export const PAGES = [
   { path: '/', title: '工作台', roles: null },
   { path: '/facts', title: '指标目录', roles: ['admin', 'catalog', 'publisher', 'reviewer'] },
   { path: '/claims', title: '申请审核', roles: ['admin', 'reviewer'] },
+  { path: '/profiles', title: '画像数据', roles: ['admin', 'catalog'] },
   { path: '/audit', title: '审计日志', roles: ['admin'] },
 ]
 
