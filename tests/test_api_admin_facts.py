@@ -121,6 +121,7 @@ def test_the_admin_list_shows_drafts_and_the_public_one_does_not(
     assert {"age", "employees"} <= {fact["key"] for fact in public}
     age = next(fact for fact in public if fact["key"] == "age")
     assert age["derived"] and age["derived_from"] == ["birth_date"]
+    assert {">=", "between", "has"} <= set(age["ops"]) and "has_any" not in age["ops"]
 
     deleted = client.delete(f"{FACTS}/{draft.json['id']}", headers=headers)
     assert deleted.status_code == 204

@@ -185,3 +185,48 @@ def test_a_data_manager_uploads_a_batch_and_reads_its_report(
     batches = page.locator("[data-test=batches]")
     batches.get_by_text("未导入").wait_for()
     assert batches.get_by_text("已导入").count() == 1
+
+
+def choose(page, trigger, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick an option of an Element Plus select (its list opens in a popper at the page's end)."""
+    trigger.click()
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+@needs_build
+def test_a_publisher_builds_a_rule_sees_a_case_fail_dry_runs_and_publishes(
+    page, live_server: str, session: Session
+) -> None:  # type: ignore[no-untyped-def]
+    seed_demo(session=session, persons=60, enterprises=0)
+    factories.staff(session, "pub", "publisher:LC-MZ")
+    log_in(page, live_server, "pub")
+    page.get_by_role("menuitem", name="政策发布").click()
+    policies = page.locator("[data-test=policies]")
+    policies.get_by_text("聊城市高龄津贴发放管理办法").click()  # opens the row's items
+    page.get_by_role("link", name="高龄津贴", exact=True).click()
+    editor = page.locator("[data-test=item-editor]")
+    editor.wait_for()
+    top = page.locator("[data-test=rule-group]").first
+    top.get_by_role("button", name="添加条件", exact=True).click()
+    added = page.locator("[data-test=rule-condition]").last
+    choose(page, added.locator("[data-test=fact-picker]"), "退役军人")
+    choose(page, added.locator("[data-test=op-picker]"), "等于")
+    added.locator(".el-switch").click()
+    page.click("[data-test=save-draft]")
+    page.get_by_text("草稿已保存").wait_for()
+    page.click("[data-test=publish]")
+    errors = page.locator("[data-test=item-errors]")
+    errors.wait_for()
+    assert "东昌府区" in errors.inner_text()  # the case that now decides differently, named
+    page.locator("[data-test=rule-condition]").last.get_by_role("button", name="删除").click()
+    page.click("[data-test=dry-run]")
+    page.locator("[data-test=dry-run-result]").wait_for()
+    eligible = int(page.inner_text("[data-test=eligible]"))
+    figures = page.evaluate(
+        "() => { const o = window.kxCharts.district.getOption();"
+        " return o.series.map((s) => s.data.reduce((a, b) => a + b, 0)); }"
+    )
+    assert figures[0] == eligible  # the chart holds the dry-run's figures
+    page.click("[data-test=publish]")
+    page.get_by_text("已发布", exact=True).first.wait_for()
+    assert "现行" in page.inner_text("[data-test=item-editor]")

@@ -43,6 +43,10 @@ class PublicFactSchema(Schema):
     derived = Boolean(metadata={"description": "由其他指标推算（如年龄由出生日期推算）"})
     derived_from = List(String(), metadata={"example": ["birth_date"]})
     sensitive = Boolean(metadata={"description": "敏感指标：解释中不显示取值"})
+    ops = List(
+        String(),
+        metadata={"description": "规则中可用的运算（docs/rules.md）", "example": [">=", "between"]},
+    )
 
 
 class FactsQuerySchema(Schema):

@@ -7,7 +7,9 @@ import Claim from './pages/Claim.vue'
 import Claims from './pages/Claims.vue'
 import Facts from './pages/Facts.vue'
 import Home from './pages/Home.vue'
+import Item from './pages/Item.vue'
 import Login from './pages/Login.vue'
+import Policies from './pages/Policies.vue'
 import Profiles from './pages/Profiles.vue'
 
 export const router = createRouter({
@@ -15,6 +17,8 @@ export const router = createRouter({
   routes: [
     { path: '/login', component: Login, meta: { public: true } },
     { path: '/', component: Home },
+    { path: '/policies', component: Policies },
+    { path: '/items/:id', component: Item, props: true },
     { path: '/facts', component: Facts },
     { path: '/claims', component: Claims },
     { path: '/claims/:id', component: Claim, props: true },

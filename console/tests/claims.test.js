@@ -30,3 +30,10 @@ test('what a reviewer may do follows the claim state', () => {
   })
   expect([previewKind('image/jpeg'), previewKind('application/pdf'), previewKind('text/plain')]).toEqual(['image', 'pdf', 'file'])
 })
+
+test('the dry-run chart holds the districts figures', async () => {
+  const { districtChart } = await import('../src/lib/charts.js')
+  const option = districtChart([{ name: '东昌府区', eligible: 48, unknown: 6 }, { name: '临清市', eligible: 3, unknown: 0 }])
+  expect(option.xAxis.data).toEqual(['东昌府区', '临清市'])
+  expect(option.series.map((s) => s.data)).toEqual([[48, 3], [6, 0]])
+})

@@ -54,6 +54,7 @@ describe('roles and errors', () => {
 
   test('the menu follows the roles', () => {
     expect(menuFor(reviewer).map((page) => page.path)).toEqual(['/', '/facts', '/claims'])
+    expect(menuFor({ roles: [{ role: 'publisher', department_id: 3 }] }).map((page) => page.path)).toEqual(['/', '/policies', '/facts'])
     expect(menuFor({ roles: [{ role: 'catalog' }] }).map((page) => page.path)).toEqual(['/', '/facts', '/profiles'])
     expect(menuFor(nobody).map((page) => page.path)).toEqual(['/'])
     expect(can(reviewer, 'catalog')).toBe(false)

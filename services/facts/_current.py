@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models import FactCatalog, FactDefinition, FactStatus
 from rules import BUILTIN, Catalog
 from rules.catalog import DOCUMENT_FIELDS, fact_document, fact_from_document
+from rules.language import allowed_ops
 
 CHECK_SECONDS = 2.0
 _KEY = "facts_catalog"
@@ -79,6 +80,7 @@ def public_facts(*, session: Session, subject_type: str | None = None) -> list[d
             "codes": [{"value": code, "label": label} for code, label in fact.code_labels.items()],
             "derived": fact.derived,
             "derived_from": list(fact.derived_from),
+            "ops": list(allowed_ops(fact)),
         }
         for fact in catalog
         if fact.status == FactStatus.ACTIVE and (subject_type is None or fact.kind == subject_type)
