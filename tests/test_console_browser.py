@@ -230,3 +230,31 @@ def test_a_publisher_builds_a_rule_sees_a_case_fail_dry_runs_and_publishes(
     page.click("[data-test=publish]")
     page.get_by_text("已发布", exact=True).first.wait_for()
     assert "现行" in page.inner_text("[data-test=item-editor]")
+
+
+@needs_build
+def test_a_reviewer_registers_the_payout_of_a_confirmed_grant(  # type: ignore[no-untyped-def]
+    page, live_server: str, app, session: Session, database, client
+) -> None:
+    from tests.resident_factories import headers
+    from tests.test_api_grants import CARD, grant_world
+
+    world = grant_world(session, database)
+    confirmed = client.post(
+        f"/api/v1/me/grants/{world.money}/confirm",
+        json={"bank_card": CARD},
+        headers=headers(app, world.user),
+    )
+    assert confirmed.status_code == 200, confirmed.json
+    factories.staff(session, "rev", "reviewer:LC-MZ")
+    log_in(page, live_server, "rev")
+    page.get_by_role("menuitem", name="免申即享").click()
+    grants = page.locator("[data-test=grants]")
+    grants.locator(f"[data-test=pay-{world.money}]").wait_for()
+    page.click(f"[data-test=pay-{world.money}]")  # no reference yet: refused, and said why
+    page.locator("[data-test=grants-problem]").wait_for()
+    page.fill(f"input[name=ref-{world.money}]", "GL-20261204-0001")
+    page.click(f"[data-test=pay-{world.money}]")
+    grants.get_by_text("已发放 GL-20261204-0001").wait_for()
+    mine = client.get("/api/v1/me/grants", headers=headers(app, world.user)).json
+    assert any(grant["id"] == world.money and grant["status"] == "paid" for grant in mine)

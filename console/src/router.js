@@ -6,6 +6,7 @@ import Audit from './pages/Audit.vue'
 import Claim from './pages/Claim.vue'
 import Claims from './pages/Claims.vue'
 import Facts from './pages/Facts.vue'
+import Grants from './pages/Grants.vue'
 import Home from './pages/Home.vue'
 import Item from './pages/Item.vue'
 import Login from './pages/Login.vue'
@@ -22,6 +23,7 @@ export const router = createRouter({
     { path: '/facts', component: Facts },
     { path: '/claims', component: Claims },
     { path: '/claims/:id', component: Claim, props: true },
+    { path: '/grants', component: Grants },
     { path: '/profiles', component: Profiles },
     { path: '/audit', component: Audit },
   ],

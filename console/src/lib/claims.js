@@ -15,6 +15,8 @@ const ACTIONS = {
   reviewing: ['approve', 'reject', 'return'],
   approved: ['pay'],
 }
+export const GRANT_STATUS = { granted: '待本人确认', confirmed: '已确认待发放', declined: '本人放弃', paid: '已发放' }
+
 export const ACTION_NAMES = { review: '受理审核', approve: '通过', reject: '不予通过', return: '退回补正', pay: '兑现' }
 
 export function actionsFor(status) {
