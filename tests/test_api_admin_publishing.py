@@ -388,3 +388,20 @@ def test_dry_run_over_http_with_and_without_a_draft_rule(client, session) -> Non
     session.rollback()
     nobody = client.post(f"{API}/items/{enterprise_item}/dry-run", json={}, headers=admin).json
     assert (nobody["subjects"], nobody["eligible"], nobody["districts"]) == (0, 0, [])
+
+
+def test_cases_run_on_unsaved_content_and_say_what_differs(client, session) -> None:  # type: ignore[no-untyped-def]
+    headers, department_id = publisher(client, session)
+    _, item_id = draft_policy_with_item(client, headers, department_id)
+    url = f"{API}/items/{item_id}/cases/run"
+    saved = client.post(url, headers=headers)
+    assert saved.status_code == 200 and (saved.json["passed"], saved.json["failed"]) == (2, 0)
+    stricter = {"all": [RULE["all"][0], {"fact": "age", "op": ">=", "value": 90}]}
+    tried = client.post(url, json={"rule": stricter}, headers=headers)
+    assert tried.status_code == 200 and tried.json["failed"] == 1
+    [failing] = [result for result in tried.json["results"] if not result["passed"]]
+    assert failing["name"] == "东昌府区82岁老人" and "年龄 ≥ 90 周岁" in failing["message"]
+    broken = client.post(url, json={"rule": {"fact": "shoe", "op": "=="}}, headers=headers)
+    assert broken.status_code == 200 and "$.fact" in broken.json["errors"]
+    draft = client.get(f"{API}/items/{item_id}", headers=headers).json["draft_version"]
+    assert draft["rule"] == RULE  # nothing was saved

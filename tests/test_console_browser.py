@@ -5,6 +5,7 @@ by field, deprecates the fact no item uses yet and is refused deprecating one a 
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
@@ -195,9 +196,16 @@ def choose(page, trigger, option: str) -> None:  # type: ignore[no-untyped-def]
 
 @needs_build
 def test_a_publisher_builds_a_rule_sees_a_case_fail_dry_runs_and_publishes(
-    page, live_server: str, session: Session
+    page, live_server: str, app, session: Session, database, client
 ) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(session=session, persons=60, enterprises=0)
+    from services import matching
+    from tests.claim_factories import eligible_now, item_id
+    from tests.resident_factories import bind, demo_world, headers, wechat_user
+
+    demo_world(session, database, persons=60, enterprises=0)
+    elderly = item_id(session, "LC-MZ-2025-01-01")
+    resident = wechat_user(session, "openid-console")
+    bind(session, resident, eligible_now(session, elderly, 1)[0])
     factories.staff(session, "pub", "publisher:LC-MZ")
     log_in(page, live_server, "pub")
     page.get_by_role("menuitem", name="政策发布").click()
@@ -212,13 +220,19 @@ def test_a_publisher_builds_a_rule_sees_a_case_fail_dry_runs_and_publishes(
     choose(page, added.locator("[data-test=fact-picker]"), "退役军人")
     choose(page, added.locator("[data-test=op-picker]"), "等于")
     added.locator(".el-switch").click()
+    page.click("[data-test=run-cases]")
+    failing = page.locator("[data-test=case-result].failed").first
+    failing.wait_for()  # the case that now decides differently says which condition did
+    assert "退役军人" in failing.inner_text()
     page.click("[data-test=save-draft]")
     page.get_by_text("草稿已保存").wait_for()
     page.click("[data-test=publish]")
     errors = page.locator("[data-test=item-errors]")
     errors.wait_for()
-    assert "东昌府区" in errors.inner_text()  # the case that now decides differently, named
+    assert "东昌府区" in errors.inner_text()  # publishing names the failing case too
     page.locator("[data-test=rule-condition]").last.get_by_role("button", name="删除").click()
+    page.click("[data-test=run-cases]")
+    page.get_by_text("未通过 0").wait_for()
     page.click("[data-test=dry-run]")
     page.locator("[data-test=dry-run-result]").wait_for()
     eligible = int(page.inner_text("[data-test=eligible]"))
@@ -228,8 +242,11 @@ def test_a_publisher_builds_a_rule_sees_a_case_fail_dry_runs_and_publishes(
     )
     assert figures[0] == eligible  # the chart holds the dry-run's figures
     page.click("[data-test=publish]")
-    page.get_by_text("已发布", exact=True).first.wait_for()
-    assert "现行" in page.inner_text("[data-test=item-editor]")
+    page.get_by_text("已发布新版本").wait_for()
+    page.get_by_text("已被替代").wait_for()  # version 1 superseded by the one just published
+    matching.process_changes(database)  # what the scheduler's matcher does next
+    mine = client.get("/api/v1/me/matches", headers=headers(app, resident)).json
+    assert "LC-MZ-2025-01-01" in json.dumps(mine, ensure_ascii=False)  # the resident sees it
 
 
 @needs_build

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.admin.fields import Date, Dict, Integer, List, Nested, Schema, String
+from api.admin.fields import Boolean, Date, Dict, Integer, List, Nested, Schema, String
 from api.admin.item_schemas import AMOUNT_EXAMPLE, PARAMS_EXAMPLE, RULE_EXAMPLE
 from api.auth import current_actor, staff_required
 from api.blueprint import Blueprint
@@ -107,5 +107,53 @@ class DryRun(MethodView):
         """Count who would be eligible, unknown and not, for how much, by district."""
         as_of = data.pop("as_of", None)
         return publishing.dry_run(
+            session=db.session, actor=current_actor(), item_id=item_id, changes=data, as_of=as_of
+        )
+
+
+class CaseRunArgsSchema(DryRunArgsSchema):
+    """Unsaved content and cases to run (default: the draft's, else the current version's)."""
+
+    cases = List(Dict(), metadata={"description": "案例：{name, as_of?, facts, expect}"})
+
+
+class CaseResultSchema(Schema):
+    """One case's outcome."""
+
+    index = Integer(metadata={"example": 0})
+    name = String(metadata={"example": "东昌府区82岁老人"})
+    as_of = String(allow_none=True, metadata={"example": "2026-11-27"})
+    passed = Boolean(metadata={"example": False})
+    message = String(
+        metadata={
+            "example": "判定应为「符合」，实际为「不符合」。不满足：年满80周岁（年龄 75 周岁）"
+        }
+    )
+    verdict = String(allow_none=True, metadata={"example": "ineligible"})
+    summary = String(allow_none=True)
+    trace = List(String())
+
+
+class CaseReportSchema(Schema):
+    """The content's problems by JSON path, or each case's result."""
+
+    errors = Dict(metadata={"description": "规则、金额、参数或案例本身的问题（按 JSON 路径）"})
+    results = List(Nested(CaseResultSchema))
+    passed = Integer()
+    failed = Integer()
+
+
+@blp.route("/<int:item_id>/cases/run")
+class RunCases(MethodView):
+    """Running an item's cases, as publishing does."""
+
+    @staff_required(blp, Role.ADMIN, Role.PUBLISHER, Role.REVIEWER)
+    @blp.arguments(CaseRunArgsSchema, required=False)
+    @blp.response(200, CaseReportSchema)
+    @blp.alt_response(404, description="政策事项不存在")
+    def post(self, data: dict, item_id: int):
+        """Run the cases on the rule and amount (unsaved ones from the body), nothing saved."""
+        as_of = data.pop("as_of", None)
+        return publishing.run_cases(
             session=db.session, actor=current_actor(), item_id=item_id, changes=data, as_of=as_of
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from services.publishing._access import ItemDetail
 from services.publishing._departments import create_department, list_departments, update_department
-from services.publishing._dry_run import dry_run
+from services.publishing._dry_run import dry_run, run_cases
 from services.publishing._items import create_item, get_item, list_items, update_item
 from services.publishing._policies import create_policy, get_policy, list_policies, update_policy
 from services.publishing._versions import (
@@ -34,6 +34,7 @@ __all__ = [
     "create_policy",
     "discard_draft",
     "dry_run",
+    "run_cases",
     "expire_items",
     "expire_policies",
     "get_item",

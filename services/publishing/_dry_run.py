@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from models import Subject
 from models.clock import local_now
 from rules import ItemRules, RuleInvalid, compile_item
+from rules.cases import run_item
 from rules.codes import DIVISIONS
 from rules.eligibility import Eligibility
 from rules.identifiers import mask_name
@@ -209,3 +210,34 @@ def _samples(
             }
         )
     return out
+
+
+def run_cases(
+    *,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    changes: Mapping[str, Any] | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Run an item's cases on its rule and amount (or unsaved ones and cases in `changes`),
+    as publishing would: the problems of the content by JSON path, or each case's result."""
+    item = item_for(session, actor, item_id)
+    detail = detail_of(session, item)
+    base = detail.draft or detail.current
+    wanted = (*DOCUMENTS, "cases")
+    changes = {key: value for key, value in (changes or {}).items() if key in wanted}
+    document = {
+        key: changes[key] if key in changes else getattr(base, key, EMPTY[key]) for key in wanted
+    }
+    report = run_item(
+        {"subject_type": item.subject_type, **document},
+        catalog=current_catalog(session),
+        default_as_of=as_of or local_now().date(),
+    )
+    return {
+        "errors": RuleInvalid(list(report.errors)).by_path() if report.errors else {},
+        "results": [result.to_dict() for result in report.results],
+        "passed": sum(result.passed for result in report.results),
+        "failed": len(report.failed),
+    }
