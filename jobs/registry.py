@@ -14,7 +14,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs.runner import DEFAULT_LEASE_SECONDS, JobFunction
 from models import ChangeEvent, ChangeScope, Database
 from models.clock import SHANGHAI, local_now, utcnow
-from services import claims, matching, operations, profiles, publishing, subscriptions
+from services import claims, dashboard, matching, operations, profiles, publishing, subscriptions
 
 # Interval triggers count from one fixed moment, so every scheduler process has the same ticks
 # (a tick run by one process is not run again by another: jobs.runner.run_guarded).
@@ -98,6 +98,12 @@ def _expire_items(database: Database) -> dict[str, int]:
     return {name: value for name, value in counts.items() if value}
 
 
+def _dashboard(database: Database) -> dict[str, int]:
+    with database.session() as session:
+        snapshot = dashboard.build_snapshot(session)
+        return {"subjects": snapshot.subjects}
+
+
 def _dispatch(make: Callable[[], Any]) -> JobFunction:
     """Return the dispatch job's work: one long-lived dispatcher, made on the first run."""
     made: list[Any] = []
@@ -140,6 +146,13 @@ def all_jobs(dispatcher: Callable[[], Any] | None = None) -> list[Job]:
             lease_ttl=120,
         ),
         *dispatch,
+        Job(
+            "dashboard",
+            _dashboard,
+            every(minutes=10),
+            "驾驶舱：统计各区县、各事项、各部门的匹配与预期红利",
+            record_idle=False,
+        ),
         Job(
             "compact_profiles",
             _compact_profiles,

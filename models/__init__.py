@@ -22,7 +22,7 @@ from models.notify import (
     SubscriptionType,
     WeChatEvent,
 )
-from models.ops import AuditEntry, JobRun, JobStatus
+from models.ops import AuditEntry, DashboardSnapshot, JobRun, JobStatus
 from models.org import AccountType, Department, Role, StaffRole, StaffUser
 from models.policy import (
     CATEGORIES,
@@ -51,6 +51,7 @@ __all__ = [
     "ClaimEvent",
     "ClaimMaterial",
     "ClaimStatus",
+    "DashboardSnapshot",
     "Database",
     "DeliveryAttempt",
     "Department",

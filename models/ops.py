@@ -58,3 +58,14 @@ class AuditEntry(IdMixin, Base):
     after: Mapped[dict | None] = mapped_column()
     request_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class DashboardSnapshot(IdMixin, Base):
+    """The 驾驶舱's figures of the stored matches, as of one build (services/dashboard): reading
+    a million subjects' matches takes seconds, so a job builds them and the page reads one row."""
+
+    __tablename__ = "dashboard_snapshots"
+
+    built_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    subjects: Mapped[int] = mapped_column(Integer, default=0)
+    figures: Mapped[dict] = mapped_column(default=dict)

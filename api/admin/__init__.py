@@ -16,6 +16,7 @@ def register(api: Api) -> None:
         audit,
         auth,
         claims,
+        dashboard,
         departments,
         dry_run,
         facts,
@@ -34,6 +35,7 @@ def register(api: Api) -> None:
         profiles.blp,
         facts.blp,
         audit.blp,
+        dashboard.blp,
     )
     blueprints += (claims.blp, grants.blp)
     for blueprint in blueprints:

@@ -1,0 +1,91 @@
+"""驾驶舱: the figures of the city's dashboard (admins)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.admin.fields import Dict, Integer, List, LocalDateTime, Nested, Schema, String
+from api.auth import staff_required
+from api.blueprint import Blueprint
+from api.extensions import db
+from models import Role
+from services import dashboard
+
+blp = Blueprint("admin_dashboard", __name__, url_prefix="/dashboard", description="驾驶舱")
+
+
+class DistrictFiguresSchema(Schema):
+    """One district: subjects with an eligible match, eligible and unknown pairs, 12-month sum."""
+
+    code = String(allow_none=True, metadata={"example": "371502"})
+    name = String(metadata={"example": "东昌府区"})
+    subjects = Integer(metadata={"example": 5120})
+    eligible = Integer(metadata={"example": 9876})
+    unknown = Integer(metadata={"example": 640})  # type: ignore[assignment]
+    annual_fen = Integer(metadata={"example": 1234560000})
+
+
+class ItemFiguresSchema(Schema):
+    """One item."""
+
+    item_id = Integer()
+    code = String(metadata={"example": "LC-MZ-2025-01-01"})
+    name = String(metadata={"example": "高龄津贴"})
+    mode = String()
+    department_id = Integer()
+    department = String(metadata={"example": "市民政局"})
+    eligible = Integer()
+    unknown = Integer()  # type: ignore[assignment]
+    annual_fen = Integer()
+    possible_annual_fen = Integer(metadata={"description": "待补充信息者补齐后可能再得（12 个月）"})
+
+
+class DepartmentFiguresSchema(Schema):
+    """One department."""
+
+    department = String()
+    items = Integer()
+    eligible = Integer()
+    annual_fen = Integer()
+
+
+class StageSchema(Schema):
+    """One stage of the funnel."""
+
+    stage = String(metadata={"example": "claimed"})
+    label = String(metadata={"example": "已申请"})
+    count = Integer()
+
+
+class MonthSchema(Schema):
+    """What was paid in one month (Asia/Shanghai)."""
+
+    month = String(metadata={"example": "2026-11"})
+    paid_fen = Integer()
+
+
+class DashboardSchema(Schema):
+    """The 驾驶舱: the matches as of the latest snapshot, and live counts."""
+
+    built_at = LocalDateTime(allow_none=True, metadata={"description": "匹配数据的统计时间"})
+    subjects = Integer(metadata={"description": "统计时有匹配记录的主体数"})
+    matched_subjects = Integer()
+    annual_fen = Integer(metadata={"description": "符合事项未来 12 个月的预期红利（分）"})
+    by_district = List(Nested(DistrictFiguresSchema))
+    by_item = List(Nested(ItemFiguresSchema))
+    by_department = List(Nested(DepartmentFiguresSchema))
+    funnel = List(Nested(StageSchema))
+    grants = Dict(keys=String(), values=Integer(), metadata={"example": {"granted": 40, "paid": 3}})
+    overdue_claims = Integer()
+    paid_by_month = List(Nested(MonthSchema))
+
+
+@blp.route("")
+class Dashboard(MethodView):
+    """The 驾驶舱."""
+
+    @staff_required(blp, Role.ADMIN)
+    @blp.response(200, DashboardSchema)
+    def get(self):
+        """Show what the service brings to whom and where, and how claims and payouts go."""
+        return dashboard.overview(session=db.session)

@@ -1,0 +1,59 @@
+"""The 驾驶舱 over HTTP: the snapshot of the matches holds what the matcher stored, by district,
+item and department; the live counts follow claims and grants; admins only."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobs.registry import all_jobs
+from jobs.runner import run_job
+from models import PolicyItem, Subject, SubjectMatches
+from services.matching._store import ELIGIBLE, ENDED, unpack
+from tests import factories
+from tests.resident_factories import demo_world
+
+URL = "/api/v1/admin/dashboard"
+
+
+def test_the_dashboard_holds_the_stored_matches_and_the_live_counts(
+    client: FlaskClient, session: Session, database
+) -> None:  # type: ignore[no-untyped-def]
+    demo_world(session, database, persons=120, enterprises=20)
+    factories.staff(session, "boss", "admin")
+    admin = factories.login(client, "boss")
+    before = client.get(URL, headers=admin)
+    assert before.status_code == 200 and before.json["built_at"] is None  # no snapshot yet
+    assert before.json["grants"]["granted"] > 0  # the live part answers at once
+
+    job = next(job for job in all_jobs() if job.name == "dashboard")
+    ran = run_job(database, job.name, job.work, trigger="manual")
+    assert ran is not None and ran.status == "succeeded", ran and ran.error
+    figures = client.get(URL, headers=admin).json
+    assert figures["built_at"].endswith("+08:00")
+
+    expected: Counter = Counter()  # eligible pairs per item, read straight from the rows
+    for (blob,) in session.execute(select(SubjectMatches.entries)):
+        for entry in unpack(blob):
+            if entry["verdict"] == ELIGIBLE and not entry["flags"] & ENDED:
+                expected[int(entry["item_id"])] += 1
+    by_item = {row["item_id"]: row["eligible"] for row in figures["by_item"]}
+    assert {k: v for k, v in by_item.items() if v} == dict(expected)
+    assert sum(row["eligible"] for row in figures["by_district"]) == sum(expected.values())
+    assert figures["funnel"][0] == {
+        "stage": "matched",
+        "label": "符合条件",
+        "count": sum(expected.values()),
+    }
+    districts = {row["code"] for row in figures["by_district"]}
+    stored = set(session.scalars(select(Subject.district_code)))
+    assert districts <= stored
+    elderly = session.scalar(select(PolicyItem.id).where(PolicyItem.code == "LC-MZ-2025-01-01"))
+    row = next(row for row in figures["by_item"] if row["item_id"] == elderly)
+    assert row["department"] == "市民政局" and row["annual_fen"] >= row["eligible"] * 120000
+    assert len(figures["paid_by_month"]) == 12
+    factories.staff(session, "pub", "publisher:LC-MZ")
+    assert client.get(URL, headers=factories.login(client, "pub")).status_code == 403
