@@ -275,3 +275,38 @@ def test_a_reviewer_registers_the_payout_of_a_confirmed_grant(  # type: ignore[n
     grants.get_by_text("已发放 GL-20261204-0001").wait_for()
     mine = client.get("/api/v1/me/grants", headers=headers(app, world.user)).json
     assert any(grant["id"] == world.money and grant["status"] == "paid" for grant in mine)
+
+
+@needs_build
+def test_the_dashboard_charts_hold_the_aggregate_figures(  # type: ignore[no-untyped-def]
+    page, live_server: str, session: Session, database, client
+) -> None:
+    from services import dashboard
+    from tests.resident_factories import demo_world
+
+    demo_world(session, database, persons=80, enterprises=10)
+    with database.session() as own:
+        dashboard.build_snapshot(own)
+    factories.staff(session, "boss", "admin")
+    figures = client.get("/api/v1/admin/dashboard", headers=factories.login(client, "boss")).json
+    log_in(page, live_server, "boss")
+    page.get_by_role("menuitem", name="驾驶舱").click()
+    page.wait_for_function("() => window.kxCharts && window.kxCharts.months")
+    charts = page.evaluate(
+        """() => Object.fromEntries(Object.entries(window.kxCharts).map(
+            ([name, chart]) => [name, chart.getOption().series.map((s) => s.data)]))"""
+    )
+    districts = figures["by_district"]
+    assert charts["district"][0] == [round(row["annual_fen"] / 100) for row in districts]
+    assert charts["district"][1] == [row["subjects"] for row in districts]
+    assert [point["value"] for point in charts["funnel"][0]] == [
+        s["count"] for s in figures["funnel"]
+    ]
+    assert sum(point["value"] for point in charts["grants"][0]) == sum(figures["grants"].values())
+    assert len(charts["months"][0]) == 12
+    assert (
+        page.inner_text("[data-test=matched]")
+        .replace(",", "")
+        .strip()
+        .endswith(str(figures["matched_subjects"]))
+    )

@@ -5,6 +5,7 @@ import { session } from './lib/session.js'
 import Audit from './pages/Audit.vue'
 import Claim from './pages/Claim.vue'
 import Claims from './pages/Claims.vue'
+import Dashboard from './pages/Dashboard.vue'
 import Facts from './pages/Facts.vue'
 import Grants from './pages/Grants.vue'
 import Home from './pages/Home.vue'
@@ -18,6 +19,7 @@ export const router = createRouter({
   routes: [
     { path: '/login', component: Login, meta: { public: true } },
     { path: '/', component: Home },
+    { path: '/dashboard', component: Dashboard },
     { path: '/policies', component: Policies },
     { path: '/items/:id', component: Item, props: true },
     { path: '/facts', component: Facts },

@@ -37,3 +37,14 @@ test('the dry-run chart holds the districts figures', async () => {
   expect(option.xAxis.data).toEqual(['东昌府区', '临清市'])
   expect(option.series.map((s) => s.data)).toEqual([[48, 3], [6, 0]])
 })
+
+test('the 驾驶舱 charts hold the API figures, money in 元', async () => {
+  const { benefitByDistrict, funnel, grantsPie, paidByMonth, topItems } = await import('../src/lib/charts.js')
+  const district = benefitByDistrict([{ name: '东昌府区', annual_fen: 123400, subjects: 7 }])
+  expect(district.series[0].data).toEqual([1234])
+  expect(district.series[1].data).toEqual([7])
+  expect(topItems([{ name: 'a', annual_fen: 300 }, { name: 'b', annual_fen: 100 }], 1).yAxis.data).toEqual(['a'])
+  expect(funnel([{ label: '符合条件', count: 9 }]).series[0].data).toEqual([{ name: '符合条件', value: 9 }])
+  expect(grantsPie({ paid: 2 }).series[0].data).toEqual([{ name: '已兑现', value: 2 }])
+  expect(paidByMonth([{ month: '2026-11', paid_fen: 10050 }]).series[0].data).toEqual([101])
+})
