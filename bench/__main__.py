@@ -12,6 +12,7 @@ BENCHMARKS = [
     ["bench.push", "--messages", "20000", "--latency-ms", "50"],
     ["bench.search"],
     ["bench.api"],
+    ["bench.dashboard"],
 ]
 
 
