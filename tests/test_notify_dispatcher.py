@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, time, timedelta
 
@@ -322,3 +323,62 @@ def test_operators_list_failed_pushes_and_send_them_again(app, settings, session
 
     (entry,) = session.query(AuditEntry).filter_by(action="delivery.retry").all()
     assert entry.after == {"delivery_ids": [row.id]} and entry.actor_name == "kuaixiang CLI"
+
+
+def test_operators_see_and_retry_failed_pushes_over_http(app, settings, session, wx, alice, client):  # type: ignore[no-untyped-def]
+    from tests import factories
+
+    subject_id, alice_id = alice
+    pf.give_quota(session, alice_id, 1)
+    wx.grant("o-alice", pf.NEW)
+    wx.inject(SEND, errcode=47003, errmsg="argument invalid! data.thing1.value invalid", times=1)
+    pf.new_match(session, subject_id)
+    dispatcher(app, settings).run()
+    factories.staff(session, "ops", "admin")
+    admin = factories.login(client, "ops")
+    status = client.get("/api/v1/admin/pushes/status", headers=admin).json
+    assert status["deliveries"] == {"failed": 1}
+    failed = client.get("/api/v1/admin/pushes/failed", headers=admin).json
+    assert [(f["errcode"], f["topic"]) for f in failed] == [(47003, "new_matches")]
+    assert "o-alice" not in json.dumps(failed)  # openids masked
+    retried = client.post(
+        "/api/v1/admin/pushes/retry", json={"ids": [failed[0]["id"]]}, headers=admin
+    )
+    assert retried.status_code == 200 and retried.json == {"retried": 1}
+    assert dispatcher(app, settings).run()["sent"] == 1
+    after = client.get("/api/v1/admin/pushes/status", headers=admin).json
+    assert after["deliveries"] == {"sent": 1}
+    factories.staff(session, "pub", "publisher:MZ")
+    assert (
+        client.get(
+            "/api/v1/admin/pushes/status", headers=factories.login(client, "pub")
+        ).status_code
+        == 403
+    )
+
+
+def test_an_admin_retries_a_failed_push_in_the_console(
+    app, settings, session, wx, alice, page, live_server
+):  # type: ignore[no-untyped-def]
+    """消息推送 in the console (tests/test_console_browser.py has the other pages)."""
+    from api.console import built
+    from tests import factories
+    from tests.test_console_browser import log_in
+
+    if not built():
+        pytest.skip("the console is not built (make test builds it; Node.js 20 is needed)")
+    subject_id, alice_id = alice
+    pf.give_quota(session, alice_id, 1)
+    wx.grant("o-alice", pf.NEW)
+    wx.inject(SEND, errcode=47003, errmsg="argument invalid! data.thing1.value invalid", times=1)
+    pf.new_match(session, subject_id)
+    dispatcher(app, settings).run()
+    factories.staff(session, "ops", "admin")
+    log_in(page, live_server, "ops")
+    page.get_by_role("menuitem", name="消息推送").click()
+    failed = page.locator("[data-test=failed]")
+    failed.get_by_text("47003", exact=False).wait_for()
+    assert "o-alice" not in failed.inner_text()
+    page.click("[data-test=retry-all]")
+    page.get_by_text("已重新排队 1 条").wait_for()
+    assert dispatcher(app, settings).run()["sent"] == 1

@@ -24,6 +24,7 @@ def register(api: Api) -> None:
         items,
         policies,
         profiles,
+        pushes,
     )
 
     blueprints: tuple[Blueprint, ...] = (
@@ -36,6 +37,7 @@ def register(api: Api) -> None:
         facts.blp,
         audit.blp,
         dashboard.blp,
+        pushes.blp,
     )
     blueprints += (claims.blp, grants.blp)
     for blueprint in blueprints:

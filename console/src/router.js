@@ -13,6 +13,7 @@ import Item from './pages/Item.vue'
 import Login from './pages/Login.vue'
 import Policies from './pages/Policies.vue'
 import Profiles from './pages/Profiles.vue'
+import Pushes from './pages/Pushes.vue'
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -27,6 +28,7 @@ export const router = createRouter({
     { path: '/claims/:id', component: Claim, props: true },
     { path: '/grants', component: Grants },
     { path: '/profiles', component: Profiles },
+    { path: '/pushes', component: Pushes },
     { path: '/audit', component: Audit },
   ],
 })

@@ -7,7 +7,7 @@ housekeeping job), status_counts / failed / retry (`kuaixiang outbox`).
 
 from __future__ import annotations
 
-from services.operations._deliveries import failed, retry, status_counts
+from services.operations._deliveries import failed, retry, status_counts, subscription_counts
 from services.operations._housekeeping import purge_job_runs, purge_resident_sessions
 from services.operations._leases import (
     Heartbeat,
@@ -34,4 +34,5 @@ __all__ = [
     "renew",
     "retry",
     "status_counts",
+    "subscription_counts",
 ]

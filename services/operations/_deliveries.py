@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import MessageDelivery, MessageStatus, OutboxMessage, WeChatUser
+from models import MessageDelivery, MessageStatus, OutboxMessage, SubscriptionQuota, WeChatUser
 from models.clock import utcnow
 from services.audit import Actor, record
 
@@ -91,3 +91,19 @@ def retry(*, session: Session, actor: Actor, ids: Sequence[int] | None) -> int:
         )
     session.commit()
     return len(chosen)
+
+
+def subscription_counts(*, session: Session) -> list[dict]:
+    """Return, per template, how many residents can still be sent a message and how many sends
+    they have granted in all (one-time quotas add up; a long-term one counts as one)."""
+    rows = session.execute(
+        select(
+            SubscriptionQuota.template_id,
+            func.count(func.distinct(SubscriptionQuota.wechat_user_id)),
+            func.coalesce(func.sum(SubscriptionQuota.remaining), 0),
+        )
+        .where(SubscriptionQuota.remaining > 0)
+        .group_by(SubscriptionQuota.template_id)
+        .order_by(SubscriptionQuota.template_id)
+    ).all()
+    return [{"template_id": t, "residents": int(n), "remaining": int(r)} for t, n, r in rows]

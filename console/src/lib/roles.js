@@ -15,6 +15,7 @@ export const PAGES = [
   { path: '/claims', title: '申请审核', roles: ['admin', 'reviewer'] },
   { path: '/grants', title: '免申即享', roles: ['admin', 'reviewer'] },
   { path: '/profiles', title: '画像数据', roles: ['admin', 'catalog'] },
+  { path: '/pushes', title: '消息推送', roles: ['admin'] },
   { path: '/audit', title: '审计日志', roles: ['admin'] },
 ]
 
