@@ -405,3 +405,9 @@ def test_cases_run_on_unsaved_content_and_say_what_differs(client, session) -> N
     assert broken.status_code == 200 and "$.fact" in broken.json["errors"]
     draft = client.get(f"{API}/items/{item_id}", headers=headers).json["draft_version"]
     assert draft["rule"] == RULE  # nothing was saved
+
+
+def test_staff_read_the_policy_categories(client, session) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = publisher(client, session)
+    answer = client.get(f"{API}/policies/categories", headers=headers)
+    assert answer.status_code == 200 and "养老服务" in answer.json["categories"]

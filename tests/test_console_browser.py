@@ -310,3 +310,34 @@ def test_the_dashboard_charts_hold_the_aggregate_figures(  # type: ignore[no-unt
         .strip()
         .endswith(str(figures["matched_subjects"]))
     )
+
+
+@needs_build
+def test_a_publisher_corrects_a_policy_and_drafts_a_new_one(  # type: ignore[no-untyped-def]
+    page, live_server: str, session: Session, client
+) -> None:
+    seed_demo(session=session, persons=0, enterprises=0)
+    factories.staff(session, "pub", "publisher:LC-MZ")
+    headers = factories.login(client, "pub")
+    log_in(page, live_server, "pub")
+    page.get_by_role("menuitem", name="政策发布").click()
+    row = page.locator("[data-test=policies] tr", has_text="聊城市高龄津贴发放管理办法")
+    row.locator("[data-test=edit-policy]").click()
+    form = page.locator("[data-test=policy-form]")
+    form.locator("textarea").first.fill("本市户籍、年满80周岁的老年人按月领取高龄津贴（更正）。")
+    page.click("[data-test=save-policy]")
+    form.wait_for(state="hidden")
+    policies = client.get("/api/v1/admin/policies", headers=headers).json
+    elderly = next(p for p in policies if p["title"] == "聊城市高龄津贴发放管理办法")
+    assert elderly["summary"].endswith("（更正）。")
+
+    page.click("[data-test=new-policy]")
+    form.locator("input[name=code]").fill("LC-MZ-2026-09")
+    form.locator("input[name=title]").fill("聊城市困难老年人助餐补贴办法")
+    page.click("[data-test=save-policy]")
+    page.locator("[data-test=policy-problem]").wait_for()  # no category yet: said, not saved
+    form.locator(".el-select").first.click()
+    page.locator(".el-select-dropdown__item:visible", has_text="养老服务").first.click()
+    page.keyboard.press("Escape")
+    page.click("[data-test=save-policy]")
+    page.locator("[data-test=policies]").get_by_text("聊城市困难老年人助餐补贴办法").wait_for()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
+from api.admin.fields import List, Schema, String
 from api.admin.item_schemas import ItemCreateSchema, ItemDetailSchema, ItemSchema
 from api.admin.policy_schemas import (
     PolicyCreateSchema,
@@ -16,7 +17,7 @@ from api.admin.policy_schemas import (
 from api.auth import current_actor, staff_required
 from api.blueprint import Blueprint
 from api.extensions import db
-from models import Role
+from models import CATEGORIES, Role
 from services import publishing
 
 blp = Blueprint("admin_policies", __name__, url_prefix="/policies", description="政策")
@@ -52,6 +53,23 @@ class Policies(MethodView):
     def post(self, data: dict):
         """Create a draft policy in my department."""
         return publishing.create_policy(session=db.session, actor=current_actor(), **data)
+
+
+class CategoriesSchema(Schema):
+    """Every category."""
+
+    categories = List(String(), metadata={"example": ["就业创业", "养老服务"]})
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    """The categories a policy is filed under (政策分类)."""
+
+    @staff_required(blp, *READERS)
+    @blp.response(200, CategoriesSchema)
+    def get(self):
+        """List the categories, in the order the catalog shows them."""
+        return {"categories": list(CATEGORIES)}
 
 
 @blp.route("/<int:policy_id>")
