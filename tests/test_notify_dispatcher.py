@@ -299,15 +299,20 @@ def test_the_dispatch_job_sends_through_jobs_run(app, settings, session, wx, ali
     assert any(line.startswith("dispatch ") for line in listed.output.splitlines())
 
 
-def test_operators_list_failed_pushes_and_send_them_again(app, settings, session, wx, alice):
-    from api.cli import cli
-
+def failed_push(app, settings, session, wx, alice) -> None:  # type: ignore[no-untyped-def]
+    """A push to Alice that WeChat refuses once (errcode 47003): one failed delivery."""
     subject_id, alice_id = alice
     pf.give_quota(session, alice_id, 1)
     wx.grant("o-alice", pf.NEW)
     wx.inject(SEND, errcode=47003, errmsg="argument invalid! data.thing1.value invalid", times=1)
     pf.new_match(session, subject_id)
     dispatcher(app, settings).run()
+
+
+def test_operators_list_failed_pushes_and_send_them_again(app, settings, session, wx, alice):
+    from api.cli import cli
+
+    failed_push(app, settings, session, wx, alice)
     runner = app.test_cli_runner()
 
     listed = runner.invoke(cli, ["outbox", "failed"])
@@ -328,12 +333,7 @@ def test_operators_list_failed_pushes_and_send_them_again(app, settings, session
 def test_operators_see_and_retry_failed_pushes_over_http(app, settings, session, wx, alice, client):  # type: ignore[no-untyped-def]
     from tests import factories
 
-    subject_id, alice_id = alice
-    pf.give_quota(session, alice_id, 1)
-    wx.grant("o-alice", pf.NEW)
-    wx.inject(SEND, errcode=47003, errmsg="argument invalid! data.thing1.value invalid", times=1)
-    pf.new_match(session, subject_id)
-    dispatcher(app, settings).run()
+    failed_push(app, settings, session, wx, alice)
     factories.staff(session, "ops", "admin")
     admin = factories.login(client, "ops")
     status = client.get("/api/v1/admin/pushes/status", headers=admin).json
@@ -367,12 +367,7 @@ def test_an_admin_retries_a_failed_push_in_the_console(
 
     if not built():
         pytest.skip("the console is not built (make test builds it; Node.js 20 is needed)")
-    subject_id, alice_id = alice
-    pf.give_quota(session, alice_id, 1)
-    wx.grant("o-alice", pf.NEW)
-    wx.inject(SEND, errcode=47003, errmsg="argument invalid! data.thing1.value invalid", times=1)
-    pf.new_match(session, subject_id)
-    dispatcher(app, settings).run()
+    failed_push(app, settings, session, wx, alice)
     factories.staff(session, "ops", "admin")
     log_in(page, live_server, "ops")
     page.get_by_role("menuitem", name="消息推送").click()
