@@ -341,3 +341,79 @@ def test_a_publisher_corrects_a_policy_and_drafts_a_new_one(  # type: ignore[no-
     page.keyboard.press("Escape")
     page.click("[data-test=save-policy]")
     page.locator("[data-test=policies]").get_by_text("聊城市困难老年人助餐补贴办法").wait_for()
+
+
+@needs_build
+def test_a_publisher_builds_a_new_item_from_nothing_and_a_resident_sees_it(  # type: ignore[no-untyped-def]
+    page, live_server: str, app, session: Session, database, client
+) -> None:
+    from sqlalchemy import select as select_
+
+    from models import Subject
+    from services import matching
+    from tests.resident_factories import bind, demo_world, headers, wechat_user
+
+    demo_world(session, database, persons=60, enterprises=0)
+    resident = wechat_user(session, "openid-builder")
+    senior = next(
+        s.id
+        for s in session.scalars(select_(Subject).where(Subject.kind == "person"))
+        if (s.facts or {}).get("birth_date", "9999") < "1960-01-01"
+    )
+    bind(session, resident, senior)
+    factories.staff(session, "pub", "publisher:LC-MZ")
+    log_in(page, live_server, "pub")
+    page.get_by_role("menuitem", name="政策发布").click()
+    policies = page.locator("[data-test=policies]")
+    policies.get_by_text("聊城市高龄津贴发放管理办法").click()
+    page.locator("[data-test^=new-item-]").first.click()
+    page.fill("input[name=item-name]", "老年人体检补贴")
+    page.locator("[data-test=item-form]").get_by_text("免申即享").click()  # no materials to list
+    page.click("[data-test=save-item]")
+    page.locator("[data-test=item-editor]").wait_for()
+
+    page.get_by_role("button", name=re.compile("设置条件")).click()
+    condition = page.locator("[data-test=rule-condition]").first
+    choose(page, condition.locator("[data-test=fact-picker]"), "年龄（age）")
+    choose(page, condition.locator("[data-test=op-picker]"), "不小于")
+    condition.locator(".el-input-number input").fill("60")
+    condition.locator(".el-input-number input").press("Tab")
+    page.get_by_role("button", name=re.compile("设置金额")).click()
+    page.locator("[data-test=money]").first.fill("100")
+    page.get_by_role("button", name="编辑案例").click()
+    wrong = [
+        {
+            "name": "59岁",
+            "as_of": "2026-12-04",
+            "facts": {"age": 59},
+            "expect": {"verdict": "eligible"},
+        }
+    ]
+    page.locator(".el-dialog textarea").fill(json.dumps(wrong, ensure_ascii=False))
+    page.get_by_role("button", name=re.compile("确定")).click()
+    page.click("[data-test=run-cases]")
+    failing = page.locator("[data-test=case-result].failed").first
+    failing.wait_for()
+    assert "年龄" in failing.inner_text()  # the condition that decided it, named
+    right = [
+        {
+            **wrong[0],
+            "name": "61岁",
+            "facts": {"age": 61},
+            "expect": {"verdict": "eligible", "amount_fen": 10000},
+        }
+    ]
+    page.get_by_role("button", name="编辑案例").click()
+    page.locator(".el-dialog textarea").fill(json.dumps(right, ensure_ascii=False))
+    page.get_by_role("button", name=re.compile("确定")).click()
+    page.click("[data-test=run-cases]")
+    page.get_by_text("未通过 0").wait_for()
+    page.click("[data-test=dry-run]")
+    page.locator("[data-test=dry-run-result]").wait_for()
+    page.wait_for_function("() => window.kxCharts && window.kxCharts.district")
+    page.click("[data-test=publish]")
+    page.get_by_text("已发布新版本").wait_for()
+
+    matching.process_changes(database)
+    mine = client.get("/api/v1/me/matches", headers=headers(app, resident)).json
+    assert "老年人体检补贴" in json.dumps(mine, ensure_ascii=False)
