@@ -368,8 +368,7 @@ def test_a_publisher_builds_a_new_item_from_nothing_and_a_resident_sees_it(  # t
     policies.get_by_text("聊城市高龄津贴发放管理办法").click()
     page.locator("[data-test^=new-item-]").first.click()
     page.fill("input[name=item-name]", "老年人体检补贴")
-    page.locator("[data-test=item-form]").get_by_text("免申即享").click()  # no materials to list
-    page.click("[data-test=save-item]")
+    page.click("[data-test=save-item]")  # 一键办理: it lists its materials below
     page.locator("[data-test=item-editor]").wait_for()
 
     page.get_by_role("button", name=re.compile("设置条件")).click()
@@ -380,6 +379,8 @@ def test_a_publisher_builds_a_new_item_from_nothing_and_a_resident_sees_it(  # t
     condition.locator(".el-input-number input").press("Tab")
     page.get_by_role("button", name=re.compile("设置金额")).click()
     page.locator("[data-test=money]").first.fill("100")
+    page.click("[data-test=add-material]")
+    page.fill("input[name=material-0]", "体检机构出具的发票")
     page.get_by_role("button", name="编辑案例").click()
     wrong = [
         {
