@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from jobs.registry import all_jobs
 from jobs.runner import run_job
 from models import PolicyItem, Subject, SubjectMatches
-from services.matching._store import ELIGIBLE, ENDED, unpack
+from rules.eligibility import Eligibility
+from services.matching import ENDED, unpack
 from tests import factories
 from tests.resident_factories import demo_world
 
@@ -38,7 +39,7 @@ def test_the_dashboard_holds_the_stored_matches_and_the_live_counts(
     expected: Counter = Counter()  # eligible pairs per item, read straight from the rows
     for (blob,) in session.execute(select(SubjectMatches.entries)):
         for entry in unpack(blob):
-            if entry["verdict"] == ELIGIBLE and not entry["flags"] & ENDED:
+            if entry["verdict"] == Eligibility.ELIGIBLE and not entry["flags"] & ENDED:
                 expected[int(entry["item_id"])] += 1
     by_item = {row["item_id"]: row["eligible"] for row in figures["by_item"]}
     assert {k: v for k, v in by_item.items() if v} == dict(expected)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from models import DashboardSnapshot, Department, Policy, PolicyItem, Subject, SubjectMatches
 from rules.amounts import PERIODS
 from rules.codes import DIVISIONS
-from services.matching import live_items
-from services.matching._store import AMOUNT_KNOWN, ELIGIBLE, ENDED, UNKNOWN, unpack
+from rules.eligibility import Eligibility
+from services.matching import AMOUNT_KNOWN, ENDED, live_items, unpack
 
 CHUNK = 20_000  # rows read and summed at a time
 KEPT = 48  # snapshots kept (a day at one every half hour)
@@ -50,7 +50,7 @@ def build_snapshot(session: Session) -> DashboardSnapshot:
         active = (entries["flags"] & ENDED) == 0
         entries, owner = entries[active], owner[active]
         district_of = np.asarray(where, np.int64)[owner]
-        eligible = entries["verdict"] == ELIGIBLE
+        eligible = entries["verdict"] == Eligibility.ELIGIBLE
         matched = np.unique(owner[eligible])
         for index in np.asarray(where, np.int64)[matched]:
             matched_by_district[int(index)] += 1
@@ -60,7 +60,7 @@ def build_snapshot(session: Session) -> DashboardSnapshot:
         annual = np.where(known, entries["amount_fen"] * times, 0)
         keys = item_ids * 1_000_003 + district_of
         groups, inverse = np.unique(keys, return_inverse=True)
-        unknown = entries["verdict"] == UNKNOWN
+        unknown = entries["verdict"] == Eligibility.UNKNOWN
         figures = [
             np.bincount(inverse, weights=weights, minlength=len(groups))
             for weights in (

@@ -76,8 +76,8 @@ export function documentFromForm(form) {
 // How a derived fact is computed, in words.
 export function derivationText(derivation) {
   if (!derivation) return ''
+  if ('case' in derivation) return `分情形归类（${derivation.case.length} 种情形）`
   const [op, inputs] = Object.entries(derivation)[0]
-  if (op === 'case' || 'case' in derivation) return `分情形归类（${derivation.case.length} 种情形）`
   const words = { years_since: '距今整年数', months_since: '距今整月数', years_since_year: '距今年数', divide: '相除（向下取整）' }
   return `${words[op] || op}：${[].concat(inputs).join('、')}`
 }
