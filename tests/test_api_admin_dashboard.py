@@ -1,17 +1,18 @@
 """The 驾驶舱 over HTTP: the snapshot of the matches holds what the matcher stored, by district,
-item and department; the live counts follow claims and grants; admins only."""
+item and department; the live counts follow claims and grants; admins see the city, publishers
+and reviewers their department's items only."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobs.registry import all_jobs
 from jobs.runner import run_job
-from models import PolicyItem, Subject, SubjectMatches
+from models import Department, Grant, Policy, PolicyItem, Subject, SubjectMatches
 from rules.eligibility import Eligibility
 from services.matching import ENDED, unpack
 from tests import factories
@@ -56,5 +57,53 @@ def test_the_dashboard_holds_the_stored_matches_and_the_live_counts(
     row = next(row for row in figures["by_item"] if row["item_id"] == elderly)
     assert row["department"] == "市民政局" and row["annual_fen"] >= row["eligible"] * 120000
     assert len(figures["paid_by_month"]) == 12
+    assert figures["department_id"] is None and len(figures["departments"]) >= 3
+
+    # A publisher of 民政局 sees its items only: what the rows say of them, nothing else
     factories.staff(session, "pub", "publisher:LC-MZ")
-    assert client.get(URL, headers=factories.login(client, "pub")).status_code == 403
+    publisher = factories.login(client, "pub")
+    mine = client.get(URL, headers=publisher).json
+    civil = session.scalar(select(Department.id).where(Department.code == "LC-MZ"))
+    assert mine["department_id"] == civil
+    assert mine["departments"] == [{"id": civil, "name": "市民政局"}]
+    theirs = set(
+        session.scalars(select(PolicyItem.id).join(Policy).where(Policy.department_id == civil))
+    )
+    assert {row["item_id"] for row in mine["by_item"]} <= theirs
+    subjects: set[int] = set()
+    pairs = 0
+    for subject_id, blob in session.execute(
+        select(SubjectMatches.subject_id, SubjectMatches.entries)
+    ):
+        for entry in unpack(blob):
+            if (
+                entry["verdict"] == Eligibility.ELIGIBLE
+                and not entry["flags"] & ENDED
+                and int(entry["item_id"]) in theirs
+            ):
+                subjects.add(subject_id)
+                pairs += 1
+    assert pairs and mine["matched_subjects"] == len(subjects) < figures["matched_subjects"]
+    assert sum(row["subjects"] for row in mine["by_district"]) == len(subjects)
+    assert sum(row["eligible"] for row in mine["by_district"]) == pairs
+    assert [stage["stage"] for stage in mine["funnel"]] == [
+        "matched",
+        "claimed",
+        "approved",
+        "paid",
+    ]
+    assert mine["funnel"][0]["count"] == pairs
+    granted = session.scalar(
+        select(func.count()).select_from(Grant).where(Grant.item_id.in_(theirs))
+    )
+    assert sum(mine["grants"].values()) == granted < sum(figures["grants"].values())
+    chosen = client.get(URL, headers=admin, query_string={"department_id": civil}).json
+    assert chosen.pop("departments") == figures["departments"]  # an admin may choose any
+    assert chosen == {key: value for key, value in mine.items() if key != "departments"}
+
+    # … and may not look at another department's
+    other = session.scalar(select(Department.id).where(Department.code != "LC-MZ"))
+    refused = client.get(URL, headers=publisher, query_string={"department_id": other})
+    assert refused.status_code == 422 and "department_id" in refused.json["errors"]
+    factories.staff(session, "data", "catalog")
+    assert client.get(URL, headers=factories.login(client, "data")).status_code == 403

@@ -311,6 +311,31 @@ def test_the_dashboard_charts_hold_the_aggregate_figures(  # type: ignore[no-unt
         .endswith(str(figures["matched_subjects"]))
     )
 
+    # The admin narrows it to one department: the charts now hold that department's figures
+    civil = next(d for d in figures["departments"] if d["name"] == "市民政局")
+    theirs = client.get(
+        "/api/v1/admin/dashboard",
+        headers=factories.login(client, "boss"),
+        query_string={"department_id": civil["id"]},
+    ).json
+    assert theirs["annual_fen"] < figures["annual_fen"]
+    choose(page, page.locator("[data-test=scope]"), "市民政局")
+    page.locator("[data-test=my-items]").wait_for()
+    page.wait_for_function(
+        "(n) => window.kxCharts.funnel.getOption().series[0].data.length === n",
+        arg=len(theirs["funnel"]),
+    )
+    districts = page.evaluate("() => window.kxCharts.district.getOption().series[0].data")
+    assert districts == [round(row["annual_fen"] / 100) for row in theirs["by_district"]]
+
+    # A reviewer of 民政局 sees only their department's, without a choice to make
+    factories.staff(session, "rev", "reviewer:LC-MZ")
+    page.click("[data-test=logout]")
+    log_in(page, live_server, "rev")
+    page.get_by_role("menuitem", name="驾驶舱").click()
+    page.locator("[data-test=scope-name]", has_text="市民政局").wait_for()
+    page.locator("[data-test=my-items]").wait_for()
+
 
 @needs_build
 def test_a_publisher_corrects_a_policy_and_drafts_a_new_one(  # type: ignore[no-untyped-def]

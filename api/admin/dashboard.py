@@ -1,11 +1,11 @@
-"""驾驶舱: the figures of the city's dashboard (admins)."""
+"""驾驶舱: the figures of the city's dashboard (admins), or of a department's items."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 
 from api.admin.fields import Dict, Integer, List, LocalDateTime, Nested, Schema, String
-from api.auth import staff_required
+from api.auth import current_actor, staff_required
 from api.blueprint import Blueprint
 from api.extensions import db
 from models import Role
@@ -43,6 +43,7 @@ class ItemFiguresSchema(Schema):
 class DepartmentFiguresSchema(Schema):
     """One department."""
 
+    department_id = Integer()
     department = String()
     items = Integer()
     eligible = Integer()
@@ -64,8 +65,28 @@ class MonthSchema(Schema):
     paid_fen = Integer()
 
 
+class DashboardQuerySchema(Schema):
+    """Whose figures: the city's (admins, by default) or one department's items'."""
+
+    department_id = Integer(
+        strict=False,
+        load_default=None,
+        metadata={"description": "部门 id；发布、审核人员默认看本部门（只能看本部门）"},
+    )
+
+
+class DepartmentChoiceSchema(Schema):
+    """A department the caller may look at."""
+
+    id = Integer()
+    name = String(metadata={"example": "市民政局"})
+
+
 class DashboardSchema(Schema):
     """The 驾驶舱: the matches as of the latest snapshot, and live counts."""
+
+    department_id = Integer(allow_none=True, metadata={"description": "null: 全市"})
+    departments = List(Nested(DepartmentChoiceSchema), metadata={"description": "可查看的部门"})
 
     built_at = LocalDateTime(allow_none=True, metadata={"description": "匹配数据的统计时间"})
     subjects = Integer(metadata={"description": "统计时有匹配记录的主体数"})
@@ -84,8 +105,17 @@ class DashboardSchema(Schema):
 class Dashboard(MethodView):
     """The 驾驶舱."""
 
-    @staff_required(blp, Role.ADMIN)
+    @staff_required(blp, Role.ADMIN, Role.PUBLISHER, Role.REVIEWER)
+    @blp.arguments(DashboardQuerySchema, location="query")
     @blp.response(200, DashboardSchema)
-    def get(self):
-        """Show what the service brings to whom and where, and how claims and payouts go."""
-        return dashboard.overview(session=db.session)
+    def get(self, query):
+        """Show what the service brings to whom and where, and how claims and payouts go.
+
+        Admins see the city, or one department with `department_id`; a publisher or reviewer
+        sees their own department's items (funnel without 已推送提醒: a reminder names items of
+        every department)."""
+        department_id, choices = dashboard.scope(
+            db.session, current_actor(), query["department_id"]
+        )
+        figures = dashboard.overview(session=db.session, department_id=department_id)
+        return {**figures, "department_id": department_id, "departments": choices}

@@ -6,6 +6,6 @@ answers the page from that row and a few small live counts (claims, grants, push
 """
 
 from services.dashboard._build import build_snapshot
-from services.dashboard._read import overview
+from services.dashboard._read import overview, scope
 
-__all__ = ["build_snapshot", "overview"]
+__all__ = ["build_snapshot", "overview", "scope"]

@@ -29,6 +29,12 @@ def build_snapshot(session: Session) -> DashboardSnapshot:
     districts: dict[str | None, int] = {}
     sums: dict[tuple[int, int], np.ndarray] = defaultdict(lambda: np.zeros(4, np.int64))
     matched_by_district: dict[int, int] = defaultdict(int)
+    # departments by a dense index, and each item's: a subject counts once per department
+    department_ids = sorted({item["department_id"] for item in items.values()})
+    department_of = np.full(max(items, default=0) + 1, -1, np.int64)
+    for item_id, item in items.items():
+        department_of[item_id] = department_ids.index(item["department_id"])
+    matched_by_department: dict[tuple[int, int], int] = defaultdict(int)  # (dept, district)
     subjects = 0
     rows = session.execute(
         select(SubjectMatches.entries, Subject.district_code)
@@ -54,6 +60,16 @@ def build_snapshot(session: Session) -> DashboardSnapshot:
         matched = np.unique(owner[eligible])
         for index in np.asarray(where, np.int64)[matched]:
             matched_by_district[int(index)] += 1
+        departments = department_of[
+            np.clip(entries["item_id"][eligible].astype(np.int64), 0, len(department_of) - 1)
+        ]
+        keyed = np.unique(owner[eligible] * (len(department_ids) + 1) + (departments + 1))
+        owners, positions = np.divmod(keyed, len(department_ids) + 1)
+        places = positions * 1_000_003 + np.asarray(where, np.int64)[owners]
+        cells, counted = np.unique(places[positions > 0], return_counts=True)
+        for cell, count in zip(cells.tolist(), counted.tolist(), strict=True):
+            position, district = divmod(cell, 1_000_003)
+            matched_by_department[(department_ids[position - 1], district)] += count
         known = (entries["flags"] & AMOUNT_KNOWN) != 0
         item_ids = entries["item_id"].astype(np.int64)
         times = periods_of[np.clip(item_ids, 0, len(periods_of) - 1)]
@@ -75,9 +91,9 @@ def build_snapshot(session: Session) -> DashboardSnapshot:
             sums[(item_id, district)] += np.array(
                 [round(float(column[position])) for column in figures], np.int64
             )
-    snapshot = DashboardSnapshot(
-        subjects=subjects, figures=_figures(items, districts, sums, matched_by_district)
-    )
+    figures = _figures(items, districts, sums, matched_by_district)
+    figures["departments"] = _by_department(items, districts, sums, matched_by_department)
+    snapshot = DashboardSnapshot(subjects=subjects, figures=figures)
     session.add(snapshot)
     session.flush()
     old = session.scalars(
@@ -111,6 +127,55 @@ def _items(session: Session) -> dict[int, dict[str, Any]]:
     return {row.id: row._asdict() for row in rows}
 
 
+def _district_rows(
+    codes: dict[int, str | None],
+    by_district: dict[int, list[int]],
+    matched: dict[int, int],
+) -> list[dict[str, Any]]:
+    return sorted(
+        (
+            {
+                "code": codes[index],
+                "name": DIVISIONS.get(codes[index] or "", codes[index] or "未登记"),
+                "subjects": matched.get(index, 0),
+                "eligible": eligible,
+                "unknown": unknown,
+                "annual_fen": annual,
+            }
+            for index, (eligible, unknown, annual) in by_district.items()
+        ),
+        key=lambda row: (-row["annual_fen"], -row["eligible"], str(row["code"])),
+    )
+
+
+def _by_department(
+    items: dict[int, dict[str, Any]],
+    districts: dict[str | None, int],
+    sums: dict[tuple[int, int], np.ndarray],
+    matched: dict[tuple[int, int], int],
+) -> dict[str, dict[str, Any]]:
+    """Each department's figures by district, and its subjects with an eligible match (JSON
+    keys are strings: the department's id)."""
+    codes = {index: code for code, index in districts.items()}
+    places: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    for (item_id, district), figures in sums.items():
+        if item_id not in items:
+            continue
+        place = places[items[item_id]["department_id"]][district]
+        for position, value in enumerate(int(value) for value in figures[:3]):
+            place[position] += value
+    counted: dict[int, dict[int, int]] = defaultdict(dict)
+    for (department_id, district), count in matched.items():
+        counted[department_id][district] = count
+    return {
+        str(department_id): {
+            "by_district": _district_rows(codes, place, counted[department_id]),
+            "matched_subjects": sum(counted[department_id].values()),
+        }
+        for department_id, place in places.items()
+    }
+
+
 def _figures(
     items: dict[int, dict[str, Any]],
     districts: dict[str | None, int],
@@ -131,20 +196,7 @@ def _figures(
         totals = by_item[item_id]
         for position, value in enumerate((eligible, unknown, annual, possible)):
             totals[position] += value
-    district_rows: list[dict[str, Any]] = sorted(
-        (
-            {
-                "code": codes[index],
-                "name": DIVISIONS.get(codes[index] or "", codes[index] or "未登记"),
-                "subjects": matched_by_district.get(index, 0),
-                "eligible": eligible,
-                "unknown": unknown,
-                "annual_fen": annual,
-            }
-            for index, (eligible, unknown, annual) in by_district.items()
-        ),
-        key=lambda row: (-row["annual_fen"], -row["eligible"], str(row["code"])),
-    )
+    district_rows = _district_rows(codes, by_district, matched_by_district)
     item_rows: list[dict[str, Any]] = sorted(
         (
             {
@@ -167,7 +219,13 @@ def _figures(
     for item in item_rows:
         entry = departments.setdefault(
             item["department"],
-            {"department": item["department"], "items": 0, "eligible": 0, "annual_fen": 0},
+            {
+                "department_id": item["department_id"],
+                "department": item["department"],
+                "items": 0,
+                "eligible": 0,
+                "annual_fen": 0,
+            },
         )
         entry["items"] += 1
         entry["eligible"] += item["eligible"]

@@ -13,38 +13,102 @@ from models import (
     Claim,
     ClaimStatus,
     DashboardSnapshot,
+    Department,
     Grant,
     GrantStatus,
     MessageDelivery,
     MessageStatus,
+    Policy,
+    PolicyItem,
 )
 from models.clock import SHANGHAI, utcnow
+from services.audit import Actor
+from services.errors import Forbidden, InvalidInput
+from services.publishing import readable_departments
 
 MONTHS = 12
 OPEN = (ClaimStatus.SUBMITTED, ClaimStatus.REVIEWING)
 
 
-def overview(*, session: Session, now: datetime | None = None) -> dict[str, Any]:
+def scope(
+    session: Session, actor: Actor, department_id: int | None
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """Return the department the actor's 驾驶舱 shows (None: the city) and the departments it
+    may choose from. Admins see the city or any department; a publisher or reviewer sees their
+    departments' items only (the first, unless one is asked for)."""
+    mine = readable_departments(actor)
+    query = select(Department.id, Department.short_name).order_by(Department.id)
+    if mine is not None:
+        query = query.where(Department.id.in_(mine))
+    choices = [{"id": row.id, "name": row.short_name} for row in session.execute(query)]
+    if department_id is not None:
+        if department_id not in {choice["id"] for choice in choices}:
+            raise InvalidInput(
+                "无权查看该部门的驾驶舱", errors={"department_id": ["不是您可查看的部门"]}
+            )
+        return department_id, choices
+    if mine is None:
+        return None, choices
+    if not choices:
+        raise Forbidden("无权查看驾驶舱")
+    return choices[0]["id"], choices
+
+
+def overview(
+    *, session: Session, department_id: int | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """Return the figures of the latest snapshot and the live funnel, grants, overdue claims and
-    payouts by month (Asia/Shanghai)."""
+    payouts by month (Asia/Shanghai): the city's, or one department's items' only.
+
+    A department's funnel has no 已推送提醒 stage: one reminder names a resident's new items of
+    every department, so it belongs to none."""
     now = now or utcnow()
     snapshot = session.scalars(
         select(DashboardSnapshot).order_by(DashboardSnapshot.id.desc()).limit(1)
     ).first()
     figures = snapshot.figures if snapshot is not None else {}
-    claims = dict(session.execute(select(Claim.status, func.count()).group_by(Claim.status)).all())
-    grants = dict(session.execute(select(Grant.status, func.count()).group_by(Grant.status)).all())
-    notified = session.scalar(
-        select(func.count())
-        .select_from(MessageDelivery)
-        .where(MessageDelivery.topic == "new_matches", MessageDelivery.status == MessageStatus.SENT)
+    if department_id is not None:
+        figures = _of_department(figures, department_id)
+    items = (
+        None
+        if department_id is None
+        else select(PolicyItem.id)
+        .join(Policy, Policy.id == PolicyItem.policy_id)
+        .where(Policy.department_id == department_id)
+    )
+
+    def counted(query: Any, item: Any) -> Any:
+        return query if items is None else query.where(item.in_(items))
+
+    claims = dict(
+        session.execute(
+            counted(select(Claim.status, func.count()), Claim.item_id).group_by(Claim.status)
+        ).all()
+    )
+    grants = dict(
+        session.execute(
+            counted(select(Grant.status, func.count()), Grant.item_id).group_by(Grant.status)
+        ).all()
     )
     overdue = session.scalar(
-        select(func.count())
-        .select_from(Claim)
-        .where(Claim.status.in_(OPEN), Claim.due_at.is_not(None), Claim.due_at < now)
+        counted(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.status.in_(OPEN), Claim.due_at.is_not(None), Claim.due_at < now),
+            Claim.item_id,
+        )
     )
     claimed = sum(count for status, count in claims.items() if status != ClaimStatus.WITHDRAWN)
+    stages = [{"stage": "matched", "label": "符合条件", "count": figures.get("eligible_pairs", 0)}]
+    if department_id is None:
+        notified = session.scalar(
+            select(func.count())
+            .select_from(MessageDelivery)
+            .where(
+                MessageDelivery.topic == "new_matches", MessageDelivery.status == MessageStatus.SENT
+            )
+        )
+        stages.append({"stage": "notified", "label": "已推送提醒", "count": notified or 0})
     return {
         "built_at": None if snapshot is None else snapshot.built_at,
         "subjects": 0 if snapshot is None else snapshot.subjects,
@@ -54,8 +118,7 @@ def overview(*, session: Session, now: datetime | None = None) -> dict[str, Any]
         "matched_subjects": figures.get("matched_subjects", 0),
         "annual_fen": figures.get("annual_fen", 0),
         "funnel": [
-            {"stage": "matched", "label": "符合条件", "count": figures.get("eligible_pairs", 0)},
-            {"stage": "notified", "label": "已推送提醒", "count": notified or 0},
+            *stages,
             {"stage": "claimed", "label": "已申请", "count": claimed},
             {
                 "stage": "approved",
@@ -66,11 +129,29 @@ def overview(*, session: Session, now: datetime | None = None) -> dict[str, Any]
         ],
         "grants": {status.value: grants.get(status, 0) for status in GrantStatus},
         "overdue_claims": overdue or 0,
-        "paid_by_month": _paid_by_month(session, now),
+        "paid_by_month": _paid_by_month(session, now, items),
     }
 
 
-def _paid_by_month(session: Session, now: datetime) -> list[dict[str, Any]]:
+def _of_department(figures: dict[str, Any], department_id: int) -> dict[str, Any]:
+    """The snapshot's figures of one department's items."""
+    mine = figures.get("departments", {}).get(str(department_id), {})
+    by_item = [row for row in figures.get("by_item", []) if row["department_id"] == department_id]
+    return {
+        "by_district": mine.get("by_district", []),
+        "by_item": by_item,
+        "by_department": [
+            row
+            for row in figures.get("by_department", [])
+            if row.get("department_id") == department_id
+        ],
+        "matched_subjects": mine.get("matched_subjects", 0),
+        "eligible_pairs": sum(row["eligible"] for row in by_item),
+        "annual_fen": sum(row["annual_fen"] for row in by_item),
+    }
+
+
+def _paid_by_month(session: Session, now: datetime, items: Any) -> list[dict[str, Any]]:
     """Claims and grants paid in each of the last 12 months (Asia/Shanghai), in fen."""
     local = now.astimezone(SHANGHAI)
     months = []
@@ -81,18 +162,16 @@ def _paid_by_month(session: Session, now: datetime) -> list[dict[str, Any]]:
     months.reverse()
     since = now - timedelta(days=31 * MONTHS + 1)
     totals: dict[str, int] = defaultdict(int)
-    paid = [
-        *session.execute(
-            select(Claim.paid_at, Claim.paid_fen).where(
-                Claim.status == ClaimStatus.PAID, Claim.paid_at >= since
-            )
-        ),
-        *session.execute(
-            select(Grant.paid_at, Grant.amount_fen).where(
-                Grant.status == GrantStatus.PAID, Grant.paid_at >= since
-            )
-        ),
-    ]
+    claims = select(Claim.paid_at, Claim.paid_fen).where(
+        Claim.status == ClaimStatus.PAID, Claim.paid_at >= since
+    )
+    grants = select(Grant.paid_at, Grant.amount_fen).where(
+        Grant.status == GrantStatus.PAID, Grant.paid_at >= since
+    )
+    if items is not None:
+        claims = claims.where(Claim.item_id.in_(items))
+        grants = grants.where(Grant.item_id.in_(items))
+    paid = [*session.execute(claims), *session.execute(grants)]
     for at, fen in paid:
         if at is not None:
             totals[at.astimezone(SHANGHAI).strftime("%Y-%m")] += fen or 0

@@ -8,7 +8,7 @@ _versions and _lifecycle publish and take down, _workflow moves whole policies).
 
 from __future__ import annotations
 
-from services.publishing._access import ItemDetail
+from services.publishing._access import ItemDetail, readable_departments
 from services.publishing._departments import create_department, list_departments, update_department
 from services.publishing._dry_run import dry_run, run_cases
 from services.publishing._items import create_item, get_item, list_items, update_item
@@ -45,6 +45,7 @@ __all__ = [
     "list_policies",
     "publish_item",
     "publish_policy",
+    "readable_departments",
     "save_draft",
     "update_department",
     "update_item",

@@ -9,7 +9,7 @@ export const ROLE_NAMES = {
 
 export const PAGES = [
   { path: '/', title: '工作台', roles: null },
-  { path: '/dashboard', title: '驾驶舱', roles: ['admin'] },
+  { path: '/dashboard', title: '驾驶舱', roles: ['admin', 'publisher', 'reviewer'] },
   { path: '/policies', title: '政策发布', roles: ['admin', 'publisher'] },
   { path: '/facts', title: '指标目录', roles: ['admin', 'catalog', 'publisher', 'reviewer'] },
   { path: '/claims', title: '申请审核', roles: ['admin', 'reviewer'] },
