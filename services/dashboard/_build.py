@@ -91,9 +91,9 @@ def build_snapshot(session: Session) -> DashboardSnapshot:
             sums[(item_id, district)] += np.array(
                 [round(float(column[position])) for column in figures], np.int64
             )
-    figures = _figures(items, districts, sums, matched_by_district)
-    figures["departments"] = _by_department(items, districts, sums, matched_by_department)
-    snapshot = DashboardSnapshot(subjects=subjects, figures=figures)
+    summary = _figures(items, districts, sums, matched_by_district)
+    summary["departments"] = _by_department(items, districts, sums, matched_by_department)
+    snapshot = DashboardSnapshot(subjects=subjects, figures=summary)
     session.add(snapshot)
     session.flush()
     old = session.scalars(
