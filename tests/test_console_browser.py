@@ -332,6 +332,7 @@ def test_the_dashboard_charts_hold_the_aggregate_figures(  # type: ignore[no-unt
     factories.staff(session, "rev", "reviewer:LC-MZ")
     page.click("[data-test=logout]")
     log_in(page, live_server, "rev")
+    page.locator("[data-test=who]", has_text="申请审核（市民政局）").wait_for()  # named, not an id
     page.get_by_role("menuitem", name="驾驶舱").click()
     page.locator("[data-test=scope-name]", has_text="市民政局").wait_for()
     page.locator("[data-test=my-items]").wait_for()
@@ -406,32 +407,43 @@ def test_a_publisher_builds_a_new_item_from_nothing_and_a_resident_sees_it(  # t
     page.locator("[data-test=money]").first.fill("100")
     page.click("[data-test=add-material]")
     page.fill("input[name=material-0]", "体检机构出具的发票")
-    page.get_by_role("button", name="编辑案例").click()
-    wrong = [
-        {
-            "name": "59岁",
-            "as_of": "2026-12-04",
-            "facts": {"age": 59},
-            "expect": {"verdict": "eligible"},
-        }
-    ]
-    page.locator(".el-dialog textarea").fill(json.dumps(wrong, ensure_ascii=False))
-    page.get_by_role("button", name=re.compile("确定")).click()
+    # A case typed in the form: a 59-year-old, expected eligible (wrongly: the rule says 60)
+    page.click("[data-test=edit-cases]")
+    editor = page.locator("[data-test=case-editor]")
+    editor.locator("[data-test=add-case]").click()
+    case = editor.locator("[data-test=case-form-0]")
+    case.locator("input[name=case-name-0]").fill("")
+    editor.locator("[data-test=add-case-fact-0]").click()
+    choose(page, case.locator("[data-test=case-fact-0]"), "年龄（age）")
+    case.locator(".el-input-number input").fill("59")
+    case.locator(".el-input-number input").press("Tab")
+    editor.locator("[data-test=apply-cases]").click()  # no name: said on the field, kept open
+    editor.get_by_text("请填写案例名称").wait_for()
+    case.locator("input[name=case-name-0]").fill("59岁")
+    editor.locator("[data-test=apply-cases]").click()
+    editor.wait_for(state="hidden")
     page.click("[data-test=run-cases]")
     failing = page.locator("[data-test=case-result].failed").first
     failing.wait_for()
     assert "年龄" in failing.inner_text()  # the condition that decided it, named
-    right = [
+
+    # Fixed in the form: 61, and 100 元 typed in 元; the JSON tab shows what will be sent
+    page.click("[data-test=edit-cases]")
+    case.locator("input[name=case-name-0]").fill("61岁")
+    case.locator(".el-input-number input").fill("61")
+    case.locator(".el-input-number input").press("Tab")
+    case.locator("input[name=case-amount_fen-0]").fill("100")
+    editor.get_by_role("tab", name="JSON").click()
+    sent = json.loads(editor.locator("textarea").input_value())
+    assert sent == [
         {
-            **wrong[0],
             "name": "61岁",
             "facts": {"age": 61},
             "expect": {"verdict": "eligible", "amount_fen": 10000},
         }
     ]
-    page.get_by_role("button", name="编辑案例").click()
-    page.locator(".el-dialog textarea").fill(json.dumps(right, ensure_ascii=False))
-    page.get_by_role("button", name=re.compile("确定")).click()
+    editor.locator("[data-test=apply-cases]").click()
+    editor.wait_for(state="hidden")
     page.click("[data-test=run-cases]")
     page.get_by_text("未通过 0").wait_for()
     page.click("[data-test=dry-run]")
