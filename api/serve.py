@@ -33,7 +33,7 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
     warn_about_calendar()  # once per start, in the log's format: claims' promised days
     database = app.extensions["kx.db"]
     if load_demo:
-        _seed_if_empty(database)
+        _seed_if_empty(app, settings, database)
     emulator = _start_emulator(settings)
     scheduler = None
     if settings.scheduler == "inprocess":  # guarded like `kuaixiang scheduler`: see jobs.runner
@@ -65,9 +65,10 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
         database.dispose()
 
 
-def _seed_if_empty(database) -> None:
+def _seed_if_empty(app, settings: Settings, database) -> None:
     from api.commands.demo import show_demo_staff
-    from services.demo import create_demo_staff, is_empty, seed_demo
+    from api.storage import storage
+    from services.demo import create_demo_staff, is_empty, play_activity, seed_demo
 
     with database.session() as session:
         if not is_empty(session):
@@ -75,6 +76,11 @@ def _seed_if_empty(database) -> None:
         counts = seed_demo(session=session, showcase=True)
         accounts = create_demo_staff(session=session)
     click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    with app.app_context():
+        played = play_activity(
+            database=database, storage=storage(), template_ids=settings.wechat_templates
+        )
+    click.echo("demo activity: " + ", ".join(f"{k} {v}" for k, v in played.items()))
     show_demo_staff(accounts)
 
 
