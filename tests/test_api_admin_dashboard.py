@@ -50,9 +50,14 @@ def test_the_dashboard_holds_the_stored_matches_and_the_live_counts(
         "label": "符合条件",
         "count": sum(expected.values()),
     }
-    districts = {row["code"] for row in figures["by_district"]}
+    # the city's districts by name, anywhere else (or unknown) together in one row, last
+    districts = {row["code"] for row in figures["by_district"]} - {None}
     stored = set(session.scalars(select(Subject.district_code)))
-    assert districts <= stored
+    assert districts <= stored and all(code.startswith("3715") for code in districts)
+    outside = [row for row in figures["by_district"] if row["code"] is None]
+    assert any(not (code or "").startswith("3715") for code in stored)  # the demo has some
+    assert outside and outside[0]["name"] == "市外或未登记"
+    assert figures["by_district"][-1]["code"] is None
     elderly = session.scalar(select(PolicyItem.id).where(PolicyItem.code == "LC-MZ-2025-01-01"))
     row = next(row for row in figures["by_item"] if row["item_id"] == elderly)
     assert row["department"] == "市民政局" and row["annual_fen"] >= row["eligible"] * 120000

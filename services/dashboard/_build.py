@@ -127,24 +127,43 @@ def _items(session: Session) -> dict[int, dict[str, Any]]:
     return {row.id: row._asdict() for row in rows}
 
 
+OUTSIDE = "市外或未登记"  # subjects whose district is not one of the city's, as one row
+
+
 def _district_rows(
     codes: dict[int, str | None],
     by_district: dict[int, list[int]],
     matched: dict[int, int],
 ) -> list[dict[str, Any]]:
-    return sorted(
-        (
+    """One row per district of the city, the rest (elsewhere, unknown) together in one."""
+    rows: dict[str | None, dict[str, Any]] = {}
+    for index, (eligible, unknown, annual) in by_district.items():
+        code = codes[index]
+        ours = code is not None and code.startswith("3715") and len(code) == 6 and code in DIVISIONS
+        key = code if ours else None
+        row = rows.setdefault(
+            key,
             {
-                "code": codes[index],
-                "name": DIVISIONS.get(codes[index] or "", codes[index] or "未登记"),
-                "subjects": matched.get(index, 0),
-                "eligible": eligible,
-                "unknown": unknown,
-                "annual_fen": annual,
-            }
-            for index, (eligible, unknown, annual) in by_district.items()
+                "code": key,
+                "name": DIVISIONS[key] if key else OUTSIDE,
+                "subjects": 0,
+                "eligible": 0,
+                "unknown": 0,
+                "annual_fen": 0,
+            },
+        )
+        row["subjects"] += matched.get(index, 0)
+        row["eligible"] += eligible
+        row["unknown"] += unknown
+        row["annual_fen"] += annual
+    return sorted(
+        rows.values(),
+        key=lambda row: (
+            row["code"] is None,
+            -row["annual_fen"],
+            -row["eligible"],
+            str(row["code"]),
         ),
-        key=lambda row: (-row["annual_fen"], -row["eligible"], str(row["code"])),
     )
 
 

@@ -20,9 +20,9 @@ const toYuan = (fen) => Math.round(fen / 100)
 export function benefitByDistrict(rows) {
   return {
     tooltip: { trigger: 'axis' },
-    legend: { data: ['预期红利（元）', '符合主体数'] },
-    grid: { left: 70, right: 60, bottom: 40, top: 36 },
-    xAxis: { type: 'category', data: rows.map((r) => r.name) },
+    legend: { top: 0, data: ['预期红利（元）', '符合主体数'] },
+    grid: { left: 70, right: 60, bottom: 56, top: 48 },
+    xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, rotate: 30 } },
     yAxis: [{ type: 'value', name: '元' }, { type: 'value', name: '主体数' }],
     series: [
       { name: '预期红利（元）', type: 'bar', data: rows.map((r) => toYuan(r.annual_fen)) },
@@ -43,10 +43,23 @@ export function topItems(rows, count = 10) {
   }
 }
 
+// The funnel: stages differ by orders of magnitude (thousands matched, a handful paid), so every
+// stage keeps a visible width and says its count.
 export function funnel(stages) {
   return {
-    tooltip: { trigger: 'item' },
-    series: [{ name: '转化', type: 'funnel', sort: 'none', left: '10%', width: '80%', data: stages.map((s) => ({ name: s.label, value: s.count })) }],
+    tooltip: { trigger: 'item', formatter: '{b}：{c}' },
+    series: [
+      {
+        name: '转化',
+        type: 'funnel',
+        sort: 'none',
+        left: '10%',
+        width: '80%',
+        minSize: '18%',
+        label: { show: true, position: 'inside', formatter: '{b} {c}' },
+        data: stages.map((s) => ({ name: s.label, value: s.count })),
+      },
+    ],
   }
 }
 
