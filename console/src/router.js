@@ -2,18 +2,21 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 
 import { session } from './lib/session.js'
-import Audit from './pages/Audit.vue'
-import Claim from './pages/Claim.vue'
-import Claims from './pages/Claims.vue'
-import Dashboard from './pages/Dashboard.vue'
-import Facts from './pages/Facts.vue'
-import Grants from './pages/Grants.vue'
 import Home from './pages/Home.vue'
-import Item from './pages/Item.vue'
 import Login from './pages/Login.vue'
-import Policies from './pages/Policies.vue'
-import Profiles from './pages/Profiles.vue'
-import Pushes from './pages/Pushes.vue'
+
+// The other pages load when first opened: the 驾驶舱's ECharts and the builders stay out of the
+// login's download.
+const Audit = () => import('./pages/Audit.vue')
+const Claim = () => import('./pages/Claim.vue')
+const Claims = () => import('./pages/Claims.vue')
+const Dashboard = () => import('./pages/Dashboard.vue')
+const Facts = () => import('./pages/Facts.vue')
+const Grants = () => import('./pages/Grants.vue')
+const Item = () => import('./pages/Item.vue')
+const Policies = () => import('./pages/Policies.vue')
+const Profiles = () => import('./pages/Profiles.vue')
+const Pushes = () => import('./pages/Pushes.vue')
 
 export const router = createRouter({
   history: createWebHashHistory(),
