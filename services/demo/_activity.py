@@ -40,6 +40,7 @@ from services import claims, dashboard, matching, profiles, subscriptions
 from services import staff as staff_service
 from services.audit import Actor
 from services.demo._showcase import load_showcase
+from services.errors import InvalidInput
 from services.storage import Storage
 
 OPENID = "demo-resident-{}"
@@ -59,12 +60,16 @@ CARD = "6222021234567890128"  # a fictional bank card number (its Luhn check dig
 def play_activity(
     *, database: Database, storage: Storage, template_ids: Mapping[str, str]
 ) -> dict[str, int]:
-    """Match the demo, then claim, review, pay and confirm through the services; return counts."""
+    """Match the demo, then claim, review, pay and confirm through the services; return counts.
+
+    Needs the demo staff (create_demo_staff): their decisions are theirs in the audit log."""
     matching.process_changes(database)
     counts = {"claims": 0, "grants_confirmed": 0, "grants_paid": 0}
     with database.session() as session:
         admin = _actor(session, "demo-admin")
-        reviewer = _actor(session, "demo-reviewer")
+        reviewer = _actor(session, "demo-reviewer") or admin
+        if admin is None:
+            raise InvalidInput("请先创建演示工作人员", errors={"staff": ["demo-admin 不存在"]})
         users = iter(range(1, 1000))
         for code, fates in PLAYS:
             item = session.scalar(select(PolicyItem).where(PolicyItem.code == code))
@@ -74,7 +79,7 @@ def play_activity(
             for subject_id, fate in zip(_eligible(session, item), fates, strict=False):
                 user = _resident(session, next(users), subject_id, template_ids)
                 claim_id = _claim(session, storage, user, item, subject_id)
-                _decide(session, acting or admin, claim_id, fate)
+                _decide(session, acting, claim_id, fate)
                 counts["claims"] += 1
         for index, grant in enumerate(_grants(session, 4)):
             user = _resident(session, next(users), grant.subject_id, template_ids)
@@ -82,7 +87,7 @@ def play_activity(
                 session=session, wechat_user_id=user, grant_id=grant.id, bank_card=CARD
             )
             counts["grants_confirmed"] += 1
-            if index < 2 and admin is not None:
+            if index < 2:
                 claims.pay_grant(
                     session=session,
                     actor=admin,
@@ -111,6 +116,8 @@ def _eligible(session: Session, item: PolicyItem) -> list[int]:
     """The item's eligible subjects today, in id order: none bound to anyone yet, none of the
     showcase."""
     version = item.current_version_id
+    if version is None:
+        return []
     rules = matching.compiled_versions(session, {version: item.subject_type})[version]
     bound = set(session.scalars(select(SubjectBinding.subject_id))) | _showcase(session)
     today = matching.today_local()
