@@ -67,9 +67,9 @@ def play_activity(
     counts = {"claims": 0, "grants_confirmed": 0, "grants_paid": 0}
     with database.session() as session:
         admin = _actor(session, "demo-admin")
-        reviewer = _actor(session, "demo-reviewer") or admin
         if admin is None:
             raise InvalidInput("请先创建演示工作人员", errors={"staff": ["demo-admin 不存在"]})
+        reviewer = _actor(session, "demo-reviewer") or admin
         users = iter(range(1, 1000))
         for code, fates in PLAYS:
             item = session.scalar(select(PolicyItem).where(PolicyItem.code == code))
