@@ -331,6 +331,7 @@ def test_the_dashboard_charts_hold_the_aggregate_figures(  # type: ignore[no-unt
     # A reviewer of 民政局 sees only their department's, without a choice to make
     factories.staff(session, "rev", "reviewer:LC-MZ")
     page.click("[data-test=logout]")
+    page.wait_for_selector("input[name=username]")
     log_in(page, live_server, "rev")
     page.locator("[data-test=who]", has_text="申请审核（市民政局）").wait_for()  # named, not an id
     page.get_by_role("menuitem", name="驾驶舱").click()
