@@ -57,7 +57,7 @@ test('shows the expected total and the matched items', async () => {
   expect(wx.calls.navigate).toEqual(['/pages/item/item?id=7&subject_id=3'])
 })
 
-test('asks for subscriptions from the tap, one popup per group, and reports the choices', async () => {
+test('asks for subscriptions from the tap, one popup per tap, and reports the choices', async () => {
   const fake = install({
     'GET /me/summary': reply(200, SUMMARY),
     'GET /me/matches': paginated(MATCHES),
@@ -68,10 +68,14 @@ test('asks for subscriptions from the tap, one popup per group, and reports the 
   const page = await open('pages/index/index')
   await tap(page, '#subscribe')
   await settle()
-  expect(fake.calls.subscribe).toEqual([['tpl-new', 'tpl-claim'], ['tpl-long']])
+  expect(fake.calls.subscribe).toEqual([['tpl-new', 'tpl-claim']]) // no popup from a callback
   const report = fake.calls.request.find((r) => r.method === 'POST' && r.path === '/me/subscriptions')
-  expect(report.data).toEqual({ results: { 'tpl-new': 'accept', 'tpl-claim': 'reject', 'tpl-long': 'accept' } })
-  expect(text(find(page, '#subscribe-note'))).toBe('已订阅 2 项提醒')
+  expect(report.data).toEqual({ results: { 'tpl-new': 'accept', 'tpl-claim': 'reject' } })
+  expect(text(find(page, '#subscribe-note'))).toBe('已订阅 1 项提醒；还有 1 组提醒，再点一次订阅')
+  await tap(page, '#subscribe') // the next tap asks the next group
+  await settle()
+  expect(fake.calls.subscribe).toEqual([['tpl-new', 'tpl-claim'], ['tpl-long']])
+  expect(text(find(page, '#subscribe-note'))).toBe('已订阅 1 项提醒')
 })
 
 test('an unbound resident is asked to bind an identity', async () => {

@@ -1,9 +1,10 @@
 // Subscribe-message prompts. WeChat shows the popup only when wx.requestSubscribeMessage runs in
-// a tap handler with nothing asynchronous before it, so a page calls prepare(scene) when it loads
-// (GET /me/subscriptions/templates?scene=…) and ask(scene) from the tap. Each group of template
-// ids (one-time and long-term never mixed, at most 3 per call) is one popup; the first runs inside
-// the tap, later ones from the previous popup's callback, and a group WeChat refused to show is
-// asked first on the next tap. What the resident chose is reported to POST /me/subscriptions.
+// a tap handler with nothing asynchronous before it — never from another popup's callback — so a
+// page calls prepare(scene) when it loads (GET /me/subscriptions/templates?scene=…) and ask(scene)
+// from the tap: ONE popup per tap, with the group that matters most (at most 3 template ids, the
+// documented limit of one call; one-time and long-term never mixed). The next tap asks the next
+// group; a group WeChat refused to show is asked again first. What the resident chose is reported
+// to POST /me/subscriptions.
 const api = require('./api')
 
 const MAX_PER_CALL = 3
@@ -60,40 +61,29 @@ function report(results) {
   return api.call('reportSubscriptions', { body: { results }, silent: true }).catch(() => null)
 }
 
-// Call from a tap handler, synchronously. Resolves to {asked, results, reported, notReady}.
+// Call from a tap handler, synchronously. Resolves to {asked, results, reported, left, notReady}:
+// `left` is how many groups later taps can still ask this round.
 function ask(scene) {
   if (!isReady(scene)) {
     prepare(scene).catch(() => null)
     wx.showToast({ title: '订阅准备中，请稍后再点一次', icon: 'none' })
-    return Promise.resolve({ asked: 0, results: {}, notReady: true })
+    return Promise.resolve({ asked: 0, results: {}, left: 0, notReady: true })
   }
   const order = pending[scene] && pending[scene].length ? pending[scene] : prepared[scene].groups
-  const queue = order.slice()
-  const missed = []
-  const results = {}
-  let asked = 0
+  const ids = order[0]
   return new Promise((resolve) => {
-    const next = () => {
-      const ids = queue.shift()
-      if (!ids) {
-        pending[scene] = missed
-        report(results).then((reported) => resolve({ asked, results, reported: !!reported }))
-        return
-      }
-      wx.requestSubscribeMessage({
-        tmplIds: ids,
-        success: (result) => {
-          asked += 1
-          Object.assign(results, answersOf(result || {}, ids))
-          next()
-        },
-        fail: () => {
-          missed.push(ids)
-          next()
-        },
-      })
-    }
-    next()
+    wx.requestSubscribeMessage({
+      tmplIds: ids,
+      success: (result) => {
+        const results = answersOf(result || {}, ids)
+        pending[scene] = order.slice(1)
+        report(results).then((reported) => resolve({ asked: 1, results, reported: !!reported, left: pending[scene].length }))
+      },
+      fail: () => {
+        pending[scene] = order // not shown: the same group first on the next tap
+        resolve({ asked: 0, results: {}, reported: false, left: order.length })
+      },
+    })
   })
 }
 

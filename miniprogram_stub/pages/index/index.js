@@ -120,7 +120,8 @@ Component({
       return subscribe.ask(SCENE).then((outcome) => {
         const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
         if (outcome.notReady) return
-        this.setData({ subscribeNote: accepted.length ? `已订阅 ${accepted.length} 项提醒` : '未订阅提醒，可随时再次开启' })
+        const done = accepted.length ? `已订阅 ${accepted.length} 项提醒` : '未订阅提醒，可随时再次开启'
+        this.setData({ subscribeNote: outcome.left ? `${done}；还有 ${outcome.left} 组提醒，再点一次订阅` : done })
       })
     },
   },
