@@ -8,7 +8,7 @@ from flask_smorest.pagination import PaginationParameters
 from werkzeug.datastructures import CombinedMultiDict
 
 from api.blueprint import Blueprint
-from api.extensions import db
+from api.extensions import db, wechat
 from api.input_guard import BodyParser
 from api.resident.claim_schemas import (
     ClaimCreateSchema,
@@ -85,7 +85,9 @@ class Claims(MethodView):
         ),
     )
     def post(self, headers: dict, data: dict):
-        """Submit a claim in one tap: eligibility re-checked, the form filled from the profile."""
+        """Submit a claim in one tap: eligibility re-checked, the form filled from the profile;
+        free text answers pass WeChat's content check first (422 when risky)."""
+        screen(claims.form_texts(data.get("form")))
         view, created = claims.submit_claim(
             session=db.session,
             wechat_user_id=current_resident().user_id,
@@ -165,7 +167,8 @@ class WithdrawClaim(MethodView):
     @blp.alt_response(404, description="申请不存在")
     @blp.alt_response(409, description="审核已结束（已通过、未通过、已发放）或已撤回")
     def post(self, data: dict, claim_id: int):
-        """Withdraw my claim, until its review ends."""
+        """Withdraw my claim, until its review ends (the reason passes WeChat's content check)."""
+        screen({"reason": data.get("reason")})
         return claims.withdraw_claim(
             session=db.session,
             wechat_user_id=current_resident().user_id,
@@ -186,6 +189,7 @@ class ResubmitClaim(MethodView):
     @blp.alt_response(422, description="仍缺少必需的材料，或材料不符合要求")
     def post(self, data: dict, claim_id: int):
         """Add the materials asked for and submit the claim again."""
+        screen(claims.form_texts(data.get("form")))
         return claims.resubmit_claim(
             session=db.session,
             wechat_user_id=current_resident().user_id,
@@ -193,3 +197,13 @@ class ResubmitClaim(MethodView):
             material_ids=data.get("material_ids"),
             form=data.get("form"),
         )
+
+
+def screen(texts: dict) -> None:
+    """Run the resident's free text through WeChat's content check (services.claims)."""
+    claims.screen_texts(
+        session=db.session,
+        checker=wechat.gateway,
+        wechat_user_id=current_resident().user_id,
+        texts=texts,
+    )

@@ -34,6 +34,7 @@ from services.claims._review import (
     return_claim,
     review_claim,
 )
+from services.claims._screening import form_texts, screen_texts
 from services.claims._submit import (
     get_my_claim,
     list_my_claims,
@@ -50,6 +51,7 @@ __all__ = [
     "approve_claim",
     "bulk",
     "confirm_grant",
+    "form_texts",
     "decline_grant",
     "get_claim",
     "get_my_claim",
@@ -64,6 +66,7 @@ __all__ = [
     "pay_grant",
     "refresh_due_dates",
     "reject_claim",
+    "screen_texts",
     "resubmit_claim",
     "return_claim",
     "review_claim",
