@@ -18,7 +18,7 @@ from api.commands.profiles import import_profiles_command
 from api.commands.rules import rules_group
 from api.commands.scheduler import scheduler_command
 from api.commands.staff import staff_group
-from api.commands.wechat import wx_emulator_command, wx_login_code_command
+from api.commands.wechat import wx_emulator_command, wx_group, wx_login_code_command
 from api.config import ConfigError, Settings, data_key_path, new_data_key
 from services.errors import DomainError
 
@@ -55,6 +55,7 @@ for command in (
     staff_group,
     wx_emulator_command,
     wx_login_code_command,
+    wx_group,
     match_command,
     jobs_group,
     scheduler_command,

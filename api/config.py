@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from notify.development import DEV_AES_KEY, DEV_APPID, DEV_SECRET, DEV_TOKEN
+
 if TYPE_CHECKING:
     from notify.dispatcher import DispatchSettings
 
@@ -85,6 +87,18 @@ VARIABLES: list[tuple[str, str, str]] = [
         "subscribe template id per message topic: `new_matches=ID,grant_made=ID,claim_status=ID,"
         "deadline_near=ID,payout_done=ID`",
     ),
+    (
+        "KX_WECHAT_TEMPLATES_FILE",
+        "(none)",
+        "TOML file: per message topic the template `id` and `keys` (our field = the template's "
+        "keyword key), as picked in 我的模板; docs/notify.md",
+    ),
+    (
+        "KX_ENV",
+        "development",
+        "`production` refuses to start with a development or missing secret, key, token or "
+        "template (so does any real WeChat base URL)",
+    ),
     ("KX_QUIET_HOURS", "22:00-08:00", "Asia/Shanghai hours when non-urgent pushes wait"),
     ("KX_SEND_RATE", "1000", "pushes per second at most, across all dispatchers"),
     ("KX_SEND_CONCURRENCY", "32", "pushes in flight at once per dispatcher"),
@@ -135,7 +149,6 @@ VARIABLES: list[tuple[str, str, str]] = [
     ),
 ]
 
-DEV_AES_KEY = "kuaixiangDevelopmentEncodingAesKey000000000"  # 43 chars, development only
 MINIPROGRAM_STATES = ("formal", "trial", "developer")
 
 
@@ -157,16 +170,19 @@ class Settings:
     secret_key: str = field(repr=False)
     redis_url: str | None = None
     redis_prefix: str = "kx"
-    wechat_appid: str = "wx0000000000000000"
-    wechat_secret: str = field(default="emulator-secret", repr=False)
+    wechat_appid: str = DEV_APPID
+    wechat_secret: str = field(default=DEV_SECRET, repr=False)
     wechat_api_base: str = "http://127.0.0.1:5001"
     wechat_emulator: bool = True
     wechat_timeout: float = 5.0
-    wechat_token: str = field(default="kuaixiang", repr=False)
+    wechat_token: str = field(default=DEV_TOKEN, repr=False)
     wechat_aes_key: str = field(default=DEV_AES_KEY, repr=False)
     wechat_long_term_templates: tuple[str, ...] = ()
     miniprogram_state: str = "formal"
     wechat_templates: dict[str, str] = field(default_factory=dict)
+    # topic -> our field -> the template's keyword key (notify.templates; defaults when absent)
+    wechat_template_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    environment: str = "development"
     quiet_hours: str = "22:00-08:00"
     send_rate: float = 1000.0
     send_concurrency: int = 32
@@ -195,6 +211,7 @@ class Settings:
         start, end = parse_hours(self.quiet_hours)
         values: dict[str, Any] = {
             "template_ids": dict(self.wechat_templates),
+            "template_keys": {t: dict(k) for t, k in self.wechat_template_keys.items()},
             "long_term_templates": frozenset(self.wechat_long_term_templates),
             "concurrency": self.send_concurrency,
             "max_attempts": self.send_max_attempts,
@@ -218,21 +235,22 @@ class Settings:
         if redis_url:
             _check_redis_url(redis_url)
         data_key = _read_data_key(env, instance_dir)
-        return cls(
+        template_ids, template_keys = _template_config(env)
+        settings = cls(
             instance_dir=instance_dir,
             database_url=database_url,
             data_key=data_key,
             secret_key=env.get("KX_SECRET_KEY") or derived_secret_key(data_key),
             redis_url=redis_url,
             redis_prefix=env.get("KX_REDIS_PREFIX") or "kx",
-            wechat_appid=env.get("KX_WECHAT_APPID") or "wx0000000000000000",
-            wechat_secret=env.get("KX_WECHAT_SECRET") or "emulator-secret",
+            wechat_appid=env.get("KX_WECHAT_APPID") or DEV_APPID,
+            wechat_secret=env.get("KX_WECHAT_SECRET") or DEV_SECRET,
             wechat_api_base=_check_http_url(
                 "KX_WECHAT_API_BASE", env.get("KX_WECHAT_API_BASE") or "http://127.0.0.1:5001"
             ),
             wechat_emulator=_flag("KX_WECHAT_EMULATOR", env.get("KX_WECHAT_EMULATOR", "1")),
             wechat_timeout=_positive_float("KX_WECHAT_TIMEOUT", env.get("KX_WECHAT_TIMEOUT", "5")),
-            wechat_token=env.get("KX_WECHAT_TOKEN") or "kuaixiang",
+            wechat_token=env.get("KX_WECHAT_TOKEN") or DEV_TOKEN,
             wechat_aes_key=_aes_key(env.get("KX_WECHAT_AES_KEY") or DEV_AES_KEY),
             wechat_long_term_templates=_template_ids(
                 "KX_WECHAT_LONG_TERM_TEMPLATES", env.get("KX_WECHAT_LONG_TERM_TEMPLATES", "")
@@ -242,7 +260,11 @@ class Settings:
                 env.get("KX_MINIPROGRAM_STATE", "formal"),
                 MINIPROGRAM_STATES,
             ),
-            wechat_templates=_templates(env.get("KX_WECHAT_TEMPLATES") or ""),
+            wechat_templates=template_ids,
+            wechat_template_keys=template_keys,
+            environment=_choice(
+                "KX_ENV", env.get("KX_ENV") or "development", ("development", "production")
+            ),
             quiet_hours=_quiet_hours(env.get("KX_QUIET_HOURS") or "22:00-08:00"),
             send_rate=_positive_float("KX_SEND_RATE", env.get("KX_SEND_RATE", "1000")),
             send_concurrency=_whole("KX_SEND_CONCURRENCY", env.get("KX_SEND_CONCURRENCY", "32")),
@@ -263,6 +285,84 @@ class Settings:
             ),
             fast_paths=_flag("KX_FAST_PATHS", env.get("KX_FAST_PATHS", "1")),
         )
+        problems = production_problems(settings, env)
+        if problems:
+            raise ProductionConfigError(problems)
+        return settings
+
+    @property
+    def real_wechat(self) -> bool:
+        """Tell whether WeChat calls go to a real WeChat (not an emulator on this machine)."""
+        return urlsplit(self.wechat_api_base).hostname not in ("127.0.0.1", "localhost", "::1")
+
+
+class ProductionConfigError(ConfigError):
+    """Production (KX_ENV=production, or a real WeChat) with development or missing secrets:
+    one line per variable."""
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        Exception.__init__(self, "\n".join(f"{variable}: {problem}" for variable, problem in lines))
+        self.variable = lines[0][0]
+        self.lines = lines
+
+
+DEVELOPMENT_VALUES = {
+    "KX_WECHAT_APPID": DEV_APPID,
+    "KX_WECHAT_SECRET": DEV_SECRET,
+    "KX_WECHAT_TOKEN": DEV_TOKEN,
+    "KX_WECHAT_AES_KEY": DEV_AES_KEY,
+}
+
+
+def production_problems(settings: Settings, env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What keeps these settings from production, one (variable, problem) each; nothing unless
+    KX_ENV=production or the WeChat base is a real WeChat. Anyone could forge message-push
+    events with the public development Token and EncodingAESKey, and a development template id
+    fails every push with 40037."""
+    if settings.environment != "production" and not settings.real_wechat:
+        return []
+    lines: list[tuple[str, str]] = []
+    if not env.get("KX_DATA_KEY"):
+        lines.append(("KX_DATA_KEY", "must be set in production (not the instance folder's file)"))
+    for variable, development in DEVELOPMENT_VALUES.items():
+        value = env.get(variable)
+        if not value:
+            lines.append((variable, "must be set in production"))
+        elif value == development:
+            lines.append((variable, "is the public development value; set the account's own"))
+    if settings.environment == "production" and not settings.real_wechat:
+        lines.append(("KX_WECHAT_API_BASE", "points at this machine (the emulator) in production"))
+    from notify.templates import DEFAULT_TEMPLATE_IDS
+
+    for topic, development in DEFAULT_TEMPLATE_IDS.items():
+        if settings.wechat_templates.get(topic, development) == development:
+            lines.append(
+                (
+                    "KX_WECHAT_TEMPLATES",
+                    f"{topic} has no template id of the account (development id {development})",
+                )
+            )
+    return lines
+
+
+def _template_config(env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Template ids and keys: KX_WECHAT_TEMPLATES_FILE (TOML: per topic its id and keys), then
+    KX_WECHAT_TEMPLATES (ids only, our default keys), then the development ids."""
+    from notify.templates import TemplateConfigError, load_file, problems_of
+
+    ids = _templates(env.get("KX_WECHAT_TEMPLATES") or "")
+    keys: dict[str, dict[str, str]] = {}
+    path = env.get("KX_WECHAT_TEMPLATES_FILE")
+    if path:
+        try:
+            file_ids, keys = load_file(path)
+        except TemplateConfigError as exc:
+            raise ConfigError("KX_WECHAT_TEMPLATES_FILE", str(exc)) from None
+        problems = problems_of(keys)
+        if problems:
+            raise ConfigError("KX_WECHAT_TEMPLATES_FILE", "; ".join(problems))
+        ids.update(file_ids)
+    return ids, keys
 
 
 def _identity(env: Mapping[str, str]) -> dict[str, Any]:

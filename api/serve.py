@@ -9,6 +9,7 @@ import click
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from api import create_app
+from api.commands.checks import require_templates
 from api.config import Settings
 from api.console import built as console_built
 from models import migrate
@@ -35,6 +36,14 @@ def serve_embedded(settings: Settings, *, load_demo: bool) -> None:
     if load_demo:
         _seed_if_empty(app, settings, database)
     emulator = _start_emulator(settings)
+    if emulator is not None:  # the account's templates; its message push goes to this app
+        emulator.configure(
+            templates=_account_templates(settings),
+            callback_url=f"http://{settings.host}:{settings.port}/api/v1/wechat/callback",
+            push_token=settings.wechat_token,
+            push_aes_key=settings.wechat_aes_key,
+        )
+    require_templates(app)  # a template that would fail every push stops the start, one line each
     scheduler = None
     if settings.scheduler == "inprocess":  # guarded like `kuaixiang scheduler`: see jobs.runner
         from api.extensions import dispatcher_for
@@ -82,6 +91,23 @@ def _seed_if_empty(app, settings: Settings, database) -> None:
         )
     click.echo("demo activity: " + ", ".join(f"{k} {v}" for k, v in played.items()))
     show_demo_staff(accounts)
+
+
+def _account_templates(settings: Settings) -> list[dict]:
+    """The built-in emulator's account holds the templates the configuration names (so a
+    templates file can be tried on this machine), with the development ones beside them."""
+    from notify.emulator.state import development_templates
+    from notify.templates import template_entry
+
+    held = development_templates()
+    for topic, template_id in settings.wechat_templates.items():
+        held[template_id] = template_entry(
+            topic,
+            template_id,
+            settings.wechat_template_keys.get(topic),
+            long_term=template_id in settings.wechat_long_term_templates,
+        )
+    return list(held.values())
 
 
 def _start_emulator(settings: Settings):

@@ -3,10 +3,17 @@
     python -m bench.push --messages 20000 --latency-ms 50 [--faults] [--db sqlite|mysql]
 
 The WeChat emulator runs in its own process (gunicorn, connections kept alive) and answers every
-send after the given latency; `--faults` adds 5% HTTP 500, 2% timeouts and 1% errcode 45009.
+send after the given latency; `--faults` adds 5% HTTP 500, 1% errcode 45009 and two kinds of
+timeout after the request left (ambiguous: docs/notify.md): 2% that WeChat never acted on, 1%
+that it delivered and whose answer was lost. With `--faults` the emulator posts its sent events
+to a callback server of this benchmark, which applies them as the app's callback does (a
+database write per message, which the throughput then includes); an ambiguous push waits
+`--uncertain-seconds` for its event, then is sent again.
 Every message is enqueued at once (as a nightly reconcile or a broad new item would), then one
 dispatcher sends until every delivery is final. The baseline is the same dispatcher with one push
-in flight at a time, over a sample. Duplicates and losses are counted from what the emulator got.
+in flight at a time, over a sample. Duplicates and losses are counted from what the emulator got:
+`lost` and `duplicates` over the residents none of whose pushes timed out ambiguously,
+`ambiguous_lost` and `ambiguous_duplicates` over those for whom one did.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import datetime
@@ -32,6 +40,7 @@ from sqlalchemy import func, select, text
 from bench.common import emit, peak_rss_mb, scratch_database
 from models import (
     Database,
+    DeliveryAttempt,
     MessageDelivery,
     MessageStatus,
     OutboxMessage,
@@ -44,6 +53,7 @@ from models.base import table_of
 from models.bulk import write_rows
 from models.clock import utcnow
 from notify import messages, outbox, pages
+from notify.development import DEV_AES_KEY, DEV_TOKEN
 from notify.dispatcher import DispatchSettings, make_dispatcher
 from notify.outbox import Message
 from notify.wechat import WeChatGateway
@@ -153,8 +163,60 @@ def enqueue(database: Database, openids: list[str]) -> None:
         session.commit()
 
 
+class Callback:
+    """The app's message-push callback, for the benchmark: decrypt each event the emulator posts
+    and apply it with services.subscriptions.handle_push, in a thread of its own."""
+
+    def __init__(self, database: Database) -> None:
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args: Any) -> None:
+                """One line per event would drown the figures."""
+
+        self.database = database
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, request_handler=Quiet)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/callback"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wsgi(self, environ: dict, start_response: Any) -> list[bytes]:
+        import json
+        from urllib.parse import parse_qs
+
+        from wechatpy.crypto import WeChatCrypto
+
+        from services.subscriptions import handle_push, parse_push
+
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+        crypto = WeChatCrypto(DEV_TOKEN, DEV_AES_KEY, APPID)
+        xml = (
+            "<xml><ToUserName><![CDATA[x]]></ToUserName>"
+            f"<Encrypt><![CDATA[{body['Encrypt']}]]></Encrypt></xml>"
+        )
+        plaintext = crypto.decrypt_message(
+            xml, query["msg_signature"], query["timestamp"], query["nonce"]
+        )
+        with self.database.session() as session:
+            handle_push(
+                session,
+                event=parse_push(plaintext),
+                appid=APPID,
+                long_term_templates=(),
+                now=utcnow(),
+            )
+            session.commit()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"success"]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
 def dispatch_all(database: Database, gateway: WeChatGateway, settings: DispatchSettings, **kw):
-    """Run a dispatcher until no delivery is pending or sending; return counts and seconds."""
+    """Run a dispatcher until no delivery is pending, sending or uncertain; return counts and
+    seconds."""
     dispatcher = make_dispatcher(database, gateway, settings, **kw)
     counts: Counter[str] = Counter()
     started = time.perf_counter()
@@ -166,7 +228,9 @@ def dispatch_all(database: Database, gateway: WeChatGateway, settings: DispatchS
                     select(func.count())
                     .select_from(MessageDelivery)
                     .where(
-                        MessageDelivery.status.in_([MessageStatus.PENDING, MessageStatus.SENDING])
+                        MessageDelivery.status.in_(
+                            [MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.UNCERTAIN]
+                        )
                     )
                 )
             if not open_count:
@@ -186,6 +250,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=1000.0, help="token bucket, pushes/s")
     parser.add_argument("--baseline", type=int, default=300, help="messages sent one at a time")
+    parser.add_argument(
+        "--uncertain-seconds",
+        type=float,
+        default=60.0,
+        help="how long an ambiguous push waits for its sent event (600 in the service)",
+    )
     args = parser.parse_args()
     logging.getLogger("notify.wechat").setLevel(logging.ERROR)  # each fault would log a line
 
@@ -202,6 +272,7 @@ def main() -> int:
                 {"errcode": 45009, "probability": 0.01, "seed": 1},
                 {"status": 500, "probability": 0.05, "seed": 2},
                 {"hang": True, "hang_seconds": 1.5, "probability": 0.02, "seed": 3},
+                {"lose_answer": True, "hang_seconds": 1.5, "probability": 0.01, "seed": 4},
                 {"latency_ms": args.latency_ms},
             ):
                 emulator.control("POST", "faults", path=SEND, **fault)
@@ -219,6 +290,7 @@ def main() -> int:
             backoff_base=0.5,
             backoff_cap=4.0,
             max_attempts=10,
+            uncertain_seconds=args.uncertain_seconds,
             quiet_start=DispatchSettings().quiet_start,
             quiet_end=DispatchSettings().quiet_start,  # no quiet hours in a benchmark
         )
@@ -230,6 +302,15 @@ def main() -> int:
             grants=[{"openid": o, "template_id": TEMPLATE, "count": 1} for o in openids],
         )
         with scratch_database(args.db) as database:
+            callback = Callback(database) if args.faults else None  # sent events settle
+            if callback is not None:  # ambiguous timeouts (and cost a write each)
+                emulator.control(
+                    "POST",
+                    "config",
+                    callback_url=callback.url,
+                    push_token=DEV_TOKEN,
+                    push_aes_key=DEV_AES_KEY,
+                )
             emit("messages", args.messages)
             enqueue(database, openids[: args.baseline])
             one = DispatchSettings(**(vars(settings) | {"concurrency": 1}))
@@ -255,12 +336,25 @@ def main() -> int:
                     .select_from(MessageDelivery)
                     .where(measured, MessageDelivery.status == MessageStatus.SENT)
                 )
-            duplicates = sum(max(received[o] - 1, 0) for o in wanted)
-            lost = sum(1 for o in wanted if received[o] == 0)
+                ambiguous_users = set(
+                    session.scalars(
+                        select(WeChatUser.openid)
+                        .join(DeliveryAttempt, DeliveryAttempt.wechat_user_id == WeChatUser.id)
+                        .where(DeliveryAttempt.outcome == "uncertain")
+                    )
+                )
+            if callback is not None:
+                callback.stop()
+            plain = [o for o in wanted if o not in ambiguous_users]
+            unsure = [o for o in wanted if o in ambiguous_users]
             emit("sent", int(sent_rows or 0))
             emit("throughput_msgs_per_s", args.messages / seconds)
-            emit("duplicates", duplicates)
-            emit("lost", lost)
+            emit("duplicates", sum(max(received[o] - 1, 0) for o in plain))
+            emit("lost", sum(1 for o in plain if received[o] == 0))
+            emit("ambiguous_timeouts", len(unsure))
+            emit("ambiguous_resent", counts.get("uncertain_resent", 0))
+            emit("ambiguous_duplicates", sum(max(received[o] - 1, 0) for o in unsure))
+            emit("ambiguous_lost", sum(1 for o in unsure if received[o] == 0))
             emit("p95_enqueue_to_sent_s", statistics.quantiles(latencies, n=20)[-1])
             emit("baseline_one_at_a_time_msgs_per_s", baseline_rate)
             emit("speedup_vs_baseline", (args.messages / seconds) / baseline_rate)

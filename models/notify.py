@@ -19,6 +19,8 @@ class MessageStatus(StrEnum):
     QUEUED = "queued"  # an outbox message whose deliveries exist (one per bound WeChat user)
     WAITING = "waiting"  # a delivery with no subscription quota: it waits for one or expires
     SENDING = "sending"
+    # sent, but WeChat's answer never came (a read timeout): its sent event, or a window, says
+    UNCERTAIN = "uncertain"
     SENT = "sent"
     FAILED = "failed"
     EXPIRED = "expired"

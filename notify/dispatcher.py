@@ -45,6 +45,7 @@ from models import (
     MessageStatus,
     OutboxMessage,
     SubjectBinding,
+    WeChatEvent,
     WeChatUser,
 )
 from models.base import table_of
@@ -78,6 +79,7 @@ class DispatchSettings:
     """How the dispatcher behaves; Settings.dispatch() builds it from KX_* variables."""
 
     template_ids: Mapping[str, str] = field(default_factory=dict)
+    template_keys: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     long_term_templates: frozenset[str] = frozenset()
     concurrency: int = 32
     batch: int = 200
@@ -90,6 +92,8 @@ class DispatchSettings:
     quiet_spread_seconds: float = 900.0
     expiry_days: int = 30
     fan_out_batch: int = 500
+    # how long an ambiguous send waits for WeChat's sent event before it is settled
+    uncertain_seconds: float = 600.0
 
 
 @dataclass
@@ -116,7 +120,7 @@ class Outcome:
     """What WeChat said to one push."""
 
     push: Push
-    result: str  # sent | refused | failed | retry
+    result: str  # sent | refused | failed | retry | uncertain
     started_at: datetime
     finished_at: datetime
     msgid: str | None = None
@@ -242,6 +246,74 @@ def _bound_users(session: Session, subject_ids: set[int]) -> defaultdict[int, se
     return users
 
 
+# Ambiguous sends (docs/notify.md): a push whose request left but whose answer never came may
+# have been delivered. It is not retried blindly: it waits `uncertain_seconds` for WeChat's sent
+# event, which settles it as sent (services.subscriptions matches the event to it by user and
+# template). WeChat posts that event seconds after delivering, three times over, so silence for
+# the whole window means the push was not delivered: it is sent again (a duplicate needs both the
+# answer and every try of the event lost). Messages about money or the resident's own claim go
+# back to the front of the queue; reminders after them.
+MONEY_TOPICS = frozenset({"payout_done", "grant_made", "claim_status"})
+
+
+SENT_EVENT = "subscribe_msg_sent_event"
+
+
+def _reported_meanwhile(session: Session, push: Push, since: datetime) -> str | None:
+    """The MsgID of a sent event for this user and template that came while the ambiguous push
+    waited for its answer (and belongs to no other delivery), or None."""
+    rows = session.scalars(
+        select(WeChatEvent.payload).where(
+            WeChatEvent.openid == push.openid,
+            WeChatEvent.event == SENT_EVENT,
+            WeChatEvent.received_at >= since - timedelta(seconds=5),
+        )
+    ).all()
+    found = []
+    for payload in rows:
+        items = payload.get("List") if isinstance(payload, dict) else None
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, dict) and str(item.get("TemplateId")) == push.template_id:
+                if str(item.get("ErrorCode", "0")) == "0" and item.get("MsgID"):
+                    found.append(str(item["MsgID"])[:64])
+    if not found:
+        return None
+    taken = set(
+        session.scalars(select(MessageDelivery.wx_msgid).where(MessageDelivery.wx_msgid.in_(found)))
+    )
+    return next((msgid for msgid in found if msgid not in taken), None)
+
+
+def settle_uncertain(database: Database) -> int:
+    """Send again the ambiguous pushes whose window passed without a sent event; return how
+    many deliveries went back to the queue."""
+    D = MessageDelivery  # noqa: N806 - a table alias
+    with database.session() as session:
+        now = utcnow()
+        settled = 0
+        for topics, due in (
+            (D.topic.in_(MONEY_TOPICS), now - timedelta(minutes=1)),
+            (D.topic.not_in(MONEY_TOPICS), now),
+        ):
+            settled += int(
+                cursor_result(
+                    session.execute(
+                        update(D)
+                        .where(
+                            D.status == MessageStatus.UNCERTAIN, D.next_attempt_at <= now, topics
+                        )
+                        .values(
+                            status=MessageStatus.PENDING, next_attempt_at=due, sent_with_id=None
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
+                ).rowcount
+                or 0
+            )
+        session.commit()
+    return settled
+
+
 def expire(database: Database) -> int:
     """Mark deliveries that were not sent before their message expired; return how many."""
     with database.session() as session:
@@ -294,6 +366,7 @@ class Dispatcher:
         counts: Counter[str] = Counter()
         counts["fanned_out"] += fan_out(self.database, self.settings)
         counts["expired"] += expire(self.database)
+        counts["uncertain_resent"] += settle_uncertain(self.database)
         ends = None if max_seconds is None else time.monotonic() + max_seconds
         in_flight: set[Future[Outcome]] = set()
         finished: list[Outcome] = []
@@ -441,6 +514,7 @@ class Dispatcher:
                     message=messages.build(
                         [contents[r.message_id] for r in ordered],
                         template_ids=self.settings.template_ids,
+                        template_keys=self.settings.template_keys,
                         now=now,
                     ),
                     message_id=group[0].message_id,
@@ -490,7 +564,9 @@ class Dispatcher:
                 page=message.page,
             )
         except WeChatError as exc:
-            if exc.errcode == REFUSED:
+            if getattr(exc, "ambiguous", False):
+                result = "uncertain"  # the request left; WeChat may have delivered it
+            elif exc.errcode == REFUSED:
                 result = "refused"
             elif exc.permanent:
                 result = "failed"
@@ -566,6 +642,12 @@ class Dispatcher:
             "template_id": push.template_id,
             "long_term": push.long_term,
         }
+        if outcome.result == "uncertain":  # its sent event may have come already
+            msgid = _reported_meanwhile(session, push, outcome.started_at)
+            if msgid is not None:
+                counts["uncertain_confirmed"] += len(ids)
+                outcome = Outcome(push, "sent", outcome.started_at, outcome.finished_at, msgid)
+                base = base | {"delivered": True, "last_errcode": None, "last_error": None}
         if outcome.result == "sent":
             counts["sent"] += len(ids)
             counts["pushes"] += 1
@@ -573,6 +655,16 @@ class Dispatcher:
                 base
                 | {"id": i, "status": MessageStatus.SENT, "quota_held": False}
                 | {"sent_at": outcome.finished_at, "wx_msgid": outcome.msgid}
+                | {"sent_with_id": None if i == push.leader_id else push.leader_id}
+                for i in ids
+            ]
+        if outcome.result == "uncertain":  # not retried blindly: see settle_uncertain
+            counts["uncertain"] += len(ids)
+            window = now + timedelta(seconds=self.settings.uncertain_seconds)
+            return [
+                base
+                | {"id": i, "status": MessageStatus.UNCERTAIN, "next_attempt_at": window}
+                | {"quota_held": i == push.leader_id}
                 | {"sent_with_id": None if i == push.leader_id else push.leader_id}
                 for i in ids
             ]

@@ -1,11 +1,12 @@
 """Message building, pure: an outbox message's topic and content -> a WeChat subscribe message.
 
-Each topic has one template (its id comes from configuration) whose fields are fitted to WeChat's
-value rules (docs wechat.md §2.3): `thing` at most 20 characters, `phrase` at most 5 Chinese
-characters, `amount` digits and 元, `date`/`time` as people write them, `character_string` at
-most 32 visible ASCII characters. Values are cut safely (by code point, with an ellipsis) and are
-never empty. Several messages of a bundling topic for one user go out as one push, since every
-push costs the user one subscription.
+Each topic says a few fields (notify.templates.FIELDS: the item, the amount, the time …); the
+configuration maps each to a key of the topic's template, and each value is fitted to the key's
+type, WeChat's value rules (docs wechat.md §2.3): `thing` at most 20 characters, `phrase` at most
+5 Chinese characters, `amount` a currency symbol and at most 10 digits (`¥4800.00`), `date`/`time`
+as people write them, `character_string` at most 32 visible ASCII characters. Values are cut
+safely (by code point, with an ellipsis) and are never empty. Several messages of a bundling topic
+for one user go out as one push, since every push costs the user one subscription.
 """
 
 from __future__ import annotations
@@ -18,37 +19,45 @@ from datetime import date, datetime
 from typing import Any
 
 from models.clock import to_local
+from notify.templates import (
+    CLAIM_STATUS,
+    DEADLINE_NEAR,
+    DEFAULT_KEYS,
+    DEFAULT_TEMPLATE_IDS,
+    FIELDS,
+    GRANT_MADE,
+    NEW_MATCHES,
+    PAYOUT_DONE,
+    TEMPLATE_TITLES,
+    TOPICS,
+    key_type,
+)
+
+__all__ = [
+    "BUNDLED_TOPICS",
+    "CLAIM_STATUS",
+    "DEADLINE_NEAR",
+    "DEFAULT_TEMPLATE_IDS",
+    "GRANT_MADE",
+    "NEW_MATCHES",
+    "PAYOUT_DONE",
+    "TEMPLATE_TITLES",
+    "TOPICS",
+    "Content",
+    "Money",
+    "WxMessage",
+    "build",
+    "fit",
+    "template_for",
+]
 
 MAX_THING = 20
 MAX_PHRASE = 5
 MAX_STRING = 32
 ELLIPSIS = "…"
 
-NEW_MATCHES = "new_matches"
-GRANT_MADE = "grant_made"
-CLAIM_STATUS = "claim_status"
-DEADLINE_NEAR = "deadline_near"
-PAYOUT_DONE = "payout_done"
-TOPICS = (NEW_MATCHES, GRANT_MADE, CLAIM_STATUS, DEADLINE_NEAR, PAYOUT_DONE)
 # Kinds whose pending messages for one user are sent as one push ("您有 3 项新政策可享").
 BUNDLED_TOPICS = frozenset({NEW_MATCHES, GRANT_MADE})
-
-DEFAULT_TEMPLATE_IDS: dict[str, str] = {
-    NEW_MATCHES: "kx-tmpl-new-matches",
-    GRANT_MADE: "kx-tmpl-grant-made",
-    CLAIM_STATUS: "kx-tmpl-claim-status",
-    DEADLINE_NEAR: "kx-tmpl-deadline-near",
-    PAYOUT_DONE: "kx-tmpl-payout-done",
-}
-
-# What each template shows, as registered in the public template library (for operators).
-TEMPLATE_TITLES: dict[str, str] = {
-    NEW_MATCHES: "政策匹配提醒",
-    GRANT_MADE: "免申即享办理通知",
-    CLAIM_STATUS: "办事进度通知",
-    DEADLINE_NEAR: "申请截止提醒",
-    PAYOUT_DONE: "资金到账通知",
-}
 
 CLAIM_STATUS_WORDS: dict[str, str] = {
     "submitted": "已提交",
@@ -117,10 +126,16 @@ def character_string(text: Any, fallback: str = "-") -> str:
     return value or fallback
 
 
+MAX_AMOUNT_DIGITS = 10
+
+
 def amount(fen: int) -> str:
-    """Return an `amount` value from fen: 480000 -> '4800.00元' (digits, no separators)."""
+    """Return an `amount` value from fen: 480000 -> '¥4800.00' (one currency symbol, at most 10
+    digits, no separators; WeChat refuses '4800.00元')."""
     whole, cents = divmod(abs(int(fen)), 100)
-    return f"{whole}.{cents:02d}元"
+    if len(str(whole)) + 2 > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"{fen} fen has more than {MAX_AMOUNT_DIGITS} digits")
+    return f"¥{whole}.{cents:02d}"
 
 
 def money_text(fen: int | None, prefix: str = "预计") -> str:
@@ -182,58 +197,63 @@ def _hint(count: int) -> str:
     return f"您有{count}项新政策可享，点击查看" if count > 1 else "点击查看，一键办理"
 
 
-def _new_matches(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+@dataclass(frozen=True)
+class Money:
+    """An amount a field says: fen (None or 0: not known yet) and the words before it."""
+
+    fen: int | None
+    prefix: str = "预计"
+
+
+def _new_matches(contents: Sequence[Content], now: datetime) -> dict[str, Any]:
     count = _count(contents)
     return {
-        "thing1": thing(_subject(_names(contents), count, "政策")),
-        "thing2": thing(money_text(_total(contents))),
-        "thing3": thing(_hint(count)),
-        "time4": time_value(now),
+        "item": _subject(_names(contents), count, "政策"),
+        "amount": Money(_total(contents)),
+        "hint": _hint(count),
+        "time": now,
     }
 
 
-def _grant_made(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+def _grant_made(contents: Sequence[Content], now: datetime) -> dict[str, Any]:
     count = _count(contents)
     return {
-        "thing1": thing(_subject(_names(contents), count, "待遇")),
-        "thing2": thing(money_text(_total(contents), prefix="")),
-        "phrase3": phrase("已办理"),
-        "time4": time_value(now),
+        "item": _subject(_names(contents), count, "待遇"),
+        "amount": Money(_total(contents), prefix=""),
+        "status": "已办理",
+        "time": now,
     }
 
 
-def _claim_status(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+def _claim_status(contents: Sequence[Content], now: datetime) -> dict[str, Any]:
     data = contents[-1].data
     status = str(data.get("status") or "")
-    note = data.get("reason") or contents[-1].body or "点击查看办理进度"
     return {
-        "character_string1": character_string(data.get("claim_no")),
-        "thing2": thing(data.get("item_name") or contents[-1].title),
-        "phrase3": phrase(CLAIM_STATUS_WORDS.get(status, status)),
-        "thing4": thing(note),
+        "claim_no": data.get("claim_no"),
+        "item": data.get("item_name") or contents[-1].title,
+        "status": CLAIM_STATUS_WORDS.get(status, status),
+        "note": data.get("reason") or contents[-1].body or "点击查看办理进度",
     }
 
 
-def _deadline_near(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+def _deadline_near(contents: Sequence[Content], now: datetime) -> dict[str, Any]:
     content = contents[-1]
     names = _names([content])
     deadline = content.data.get("deadline")
-    day = date.fromisoformat(deadline) if deadline else to_local(now).date()
     return {
-        "thing1": thing(names[0] if names else content.title),
-        "date2": date_value(day),
-        "thing3": thing(money_text(_total([content]), prefix="预计可享")),
+        "item": names[0] if names else content.title,
+        "deadline": date.fromisoformat(deadline) if deadline else to_local(now).date(),
+        "amount": Money(_total([content]), prefix="预计可享"),
     }
 
 
-def _payout_done(contents: Sequence[Content], now: datetime) -> dict[str, str]:
+def _payout_done(contents: Sequence[Content], now: datetime) -> dict[str, Any]:
     data = contents[-1].data
-    fen = int(data.get("amount_fen") or data.get("paid_fen") or 0)
     paid_at = data.get("paid_at")
     return {
-        "thing1": thing(data.get("item_name") or contents[-1].title),
-        "amount2": amount(fen),
-        "date3": date_value(datetime.fromisoformat(paid_at) if paid_at else now),
+        "item": data.get("item_name") or contents[-1].title,
+        "amount": Money(int(data.get("amount_fen") or data.get("paid_fen") or 0), prefix=""),
+        "paid_on": datetime.fromisoformat(paid_at) if paid_at else now,
     }
 
 
@@ -246,6 +266,25 @@ _BUILDERS = {
 }
 
 
+def fit(value: Any, kind: str) -> str:
+    """Write a field's value as a key of type `kind` (thing, phrase, amount, date …) accepts."""
+    if isinstance(value, Money):
+        if kind == "amount":
+            return amount(value.fen or 0)
+        return thing(money_text(value.fen, prefix=value.prefix or "预计"))
+    if isinstance(value, datetime):
+        if kind == "time":
+            return time_value(value)
+        return date_value(value) if kind == "date" else thing(time_value(value))
+    if isinstance(value, date):
+        return date_value(value) if kind == "date" else thing(date_value(value))
+    if kind == "phrase":
+        return phrase(value)
+    if kind == "character_string":
+        return character_string(value)
+    return thing(value)
+
+
 def template_for(topic: str, template_ids: Mapping[str, str]) -> str:
     """Return the configured template id for a topic (KeyError for a topic we do not push)."""
     if topic not in _BUILDERS:
@@ -254,9 +293,14 @@ def template_for(topic: str, template_ids: Mapping[str, str]) -> str:
 
 
 def build(
-    contents: Sequence[Content], *, template_ids: Mapping[str, str], now: datetime
+    contents: Sequence[Content],
+    *,
+    template_ids: Mapping[str, str],
+    now: datetime,
+    template_keys: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WxMessage:
-    """Build one push for `contents` (one message, or a bundle of one bundling topic).
+    """Build one push for `contents` (one message, or a bundle of one bundling topic), each
+    field under its configured key (notify.templates; the defaults when none) and fitted to it.
 
     The page is the first message's deep link (a bundle of new matches opens the home page).
     """
@@ -267,10 +311,15 @@ def build(
         raise ValueError("a bundle holds messages of one topic")
     if len(contents) > 1 and topic not in BUNDLED_TOPICS:
         raise ValueError(f"{topic} messages are not bundled")
-    data = _BUILDERS[topic](contents, now)
+    values = _BUILDERS[topic](contents, now)
+    keys = (template_keys or {}).get(topic) or DEFAULT_KEYS[topic]
+    data = {}
+    for said in FIELDS[topic]:
+        key = keys[said.name]
+        data[key] = {"value": fit(values[said.name], key_type(key) or "thing")}
     return WxMessage(
         template_id=template_for(topic, template_ids),
-        data={key: {"value": value} for key, value in data.items()},
+        data=data,
         page=contents[0].page,
         topic=topic,
     )

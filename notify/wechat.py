@@ -111,6 +111,15 @@ class _Client(WeChatClient):
             ),
         )
 
+    def get_with_token(self, path: str, token: str) -> dict[str, Any]:
+        """GET api_base+path with `token`; one attempt."""
+        return self.attempt(
+            path,
+            lambda: self._http.get(
+                self._url(path), params={"access_token": token}, timeout=self.timeout
+            ),
+        )
+
     def attempt(self, path: str, send: Callable[[], Any]) -> dict[str, Any]:
         """Run one exchange; turn every failure into a WeChatError; log path and errcode."""
         started = time.monotonic()
@@ -129,6 +138,11 @@ class _Client(WeChatClient):
     def _translated(self, path: str) -> Iterator[None]:
         try:
             yield
+        except requests.ConnectTimeout:
+            raise WeChatUnavailable(path, "connect timed out") from None  # nothing left
+        except (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError):
+            # sent, but no (whole) answer: WeChat may have done it
+            raise WeChatUnavailable(path, "timed out", ambiguous=True) from None
         except requests.Timeout:
             raise WeChatUnavailable(path, "timed out") from None
         except requests.RequestException as exc:
@@ -266,6 +280,19 @@ class WeChatGateway:
             "label": int(verdict.get("label") or 0),
             "trace_id": result.get("trace_id"),
         }
+
+    def get_templates(self) -> list[dict[str, Any]]:
+        """Return the account's subscribe templates (wxaapi/newtmpl/gettemplate): priTmplId,
+        title, content ('事项:{{thing1.DATA}}…'), example, type (2 one-time, 3 long-term)."""
+        path = "/wxaapi/newtmpl/gettemplate"
+        token = self._client.access_token
+        try:
+            result = self._client.get_with_token(path, token)
+        except WeChatError as exc:
+            if not exc.token_invalid:
+                raise
+            result = self._client.get_with_token(path, self._client.tokens.refresh(stale=token))
+        return list(result.get("data") or [])
 
     def widen_pool(self, size: int) -> None:
         """Keep up to `size` connections open, for that many concurrent sends.

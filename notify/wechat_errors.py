@@ -12,7 +12,22 @@ import re
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid, illegal, expired access token
 RETRYABLE_ERRORS = frozenset({-1, 45009, 45011})  # busy, daily quota, minute quota
 PERMANENT_ERRORS = frozenset(
-    {40003, 40013, 40029, 40037, 40125, 40129, 40164, 40226, 41030, 43101, 43104, 47001, 47003}
+    {
+        40003,
+        40013,
+        40029,
+        40037,
+        40125,
+        40129,
+        40163,
+        40164,
+        40226,
+        41030,
+        43101,
+        43104,
+        47001,
+        47003,
+    }
 )
 _SECRET_QUERY = re.compile(r"((?:secret|access_token|js_code|code)=)[^&\s\"']+")
 
@@ -50,9 +65,13 @@ class WeChatError(Exception):
 class WeChatUnavailable(WeChatError):
     """WeChat was not reached, timed out, or answered HTTP errors or garbage (errcode None)."""
 
-    def __init__(self, path: str, reason: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, path: str, reason: str, *, status: int | None = None, ambiguous: bool = False
+    ) -> None:
         super().__init__(None, reason, path=path, permanent=False)
         self.status = status
+        # the request left and no answer came (a read timeout): WeChat may have acted on it
+        self.ambiguous = ambiguous
 
     @property
     def retryable(self) -> bool:

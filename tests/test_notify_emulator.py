@@ -14,6 +14,19 @@ SEND = "/cgi-bin/message/subscribe/send"
 TEMPLATE = "tmpl-policy-match"
 
 
+@pytest.fixture(autouse=True)
+def account(wx: EmulatorServer) -> None:
+    """The account holds TEMPLATE, one `thing1` keyword, beside the development templates."""
+    hold(wx, "thing1")
+
+
+def hold(wx: EmulatorServer, *keys: str, template_id: str = TEMPLATE, kind: int = 2) -> None:
+    """Let the account hold a template with these keyword keys (as 我的模板 lists it)."""
+    content = "".join(f"项目{n}:{{{{{key}.DATA}}}}\n" for n, key in enumerate(keys, 1))
+    entry = {"priTmplId": template_id, "title": "政策匹配提醒", "content": content, "type": kind}
+    wx.configure(templates=[*wx.configure()["templates"], entry])
+
+
 def control(wx: EmulatorServer, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """POST a control call and return its JSON."""
     response = requests.post(f"{wx.url}/_emulator/{path}", json=body or {}, timeout=2)
@@ -94,7 +107,9 @@ def test_login_codes_are_single_use(wx: EmulatorServer) -> None:
     code = control(wx, "login-code", {"openid": "o-alice"})["code"]
     answer = jscode2session(wx, code)
     assert answer["openid"] == "o-alice" and "errcode" not in answer
-    assert jscode2session(wx, code)["errcode"] == 40029
+    reused = jscode2session(wx, code)  # WeChat tells a reused code from a wrong one
+    assert reused["errcode"] == 40163 and reused["errmsg"].startswith("code been used")
+    assert jscode2session(wx, "never-issued")["errcode"] == 40029
 
 
 def test_login_codes_expire_after_five_minutes(wx: EmulatorServer) -> None:
@@ -149,7 +164,9 @@ def test_quota_is_granted_by_control_calls_and_spent_by_sends(wx: EmulatorServer
         ("number3", "3000.50", "3,000"),
         ("letter4", "abc", "abc1"),
         ("character_string5", "KX-2024-0001", "编号1"),
-        ("amount6", "¥3000.00元", "3000.001"),
+        ("amount6", "¥3000.00元", "3000.00元"),  # one currency symbol first, always
+        ("amount6", "¥1234567890", "¥12345678901"),  # at most 10 digits
+        ("amount6", "¥12345678.90", "¥3000.001"),
         ("date7", "2024年10月1日 15:01", "2024年10月"),
         ("time8", "15:01 ~ 16:30", "3pm"),
         ("name9", "张三", "张三1"),
@@ -159,6 +176,7 @@ def test_quota_is_granted_by_control_calls_and_spent_by_sends(wx: EmulatorServer
     ],
 )
 def test_value_limits_per_key_type(wx: EmulatorServer, key: str, good: str, bad: str) -> None:
+    hold(wx, key)
     token = stable_token(wx)["access_token"]
     wx.grant("o-alice", TEMPLATE, count=2)
     assert send(wx, token, data={key: {"value": good}}).json()["errcode"] == 0
@@ -167,10 +185,32 @@ def test_value_limits_per_key_type(wx: EmulatorServer, key: str, good: str, bad:
     assert refused["errmsg"].startswith(f"argument invalid! data.{key}.value invalid")
 
 
+def test_a_template_is_filled_key_for_key_like_wechat_checks(wx: EmulatorServer) -> None:
+    hold(wx, "thing7", "amount4", "time12")
+    token = stable_token(wx)["access_token"]
+    wx.grant("o-alice", TEMPLATE, count=5)
+    full = {"thing7": {"value": "高龄津贴"}, "amount4": {"value": "¥100.00"}}
+    full["time12"] = {"value": "2026年12月4日 09:30"}
+    assert send(wx, token, data=full).json()["errcode"] == 0
+    lacking = send(wx, token, data={k: v for k, v in full.items() if k != "amount4"}).json()
+    assert lacking["errcode"] == 47003
+    assert lacking["errmsg"].startswith("argument invalid! data.amount4.value is empty")
+    ours = send(wx, token, data={**full, "thing1": {"value": "多的"}}).json()  # not its key
+    assert ours["errcode"] == 47003 and "data.thing1" in ours["errmsg"]
+    listed = requests.get(
+        f"{wx.url}/wxaapi/newtmpl/gettemplate", params={"access_token": token}, timeout=2
+    ).json()
+    mine = next(t for t in listed["data"] if t["priTmplId"] == TEMPLATE)
+    assert "{{amount4.DATA}}" in mine["content"] and mine["type"] == 2
+    assert {"kx-tmpl-new-matches", "kx-tmpl-payout-done"} <= {
+        t["priTmplId"] for t in listed["data"]
+    }
+
+
 def test_unknown_template_and_bad_page_are_refused(wx: EmulatorServer) -> None:
     token = stable_token(wx)["access_token"]
     wx.grant("o-alice", TEMPLATE)
-    control(wx, "config", {"known_templates": [TEMPLATE], "valid_pages": ["pages/index/index"]})
+    control(wx, "config", {"valid_pages": ["pages/index/index"]})
     assert send(wx, token, template_id="other").json()["errcode"] == 40037
     assert send(wx, token, page="pages/gone/gone").json()["errcode"] == 41030
     assert send(wx, token, page="/pages/index/index?from=push").json()["errcode"] == 0
@@ -178,7 +218,7 @@ def test_unknown_template_and_bad_page_are_refused(wx: EmulatorServer) -> None:
 
 def test_msg_sec_check_answers_v2_and_refuses_v1(wx: EmulatorServer) -> None:
     token = stable_token(wx)["access_token"]
-    wx.mint_login_code("o-alice")
+    jscode2session(wx, wx.mint_login_code("o-alice"))
     url = f"{wx.url}/wxa/msg_sec_check?access_token={token}"
     assert requests.post(url, json={"content": "你好"}, timeout=2).json()["errcode"] != 0
     body = {"version": 2, "openid": "o-alice", "scene": 2, "content": "有偿代开发票"}
@@ -188,6 +228,19 @@ def test_msg_sec_check_answers_v2_and_refuses_v1(wx: EmulatorServer) -> None:
     assert risky["detail"][0]["keyword"] == "代开发票"
     wx.configure(risky_words=[])
     assert requests.post(url, json=body, timeout=2).json()["result"]["suggest"] == "pass"
+
+
+def test_msg_sec_check_needs_the_user_seen_in_the_last_two_hours(wx: EmulatorServer) -> None:
+    token = stable_token(wx)["access_token"]
+    url = f"{wx.url}/wxa/msg_sec_check?access_token={token}"
+    body = {"version": 2, "openid": "o-alice", "scene": 2, "content": "材料已补齐"}
+    wx.grant("o-alice", TEMPLATE)  # known to WeChat, but never opened the mini-program
+    assert requests.post(url, json=body, timeout=2).json()["errcode"] == 61010
+    jscode2session(wx, wx.mint_login_code("o-alice"))
+    assert requests.post(url, json=body, timeout=2).json()["errcode"] == 0
+    wx.advance_clock(2 * 3600 + 1)
+    url = f"{wx.url}/wxa/msg_sec_check?access_token={stable_token(wx)['access_token']}"
+    assert requests.post(url, json=body, timeout=2).json()["errcode"] == 61010
 
 
 def test_wrong_method_is_answered_like_wechat(wx: EmulatorServer) -> None:

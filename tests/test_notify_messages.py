@@ -105,7 +105,7 @@ def test_claim_status_payout_and_deadline_messages() -> None:
         {"item_name": "高龄津贴", "amount_fen": 120000, "paid_at": "2026-11-26T08:00:00+00:00"},
     )
     assert messages.build([payout], template_ids=IDS, now=NOW).data["amount2"]["value"] == (
-        "1200.00元"
+        "¥1200.00"
     )
     deadline = content("deadline_near", ("就业见习补贴", 90000), deadline="2026-11-30")
     built = messages.build([deadline], template_ids=IDS, now=NOW)

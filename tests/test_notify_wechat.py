@@ -16,6 +16,7 @@ from api.config import Settings
 from models.clock import frozen, utcnow
 from notify.emulator import EmulatorServer
 from notify.wechat import WeChatError, WeChatGateway, WeChatUnavailable, is_permanent, is_retryable
+from tests.test_notify_emulator import hold
 
 SEND = "/cgi-bin/message/subscribe/send"
 STABLE = "/cgi-bin/stable_token"
@@ -36,6 +37,13 @@ def make_gateway(wx: EmulatorServer, *, timeout: float = 2.0, **overrides: objec
     }
     options.update(overrides)
     return WeChatGateway(**options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def account(wx: EmulatorServer) -> None:
+    """The account holds TEMPLATE with the keywords DATA fills; Alice opened the mini-program."""
+    hold(wx, *DATA, template_id=TEMPLATE)
+    wx.visit("o-alice")
 
 
 @pytest.fixture
@@ -77,7 +85,7 @@ def test_login_code_is_single_use(wx: EmulatorServer, gw: WeChatGateway) -> None
     gw.code_to_session(code)
     with pytest.raises(WeChatError) as caught:
         gw.code_to_session(code)
-    assert caught.value.errcode == 40029
+    assert caught.value.errcode == 40163  # WeChat: "code been used"
     assert caught.value.permanent and not caught.value.retryable
 
 
@@ -165,6 +173,7 @@ def test_long_term_template_sends_until_switched_off(wx: EmulatorServer, gw: WeC
 def test_a_value_beyond_wechat_limits_is_47003_naming_the_field(
     wx: EmulatorServer, gw: WeChatGateway, key: str, value: str
 ) -> None:
+    hold(wx, *DATA, key, template_id=TEMPLATE)
     wx.grant("o-alice", TEMPLATE)
     with pytest.raises(WeChatError) as caught:
         send(gw, data={**DATA, key: {"value": value}})

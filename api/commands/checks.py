@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from sqlalchemy.engine import make_url
 
@@ -45,6 +47,39 @@ def require_migrated() -> None:
             f"database is at revision {current or '(none)'}, not the newest; "
             "run `kuaixiang db upgrade` first",
         )
+
+
+def template_mismatches(app: Any) -> list[str]:
+    """Compare the configured subscribe templates with the account's (gettemplate); return one
+    line per mismatch (notify.templates.check). Raise WeChatError when WeChat cannot answer."""
+    from notify.templates import check
+
+    settings = settings_of(app)
+    account = app.extensions["kx.wechat"].get_templates()
+    return check(
+        settings.wechat_templates,
+        settings.wechat_template_keys,
+        account,
+        long_term=settings.wechat_long_term_templates,
+    )
+
+
+def require_templates(app: Any) -> None:
+    """Stop (ConfigError, one line per mismatch) when a configured template would fail every
+    push; when WeChat cannot be asked, say so and go on (pushes then fail and are retried)."""
+    import logging
+
+    from notify.wechat import WeChatError
+
+    try:
+        lines = template_mismatches(app)
+    except WeChatError as exc:
+        logging.getLogger(__name__).warning(
+            "could not compare the subscribe templates with the account's: %s", exc
+        )
+        return
+    if lines:
+        raise ConfigError("KX_WECHAT_TEMPLATES_FILE", "\n".join(lines))
 
 
 def _reason(exc: Exception) -> str:

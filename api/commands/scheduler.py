@@ -25,10 +25,12 @@ def scheduler_command(jobs_from: str | None) -> None:
     Each run takes its job's lease, so a second scheduler (or `kuaixiang run` with its in-process
     scheduler) runs nothing twice. SIGTERM or Ctrl-C stops it after the running jobs finish.
     """
+    from api.commands.checks import require_templates
     from jobs.scheduler import run_until_stopped
     from services.claims import warn_about_calendar
 
     require_migrated()
+    require_templates(current_app)  # the dispatcher would fail every push of a wrong template
     warn_about_calendar()  # once per start: claims' promised days (docs/claims.md)
     jobs = None
     if jobs_from:

@@ -1,11 +1,39 @@
-"""`kuaixiang wx-emulator` (the WeChat API emulator on its own, no database, no data key) and
-`kuaixiang wx-login-code` (a login code from it, to act as a resident)."""
+"""`kuaixiang wx-emulator` (the WeChat API emulator on its own, no database, no data key),
+`kuaixiang wx-login-code` (a login code from it, to act as a resident) and `kuaixiang wx
+check-templates` (the configured subscribe templates against the account's)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 import click
+from flask.cli import with_appcontext
+
+
+@click.group("wx")
+def wx_group() -> None:
+    """WeChat: check the account's configuration."""
+
+
+@wx_group.command("check-templates")
+@with_appcontext
+def check_templates_command() -> None:
+    """Compare each message's template id and keyword keys with the account's templates
+    (wxaapi/newtmpl/gettemplate); print one line per mismatch and exit 1 when there is one."""
+    from flask import current_app
+
+    from api.commands.checks import template_mismatches
+    from notify.wechat import WeChatError
+
+    try:
+        lines = template_mismatches(current_app)
+    except WeChatError as exc:
+        raise click.ClickException(f"WeChat did not answer gettemplate: {exc}") from None
+    for line in lines:
+        click.echo(line, err=True)
+    if lines:
+        raise SystemExit(1)
+    click.echo("订阅消息模板与账号一致")
 
 
 @click.command("wx-emulator")

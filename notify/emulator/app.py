@@ -25,6 +25,7 @@ from notify.emulator.validation import (
     page_ok,
     rid,
 )
+from notify.templates import template_keys_of
 
 Answer = dict[str, Any]
 Handler = Callable[[EmulatorState, dict[str, str], Any], Answer]
@@ -76,9 +77,10 @@ def jscode2session(state: EmulatorState, query: dict[str, str], _body: Any) -> A
         return error(41008)
     if query.get("grant_type") != "authorization_code":
         return error(40002)
+    used = query["js_code"] in state.used_codes
     code = state.redeem(state.login_codes, query["js_code"])
     if code is None or code.openid is None:
-        return error(40029)
+        return error(40163) if used else error(40029)
     if code.openid in state.settings.blocked_openids:
         return error(40226)
     answer = {"session_key": state.new_session_key(), "openid": code.openid}
@@ -119,20 +121,20 @@ def subscribe_send(state: EmulatorState, _query: dict[str, str], body: Any) -> A
     if not isinstance(body, dict):
         return error(47001)
     openid, template_id = body.get("touser"), body.get("template_id")
-    known = state.settings.known_templates
+    template = state.settings.templates.get(str(template_id or ""))
     if not openid or openid not in state.users:
         return error(40003)
-    if not template_id or (known is not None and template_id not in known):
+    if template is None:
         return error(40037)
     for name, allowed in (("miniprogram_state", MINIPROGRAM_STATES), ("lang", LANGS)):
         if name in body and body[name] not in allowed:
             return error(47003, f"argument invalid! {name} invalid")
-    problem = data_problem(body.get("data"))
+    problem = data_problem(body.get("data"), template_keys_of(template["content"]))
     if problem:
         return error(47003, problem)
     if not page_ok(body.get("page"), state.settings.valid_pages):
         return error(41030)
-    if not state.consume(openid, template_id):
+    if not state.consume(openid, template["priTmplId"]):
         return error(43101)
     message = {key: body.get(key) for key in ("touser", "template_id", "page", "data", "lang")} | {
         "miniprogram_state": body.get("miniprogram_state", "formal")
@@ -149,6 +151,8 @@ def msg_sec_check(state: EmulatorState, _query: dict[str, str], body: Any) -> An
         return error(40003)
     if body.get("scene") not in (1, 2, 3, 4):
         return error(40129)
+    if not state.seen_lately(body["openid"]):
+        return error(61010)
     if not isinstance(content, str) or not content:
         return error(44002)
     if len(content) > MAX_SEC_CHECK_CHARS:
@@ -173,6 +177,11 @@ def msg_sec_check(state: EmulatorState, _query: dict[str, str], body: Any) -> An
     }
 
 
+def get_templates(state: EmulatorState, _query: dict[str, str], _body: Any) -> Answer:
+    """GET wxaapi/newtmpl/gettemplate: the account's templates (我的模板)."""
+    return {"errcode": 0, "errmsg": "ok", "data": list(state.settings.templates.values())}
+
+
 # path, method, needs an access token, handler
 ENDPOINTS: list[tuple[str, str, bool, Handler]] = [
     ("/cgi-bin/token", "GET", False, classic_token),
@@ -181,6 +190,7 @@ ENDPOINTS: list[tuple[str, str, bool, Handler]] = [
     ("/wxa/business/getuserphonenumber", "POST", True, phone_number),
     ("/cgi-bin/message/subscribe/send", "POST", True, subscribe_send),
     ("/wxa/msg_sec_check", "POST", True, msg_sec_check),
+    ("/wxaapi/newtmpl/gettemplate", "GET", True, get_templates),
 ]
 
 
@@ -210,6 +220,10 @@ def _endpoint(
             state.record({"method": request.method, "path": request.path, "status": 504})
             return Response("<html><body>504</body></html>", 504, mimetype="text/html")
         status, answer = _answer(state, fault, method, needs_token, handler, query, body)
+        if fault is not None and fault.lose_answer:  # done, and the answer never gets back
+            state.record({"method": request.method, "path": request.path, "status": 504})
+            state.faults.hang(fault.hang_seconds)
+            return Response("<html><body>504</body></html>", 504, mimetype="text/html")
         state.record(
             {
                 "method": request.method,

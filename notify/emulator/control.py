@@ -17,6 +17,7 @@ FAULT_OPTIONS = (
     "status",
     "latency_ms",
     "hang",
+    "lose_answer",
     "hang_seconds",
     "times",
     "probability",
@@ -78,6 +79,17 @@ def blueprint(state: EmulatorState) -> Blueprint:
             return jsonify(remaining=0)
         remaining = state.grant(openid, template_id, int(body.get("count") or 1))
         return jsonify(remaining=remaining)
+
+    @bp.post("/popup")
+    def popup() -> ResponseReturnValue:
+        """One tap on a subscribe popup: {"openid", "results": {template_id: accept|reject…}};
+        WeChat's popup event follows to the callback URL when one is configured."""
+        body = _body()
+        results = _need(body, "results")
+        if not isinstance(results, dict) or not results:
+            raise BadRequest("results must be {template_id: accept|reject|ban|filter}")
+        openid = str(_need(body, "openid"))
+        return jsonify(remaining=state.popup(openid, {str(k): str(v) for k, v in results.items()}))
 
     @bp.get("/subscriptions")
     def quota() -> ResponseReturnValue:

@@ -16,8 +16,9 @@ class Fault:
     """What to do to the next matching calls; `times` None means until cleared.
 
     A hanging call answers 504 after hang_seconds (or when faults are cleared) and has no effect:
-    it stands for a request WeChat never answered. (A send WeChat carried out but whose answer
-    was lost would be sent twice by any client: subscribeMessage.send has no idempotency key.)
+    it stands for a request WeChat never answered. `lose_answer` is the other timeout: WeChat did
+    the call (a send is delivered, its sent event follows) and the answer is lost on the way back
+    (the client's read timeout; subscribeMessage.send has no idempotency key to ask again with).
     """
 
     path: str
@@ -26,6 +27,7 @@ class Fault:
     status: int | None = None
     latency_ms: int = 0
     hang: bool = False
+    lose_answer: bool = False
     hang_seconds: float = DEFAULT_HANG_SECONDS
     times: int | None = None
     probability: float = 1.0

@@ -108,7 +108,8 @@ class EmulatorServer:
         self.state.reset()
 
     def configure(self, **settings: Any) -> dict[str, Any]:
-        """Change settings: valid_pages, known_templates, long_term_templates, risky_words …"""
+        """Change settings: templates (the account's, as gettemplate lists them), valid_pages,
+        long_term_templates, risky_words …"""
         return self.state.configure(**settings)
 
     def mint_login_code(self, openid: str, unionid: str | None = None) -> str:
@@ -125,6 +126,19 @@ class EmulatorServer:
         """Stand in for the user tapping "allow" `count` times; return the sends left."""
         return self.state.grant(openid, template_id, count)
 
+    def popup(self, openid: str, results: dict[str, str]) -> dict[str, int]:
+        """Stand in for one tap on a subscribe popup; WeChat's popup event follows to the
+        callback URL when one is configured. Return the sends left per template."""
+        return self.state.popup(openid, results)
+
+    def visit(self, openid: str) -> None:
+        """Stand in for the user opening the mini-program now (msgSecCheck wants it recent)."""
+        self.state.visit(openid)
+
+    def wait_for_events(self, timeout: float = 10) -> bool:
+        """Wait until every event due was posted to the callback (tests)."""
+        return self.state.pusher.wait_idle(timeout)
+
     def revoke(self, openid: str, template_id: str) -> None:
         """Stand in for the user switching the template off."""
         self.state.revoke(openid, template_id)
@@ -134,7 +148,8 @@ class EmulatorServer:
         return self.state.quota(openid, template_id)
 
     def inject(self, path: str, **options: Any) -> dict[str, Any]:
-        """Add a fault: errcode/errmsg, status, latency_ms, hang, times, probability, seed."""
+        """Add a fault: errcode/errmsg, status, latency_ms, hang, lose_answer, times, probability,
+        seed."""
         return self.state.faults.add(path=path, **options).describe()
 
     def clear_faults(self) -> None:

@@ -10,11 +10,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from notify.development import DEV_AES_KEY, DEV_TOKEN
 from notify.emulator.faults import FaultBook
 
 TOKEN_OVERLAP = 300  # seconds an old token keeps working after a new one is issued
 MASKED_FIELDS = ("secret", "access_token")
-SET_SETTINGS = ("valid_pages", "known_templates", "long_term_templates", "blocked_openids")
+SET_SETTINGS = ("valid_pages", "long_term_templates", "blocked_openids")
+SEEN_FOR = 7200  # msgSecCheck needs the user to have opened the mini-program this recently
+
+
+def development_templates() -> dict[str, dict[str, Any]]:
+    """The account's templates by id, as gettemplate lists them: the development ids with our
+    default keys (notify.templates), so the embedded default sends what the account holds."""
+    from notify.templates import DEFAULT_TEMPLATE_IDS, template_entry
+
+    return {tid: template_entry(topic, tid) for topic, tid in DEFAULT_TEMPLATE_IDS.items()}
 
 
 @dataclass
@@ -35,12 +45,18 @@ class EmulatorSettings:
     token_ttl: int = 7200
     code_ttl: int = 300
     valid_pages: set[str] | None = None  # None: accept any page
-    known_templates: set[str] | None = None  # None: accept any template id
+    # the account's subscribe templates by id (gettemplate's entries); sends to others are 40037
+    templates: dict[str, dict[str, Any]] = field(default_factory=development_templates)
     long_term_templates: set[str] = field(default_factory=set)
     risky_words: list[str] = field(default_factory=lambda: ["赌博", "代开发票"])
     review_words: list[str] = field(default_factory=lambda: ["加微信"])
     blocked_openids: set[str] = field(default_factory=set)
     watermark_appid: str | None = None  # None: the emulator's own appid
+    # message push (消息推送): where popup and sent events go, signed and encrypted with these
+    callback_url: str | None = None  # None: no events are posted
+    push_token: str = DEV_TOKEN
+    push_aes_key: str = DEV_AES_KEY
+    push_delay: float = 0.2  # seconds between what happened and its event
 
 
 class EmulatorState:
@@ -53,6 +69,9 @@ class EmulatorState:
         self.faults = FaultBook()
         self.epoch = 0  # bumped by reset(): a call begun before a reset leaves no trace after it
         self.reset()
+        from notify.emulator.events import EventPusher
+
+        self.pusher = EventPusher(self)
 
     def reset(self) -> None:
         """Forget everything: tokens, codes, quotas, faults, logs, settings and the clock offset."""
@@ -65,6 +84,8 @@ class EmulatorState:
             self.stable: str | None = None
             self.classic: str | None = None
             self.login_codes: dict[str, Code] = {}
+            self.used_codes: set[str] = set()  # WeChat tells a reused code (40163) from a bad one
+            self.last_seen: dict[str, float] = {}  # openid -> its last login (emulator clock)
             self.phone_codes: dict[str, Code] = {}
             self.users: set[str] = set()
             self.quotas: Counter[tuple[str, str]] = Counter()
@@ -83,13 +104,19 @@ class EmulatorState:
                     value = {str(v).lstrip("/") if name == "valid_pages" else str(v) for v in value}
                 if name == "long_term_templates" and value is None:
                     value = set()
+                if name == "templates":
+                    value = _templates(value)
                 setattr(self.settings, name, value)
             return self.describe_settings()
 
     def describe_settings(self) -> dict[str, Any]:
         """Return the settings as JSON-ready data."""
         return {
-            name: sorted(value) if isinstance(value, set) else value
+            name: sorted(value)
+            if isinstance(value, set)
+            else list(value.values())
+            if name == "templates"
+            else value
             for name, value in vars(self.settings).items()
         }
 
@@ -177,7 +204,21 @@ class EmulatorState:
             entry = codes.pop(code, None)
             if entry is None or self.now() - entry.issued_at > self.settings.code_ttl:
                 return None
+            self.used_codes.add(code)
+            if entry.openid and codes is self.login_codes:
+                self.last_seen[entry.openid] = self.now()
             return entry
+
+    def visit(self, openid: str) -> None:
+        """Record that the user opened the mini-program now (as wx.login does)."""
+        with self.lock:
+            self.users.add(openid)
+            self.last_seen[openid] = self.now()
+
+    def seen_lately(self, openid: str) -> bool:
+        """Tell whether the user logged in within SEEN_FOR seconds (msgSecCheck needs it)."""
+        with self.lock:
+            return self.now() - self.last_seen.get(openid, float("-inf")) <= SEEN_FOR
 
     @staticmethod
     def new_session_key() -> str:
@@ -190,11 +231,32 @@ class EmulatorState:
         """Record that the user tapped allow `count` times; return what may be sent now."""
         with self.lock:
             self.users.add(openid)
-            if template_id in self.settings.long_term_templates:
+            if self.is_long_term(template_id):
                 self.long_term[(openid, template_id)] = True
             else:
                 self.quotas[(openid, template_id)] += count
             return self.quota(openid, template_id)
+
+    def is_long_term(self, template_id: str) -> bool:
+        """Tell whether a template is long-term (type 3, or listed in long_term_templates)."""
+        template = self.settings.templates.get(template_id) or {}
+        return template.get("type") == 3 or template_id in self.settings.long_term_templates
+
+    def popup(self, openid: str, results: dict[str, str]) -> dict[str, int]:
+        """One tap on a subscribe popup: apply each template's choice, then post WeChat's popup
+        event to the callback; return the sends left per template."""
+        from notify.emulator.events import popup_event
+
+        with self.lock:
+            for template_id, status in results.items():
+                if status.startswith("accept"):
+                    self.grant(openid, template_id)
+                elif self.is_long_term(template_id):
+                    self.revoke(openid, template_id)
+            left = {template_id: self.quota(openid, template_id) for template_id in results}
+            event = popup_event(openid, results, self.now())
+        self.pusher.push(event)
+        return left
 
     def revoke(self, openid: str, template_id: str) -> None:
         """Record that the user switched the template off (拒收)."""
@@ -205,14 +267,14 @@ class EmulatorState:
     def quota(self, openid: str, template_id: str) -> int:
         """Return the sends left: the one-time count, or 1/0 for a long-term template."""
         with self.lock:
-            if template_id in self.settings.long_term_templates:
+            if self.is_long_term(template_id):
                 return int(self.long_term.get((openid, template_id), False))
             return self.quotas[(openid, template_id)]
 
     def consume(self, openid: str, template_id: str) -> bool:
         """Use one send right; False when there is none (WeChat answers 43101)."""
         with self.lock:
-            if template_id in self.settings.long_term_templates:
+            if self.is_long_term(template_id):
                 return self.long_term.get((openid, template_id), False)
             if self.quotas[(openid, template_id)] <= 0:
                 return False
@@ -220,12 +282,16 @@ class EmulatorState:
             return True
 
     def deliver(self, message: dict[str, Any]) -> int:
-        """Keep a delivered message and return its msgid."""
+        """Keep a delivered message, post its sent event (a moment later), return its msgid."""
+        from notify.emulator.events import sent_event
+
         with self.lock:
             msgid = self.next_msgid
             self.next_msgid += 1
             self.delivered.append({"msgid": msgid, "time": self.now(), **message})
-            return msgid
+            event = sent_event(message["touser"], message["template_id"], msgid, self.now())
+        self.pusher.push(event)
+        return msgid
 
     # the request log
 
@@ -248,3 +314,22 @@ class EmulatorState:
         """Return the subscribe messages delivered, oldest first."""
         with self.lock:
             return [dict(m) for m in self.delivered]
+
+
+def _templates(value: Any) -> dict[str, dict[str, Any]]:
+    """Accept the account's templates as gettemplate's list (or None: the development ones)."""
+    if value is None:
+        return development_templates()
+    entries = list(value.values()) if isinstance(value, dict) else list(value)
+    found = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("priTmplId"):
+            raise ValueError("each template needs priTmplId, title, content and type")
+        found[str(entry["priTmplId"])] = {
+            "priTmplId": str(entry["priTmplId"]),
+            "title": str(entry.get("title") or ""),
+            "content": str(entry.get("content") or ""),
+            "example": str(entry.get("example") or ""),
+            "type": int(entry.get("type") or 2),
+        }
+    return found

@@ -21,6 +21,7 @@ ERRMSG: dict[int, str] = {
     40037: "invalid template_id",
     40125: "invalid appsecret",
     40129: "invalid scene",
+    40163: "code been used",
     40164: "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
     40226: "code blocked",
     41001: "access_token missing",
@@ -37,6 +38,7 @@ ERRMSG: dict[int, str] = {
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     47001: "data format error",
     47003: "argument invalid!",
+    61010: "user is not visited in the last 2 hours",
 }
 
 MINIPROGRAM_STATES = ("developer", "trial", "formal")
@@ -50,7 +52,7 @@ _TIME_VALUE = re.compile(rf"(?:{_DATE}\s*)?{_TIME}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
-_AMOUNT = re.compile(r"[¥￥$€£]?\d{1,10}(?:\.\d{1,2})?元?")
+_AMOUNT = re.compile(r"[¥￥$€£](\d+)(?:\.(\d{1,2}))?元?")  # a symbol, then ≤ 10 digits
 _PHONE = re.compile(r"[0-9+\-() ]+")
 _CHINESE_NAME = re.compile(r"[\u4e00-\u9fff·]{1,10}")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]{0,19}")
@@ -74,7 +76,9 @@ VALUE_RULES: dict[str, Callable[[str], bool]] = {
     "character_string": lambda v: len(v) <= 32 and bool(_VISIBLE_ASCII.fullmatch(v)),
     "time": _in_range(_TIME_VALUE),
     "date": _in_range(_DATE_VALUE),
-    "amount": lambda v: bool(_AMOUNT.fullmatch(v)),
+    "amount": lambda v: bool(
+        (m := _AMOUNT.fullmatch(v)) and len(m.group(1)) + len(m.group(2) or "") <= 10
+    ),
     "phone_number": lambda v: len(v) <= 17 and bool(_PHONE.fullmatch(v)),
     "car_number": lambda v: len(v) <= 8,
     "name": lambda v: bool(_CHINESE_NAME.fullmatch(v) or _LATIN_NAME.fullmatch(v)),
@@ -94,10 +98,18 @@ def error(errcode: int, errmsg: str | None = None) -> dict[str, Any]:
     return {"errcode": errcode, "errmsg": f"{text} rid: {rid()}"}
 
 
-def data_problem(data: Any) -> str | None:
-    """Return the 47003 errmsg for a message's data, or None when WeChat would accept it."""
+def data_problem(data: Any, keys: list[str] | None = None) -> str | None:
+    """Return the 47003 errmsg for a message's data, or None when WeChat would accept it: every
+    key of the template (`keys`, when known) filled, no other key, each value within its type."""
     if not isinstance(data, dict) or not data:
         return "argument invalid! data invalid"
+    if keys is not None:
+        missing = [key for key in keys if key not in data]
+        if missing:
+            return f"argument invalid! data.{missing[0]}.value is empty"
+        extra = [key for key in data if key not in keys]
+        if extra:
+            return f"argument invalid! data.{extra[0]} invalid"
     for key, item in data.items():
         match = _KEY.fullmatch(str(key))
         rule = VALUE_RULES.get(match.group(1)) if match else None

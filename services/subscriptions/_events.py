@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import MessageDelivery, WeChatEvent, WeChatUser
+from models import MessageDelivery, MessageStatus, WeChatEvent, WeChatUser
 from services.subscriptions import _quotas as subscriptions
 
 POPUP = "subscribe_msg_popup_event"
@@ -201,9 +201,12 @@ def _sent(session: Session, user_id: int, items: list[dict[str, Any]]) -> int:
         sent_ids = session.scalars(
             select(D.id).where(D.wechat_user_id == user_id, D.wx_msgid == msgid[:64])
         ).all()
+        values: dict[str, Any] = {"delivered": code == 0}
+        if not sent_ids:  # an ambiguous send WeChat did make: the answer we never had
+            sent_ids = _uncertain(session, user_id, _text(item.get("TemplateId")))
+            values |= {"status": MessageStatus.SENT, "wx_msgid": msgid[:64], "quota_held": False}
         if not sent_ids:
             continue
-        values: dict[str, Any] = {"delivered": code == 0}
         if code != 0:
             values["last_errcode"] = code
         # a bundled push also delivered (or lost) the deliveries it carried
@@ -218,6 +221,23 @@ def _sent(session: Session, user_id: int, items: list[dict[str, Any]]) -> int:
         )
         applied += 1
     return applied
+
+
+def _uncertain(session: Session, user_id: int, template_id: str) -> list[int]:
+    """The oldest ambiguous push to this user with this template (its leader), if any."""
+    D = MessageDelivery  # noqa: N806 - a table alias
+    found = session.scalar(
+        select(D.id)
+        .where(
+            D.wechat_user_id == user_id,
+            D.template_id == template_id,
+            D.status == MessageStatus.UNCERTAIN,
+            D.sent_with_id.is_(None),
+        )
+        .order_by(D.id)
+        .limit(1)
+    )
+    return [] if found is None else [found]
 
 
 def _as_list(value: Any) -> list[Any]:
