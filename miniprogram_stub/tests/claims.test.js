@@ -57,6 +57,29 @@ describe('申请确认', () => {
     expect(fake.calls.navigate).toEqual(['/pages/claim/claim?id=41'])
   })
 
+  test('a photo from the camera or the album is uploaded compressed, its progress shown', async () => {
+    const fake = install(routes())
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    await tap(page, '.photo')
+    expect(fake.calls.chooseMedia).toEqual([{ mediaType: ['image'], sourceType: ['camera', 'album'], sizeType: ['compressed'] }])
+    await settle()
+    expect(fake.calls.upload).toHaveLength(1)
+    expect(fake.calls.upload[0]).toMatchObject({ path: '/claims/materials', filePath: 'wxfile://tmp_idcard_compressed.jpg', formData: { name: '老年人本人或代办人身份证' } })
+    expect(page.instance.data.item.materials[0].progress).toBe(50) // the task's progress reached the page
+    expect(text(page)).toContain('已上传：licence.pdf') // the name the API gave the file
+    expect(page.instance.data.item.materials[0].uploading).toBe(false)
+  })
+
+  test('a photo chooser cancelled uploads nothing and says nothing', async () => {
+    const fake = install(routes())
+    fake.state.mediaCancelled = true
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    await tap(page, '.photo')
+    await settle()
+    expect(fake.calls.upload).toEqual([])
+    expect(fake.calls.toast).toEqual([])
+  })
+
   test('two taps send two keys; a missing required material stops the submit', async () => {
     const fake = install({ ...routes(), 'POST /claims': apiError(409, '已有进行中的申请') })
     const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })

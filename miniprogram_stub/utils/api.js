@@ -75,13 +75,13 @@ function page(name, options = {}) {
   }
 }
 
-// uploadFile(name, {filePath, formData}) → the answer's body (multipart, one file).
-function uploadFile(name, { filePath, formData, silent } = {}) {
+// uploadFile(name, {filePath, formData, onProgress}) → the answer's body (multipart, one file).
+function uploadFile(name, { filePath, formData, silent, onProgress } = {}) {
   try {
     const endpoint = spec(name)
     const fields = endpoint.multipart || []
     checkFields(name, 'multipart', Object.assign({ file: true }, formData), fields)
-    return upload({ path: fillPath(name, endpoint.path, {}), filePath, name: 'file', formData, silent }).then(
+    return upload({ path: fillPath(name, endpoint.path, {}), filePath, name: 'file', formData, silent, onProgress }).then(
       (res) => res.data,
     )
   } catch (error) {

@@ -28,9 +28,10 @@ function send({ method, url, data, header }) {
   })
 }
 
-function upload({ url, filePath, name, formData, header }) {
+// onProgress(percent) follows the upload (wx.uploadFile's task), for a progress bar.
+function upload({ url, filePath, name, formData, header, onProgress }) {
   return new Promise((resolve, reject) => {
-    wx.uploadFile({
+    const task = wx.uploadFile({
       url,
       filePath,
       name,
@@ -48,6 +49,7 @@ function upload({ url, filePath, name, formData, header }) {
       },
       fail: (err) => reject(networkError(err && err.errMsg)),
     })
+    if (onProgress && task && task.onProgressUpdate) task.onProgressUpdate((p) => onProgress(p.progress))
   })
 }
 

@@ -52,10 +52,10 @@ function request({ method = 'GET', path, query, data, header, auth: needAuth = t
 }
 
 // upload({path, filePath, name, formData}) → {statusCode, data, header}, multipart via wx.uploadFile.
-function upload({ path, filePath, name = 'file', formData, header, silent = false }) {
+function upload({ path, filePath, name = 'file', formData, header, silent = false, onProgress }) {
   const url = http.buildUrl(path)
   const attempt = () =>
-    authorized((token) => http.upload({ url, filePath, name, formData, header: withAuth(header, token) }), true)
+    authorized((token) => http.upload({ url, filePath, name, formData, header: withAuth(header, token), onProgress }), true)
   return settle(attempt, silent)
 }
 

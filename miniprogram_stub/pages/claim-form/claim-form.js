@@ -30,8 +30,11 @@ function itemView(detail, subjectId) {
       name: m.name,
       required: m.required !== false,
       types: m.types || [],
+      photo: !(m.types || []).length || (m.types || []).some((t) => ['jpg', 'jpeg', 'png'].indexOf(t) >= 0),
+      file: !(m.types || []).length || (m.types || []).some((t) => ['jpg', 'jpeg', 'png'].indexOf(t) < 0),
       uploaded: null,
       uploading: false,
+      progress: 0,
     })),
   }
 }
@@ -91,6 +94,24 @@ Component({
       const index = Number(event.currentTarget.dataset.index)
       this.setData({ [`answers[${index}].value`]: event.detail.value, [`answers[${index}].error`]: '' })
     },
+    // A photo of the material (an ID card, a licence): the camera or the album, compressed.
+    choosePhoto(event) {
+      const index = Number(event.currentTarget.dataset.index)
+      return new Promise((resolve) => {
+        wx.chooseMedia({
+          count: 1,
+          mediaType: ['image'],
+          sourceType: ['camera', 'album'],
+          sizeType: ['compressed'],
+          success: (res) => {
+            const chosen = res.tempFiles && res.tempFiles[0]
+            resolve(chosen ? { path: chosen.tempFilePath, size: chosen.size, name: '照片.jpg' } : null)
+          },
+          fail: () => resolve(null),
+        })
+      }).then((file) => this.uploadChosen(index, file))
+    },
+    // A file from a chat (a PDF the resident was sent).
     chooseFile(event) {
       const index = Number(event.currentTarget.dataset.index)
       const material = this.data.item.materials[index]
@@ -102,21 +123,24 @@ Component({
           success: (res) => resolve(res.tempFiles && res.tempFiles[0]),
           fail: () => resolve(null),
         })
-      }).then((file) => {
-        if (!file) return null
-        this.setData({ [`item.materials[${index}].uploading`]: true, materialsError: '' })
-        return api
-          .uploadFile('uploadMaterial', { filePath: file.path, formData: { name: material.name } })
-          .then((answer) => {
-            this.setData({
-              [`item.materials[${index}].uploaded`]: uploadedView(answer, file),
-              [`item.materials[${index}].uploading`]: false,
-            })
+      }).then((file) => this.uploadChosen(index, file))
+    },
+    uploadChosen(index, file) {
+      if (!file) return null
+      const material = this.data.item.materials[index]
+      this.setData({ [`item.materials[${index}].uploading`]: true, [`item.materials[${index}].progress`]: 0, materialsError: '' })
+      const onProgress = (percent) => this.setData({ [`item.materials[${index}].progress`]: percent })
+      return api
+        .uploadFile('uploadMaterial', { filePath: file.path, formData: { name: material.name }, onProgress })
+        .then((answer) => {
+          this.setData({
+            [`item.materials[${index}].uploaded`]: uploadedView(answer, file),
+            [`item.materials[${index}].uploading`]: false,
           })
-          .catch((error) => {
-            this.setData({ [`item.materials[${index}].uploading`]: false, materialsError: error.message })
-          })
-      })
+        })
+        .catch((error) => {
+          this.setData({ [`item.materials[${index}].uploading`]: false, materialsError: error.message })
+        })
     },
     form() {
       const form = {}

@@ -57,10 +57,12 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     navigate: [],
     subscribe: [],
     upload: [],
+    progress: [],
+    chooseMedia: [],
     modal: [],
     login: 0,
   }
-  const state = { modalConfirm: true, subscribeAnswer: null, subscribeFail: null, chosenFile: '/tmp/wx/licence.pdf' }
+  const state = { modalConfirm: true, subscribeAnswer: null, subscribeFail: null, chosenFile: '/tmp/wx/licence.pdf', chosenPhoto: 'wxfile://tmp_idcard_compressed.jpg', mediaCancelled: false }
 
   function answer(key, request) {
     const route = table[key]
@@ -93,9 +95,21 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
       const { path } = parseUrl(options.url)
       const request = { method: 'POST', path, filePath: options.filePath, name: options.name, formData: options.formData, header: options.header || {} }
       calls.upload.push(request)
+      const listeners = []
       later(() => {
+        listeners.forEach((listener) => listener({ progress: 50, totalBytesSent: 1024, totalBytesExpectedToSend: 2048 }))
+        calls.progress.push(50)
         const res = answer(`UPLOAD ${path}`, request)
         options.success({ statusCode: res.status, data: JSON.stringify(res.data), header: res.header || {} })
+      })
+      return { onProgressUpdate: (listener) => listeners.push(listener), abort() {} } // an UploadTask
+    },
+    // Like WeChat: images only, from the sources asked; a compressed photo is a temp .jpg.
+    chooseMedia(options) {
+      calls.chooseMedia.push({ mediaType: options.mediaType, sourceType: options.sourceType, sizeType: options.sizeType })
+      later(() => {
+        if (state.mediaCancelled) return options.fail && options.fail({ errMsg: 'chooseMedia:fail cancel' })
+        options.success({ type: 'image', tempFiles: [{ tempFilePath: state.chosenPhoto, size: 180000, fileType: 'image' }], errMsg: 'chooseMedia:ok' })
       })
     },
     login(options) {
