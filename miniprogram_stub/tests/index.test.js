@@ -57,6 +57,31 @@ test('shows the expected total and the matched items', async () => {
   expect(wx.calls.navigate).toEqual(['/pages/item/item?id=7&subject_id=3'])
 })
 
+test('coming back to the page reads again, and an unchanged list costs a 304', async () => {
+  let matchesCalls = 0
+  const fake = install({
+    'GET /me/summary': reply(200, SUMMARY),
+    'GET /me/matches': (request) => {
+      matchesCalls += 1
+      if (request.header['If-None-Match'] === 'W/"m-1"') return reply(304, null, { ETag: 'W/"m-1"' })
+      const answer = paginated(MATCHES)
+      return reply(200, answer.data, { ...answer.header, ETag: 'W/"m-1"' })
+    },
+    'GET /me/subscriptions/templates': reply(200, TEMPLATES),
+  })
+  const page = await open('pages/index/index')
+  page.instance.onShow() // the first show follows onLoad: nothing more is read
+  await settle()
+  expect(matchesCalls).toBe(1)
+  page.instance.onShow() // back from a claim
+  await settle()
+  expect(matchesCalls).toBe(2)
+  const again = fake.calls.request.filter((r) => r.path === '/me/matches')
+  expect(again[1].header['If-None-Match']).toBe('W/"m-1"')
+  expect(text(page)).toContain('一次性创业补贴') // the kept list, from the 304
+  expect(page.instance.data.loading).toBe(false)
+})
+
 test('asks for subscriptions from the tap, one popup per tap, and reports the choices', async () => {
   const fake = install({
     'GET /me/summary': reply(200, SUMMARY),

@@ -43,12 +43,31 @@ async function settle(attempt, silent) {
   throw failure
 }
 
+// What GET answers carried an ETag, by URL: the next read of the same URL sends If-None-Match,
+// and a 304 answers with what was kept (a page refreshed on show costs the server almost nothing).
+const validated = {}
+
+function forgetValidated() {
+  Object.keys(validated).forEach((key) => delete validated[key])
+}
+
 // request({method, path, query, data, header, auth = true, silent = false}) → {statusCode, data, header}
 function request({ method = 'GET', path, query, data, header, auth: needAuth = true, silent = false }) {
   const url = http.buildUrl(path, query)
+  const user = auth.currentUser()
+  const key = `${(user && user.id) || ''}|${url}` // one resident's answers are never another's
+  const kept = method === 'GET' ? validated[key] : null
+  const sent = kept ? Object.assign({}, header, { 'If-None-Match': kept.etag }) : header
   const attempt = () =>
-    authorized((token) => http.send({ method, url, data, header: withAuth(header, token) }), needAuth)
-  return settle(attempt, silent)
+    authorized((token) => http.send({ method, url, data, header: withAuth(sent, token) }), needAuth).then((res) => {
+      if (res.statusCode === 304 && kept) return { statusCode: 200, data: kept.data, header: kept.header, notModified: true }
+      return res
+    })
+  return settle(attempt, silent).then((res) => {
+    const etag = http.headerValue(res.header, 'ETag')
+    if (method === 'GET' && etag && !res.notModified) validated[key] = { etag, data: res.data, header: res.header }
+    return res
+  })
 }
 
 // upload({path, filePath, name, formData}) → {statusCode, data, header}, multipart via wx.uploadFile.
@@ -65,4 +84,4 @@ function idempotencyKey() {
   return `mp-${Date.now().toString(16)}-${random()}${random()}`
 }
 
-module.exports = { request, upload, idempotencyKey, toast }
+module.exports = { request, upload, idempotencyKey, toast, forgetValidated }

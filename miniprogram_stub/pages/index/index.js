@@ -64,8 +64,17 @@ Component({
     onReachBottom() {
       return this.loadMore()
     },
-    load() {
-      this.setData({ loading: true, error: '' })
+    // Back on this page (after binding, claiming, a push): read again, quietly. Answers that
+    // did not change come back as 304 (If-None-Match), so this costs the server almost nothing.
+    onShow() {
+      if (!this.shownOnce) {
+        this.shownOnce = true // onLoad has just read
+        return null
+      }
+      return this.load({ quiet: true })
+    },
+    load({ quiet = false } = {}) {
+      this.setData({ loading: !quiet, error: '' })
       return Promise.all([api.call('summary'), api.page('matches', { query: { page: 1, page_size: PAGE_SIZE } })])
         .then(([summary, matches]) => {
           this.setData({

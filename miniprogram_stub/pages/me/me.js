@@ -58,8 +58,17 @@ Component({
       subscribe.prepare(SCENE).catch(() => null)
       return this.load()
     },
-    load() {
-      this.setData({ loading: true, error: '' })
+    // Back on this page (after binding, claiming, a push): read again, quietly. Answers that
+    // did not change come back as 304 (If-None-Match), so this costs the server almost nothing.
+    onShow() {
+      if (!this.shownOnce) {
+        this.shownOnce = true // onLoad has just read
+        return null
+      }
+      return this.load({ quiet: true })
+    },
+    load({ quiet = false } = {}) {
+      this.setData({ loading: !quiet, error: '' })
       return api
         .call('me')
         .then((me) => this.setData({ loading: false, me: meView(me) }))
