@@ -6,6 +6,8 @@ const fmt = require('../../utils/format')
 
 const VERDICT_WORDS = { eligible: '您符合条件', unknown: '还差一些信息才能判断', ineligible: '暂不符合条件' }
 const CHECK_MARKS = { pass: '✓', fail: '✗', unknown: '?' }
+// what a screen reader says instead of the mark (the mark itself is aria-hidden)
+const CHECK_WORDS = { pass: '（符合）', fail: '（不符合）', unknown: '（待补充）' }
 
 // The explanation tree, flattened to lines a resident reads (the root "all" node adds nothing).
 function explanationLines(node, depth = 0, lines = []) {
@@ -14,7 +16,7 @@ function explanationLines(node, depth = 0, lines = []) {
   const grouping = children.length && (node.op === 'all' || node.op === 'any')
   if (!grouping || depth > 0) {
     const actual = node.actual ? `（${node.actual}）` : ''
-    lines.push({ key: `${depth}-${lines.length}`, mark: CHECK_MARKS[node.status] || '', status: node.status, text: `${node.text || ''}${actual}`, depth })
+    lines.push({ key: `${depth}-${lines.length}`, mark: CHECK_MARKS[node.status] || '', statusWord: CHECK_WORDS[node.status] || '', status: node.status, text: `${node.text || ''}${actual}`, depth })
   }
   children.forEach((child) => explanationLines(child, grouping && depth === 0 ? depth : depth + 1, lines))
   return lines
