@@ -361,3 +361,15 @@ def test_my_claims_are_listed_newest_first_with_filters(
     assert '"total": 2' in paged.headers["X-Pagination"]
     assert bad.status_code == 422
     assert far.status_code == 200 and far.json == []
+
+
+def test_the_item_page_says_a_claim_is_in_progress_so_one_tap_is_not_offered_again(  # type: ignore[no-untyped-def]
+    app, client, session, database
+) -> None:
+    world = claim_world(app, session, database, residents=2)
+    claim = ready_claim(client, world, index=0)
+    mine = client.get(f"/api/v1/items/{world.item_id}", headers=world.headers(0)).json["mine"]
+    standing = next(s for s in mine if s["subject_id"] == world.subjects[0])
+    assert standing["claim"] == {"id": claim["id"], "status": "submitted"}
+    theirs = client.get(f"/api/v1/items/{world.item_id}", headers=world.headers(1)).json["mine"]
+    assert [s["claim"] for s in theirs if s["subject_id"] == world.subjects[1]] == [None]

@@ -17,7 +17,7 @@ from api.admin.fields import (
     one_of,
     pattern,
 )
-from models import CATEGORIES, ItemMode, SubjectKind
+from models import CATEGORIES, ClaimStatus, ItemMode, SubjectKind
 
 PERIODS = ("once", "monthly", "yearly")
 VERDICTS = ("eligible", "ineligible", "unknown")
@@ -99,6 +99,13 @@ class UndecidedFactSchema(Schema):
     label = String(metadata={"example": "出生日期"})
 
 
+class StandingClaimSchema(Schema):
+    """My subject's claim on this item that is in progress or paid (一键办理 is then refused)."""
+
+    id = Integer(metadata={"example": 41})
+    status = String(validate=one_of(ClaimStatus), metadata={"example": "reviewing"})
+
+
 class MyStandingSchema(Schema):
     """How one of my subjects stands on an item, with the full explanation."""
 
@@ -110,6 +117,11 @@ class MyStandingSchema(Schema):
     missing = List(Nested(UndecidedFactSchema))
     explanation = Nested(ExplanationNodeSchema, allow_none=True)
     amount = Nested(AmountResultSchema, allow_none=True)
+    claim = Nested(
+        StandingClaimSchema,
+        allow_none=True,
+        metadata={"description": "办理中（或已兑现）的申请；有则不能再次一键办理"},
+    )
 
 
 class CatalogItemSchema(Schema):

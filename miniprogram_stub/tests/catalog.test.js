@@ -80,6 +80,36 @@ describe('事项详情', () => {
     expect(seen).toContain('还差一些信息才能判断')
     expect(seen).toContain('还缺这些信息· 出生日期')
     expect(page.querySelector('.claim-button')).toBeUndefined()
+    expect(seen).toContain('还缺信息：补齐后即可申请，或致电咨询') // a next step, not a dead end
+  })
+
+  test('a card that cannot be claimed now says why and offers what can be done', async () => {
+    const fake = install({
+      'GET /items/18': reply(200, f.itemDetail({ mine: [f.standing({ claim: { id: 41, status: 'reviewing' } })] })),
+    })
+    const page = await open('pages/item/item', { id: '18' })
+    expect(page.querySelector('.claim-button')).toBeUndefined() // a second claim would be a 409
+    expect(text(page)).toContain('已在办理：审核中，可查看进度')
+    await tap(page, '.view-claim')
+    expect(fake.calls.navigate).toEqual(['/pages/claim/claim?id=41'])
+  })
+
+  test('before its window opens, an item says from when', async () => {
+    install({
+      'GET /items/18': reply(200, f.itemDetail({ open_now: false, apply_from: '2099-03-01T00:00:00+08:00' })),
+    })
+    const page = await open('pages/item/item', { id: '18' })
+    expect(page.querySelector('.claim-button')).toBeUndefined()
+    expect(text(page)).toContain('申请期 2099-03-01 起')
+  })
+
+  test('with information missing, the department is a tap away', async () => {
+    const fake = install({
+      'GET /items/18': reply(200, f.itemDetail({ mine: [f.standing({ verdict: 'unknown', missing: [{ fact: 'birth_date', label: '出生日期' }], amount: null })] })),
+    })
+    const page = await open('pages/item/item', { id: '18' })
+    await tap(page, '.call')
+    expect(fake.calls.phone).toEqual(['06358452202'])
   })
 
   test('a guide item shows its guide text; with no identity it asks to bind', async () => {

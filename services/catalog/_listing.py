@@ -14,7 +14,15 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Department, Policy, PolicyCategory, PolicyItem, PolicyStatus, Subject
+from models import (
+    Claim,
+    Department,
+    Policy,
+    PolicyCategory,
+    PolicyItem,
+    PolicyStatus,
+    Subject,
+)
 from rules import Facts, FactType, ItemRules, ParamMissing
 from rules.eligibility import Eligibility
 from services.catalog import _search as search
@@ -350,9 +358,25 @@ def _standings(
     if compiled is None:
         return []
     try:
-        return [standing_of(compiled, subject, today) for subject in mine]
+        standings = [standing_of(compiled, subject, today) for subject in mine]
     except ParamMissing:  # no standard in force today: there is nothing to explain
         return []
+    # a subject's claim in progress (or paid) on this item: 一键办理 would be refused (409)
+    from services.claims import ACTIVE
+
+    claims = {
+        row.subject_id: {"id": row.id, "status": row.status}
+        for row in session.execute(
+            select(Claim.id, Claim.status, Claim.subject_id).where(
+                Claim.item_id == card["id"],
+                Claim.subject_id.in_([s.id for s in mine]),
+                Claim.status.in_(ACTIVE),
+            )
+        )
+    }
+    for standing in standings:
+        standing["claim"] = claims.get(standing["subject_id"])
+    return standings
 
 
 def standing_of(rules: ItemRules, subject: Any, today: date) -> dict[str, Any]:

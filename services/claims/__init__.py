@@ -35,6 +35,7 @@ from services.claims._review import (
     review_claim,
 )
 from services.claims._screening import form_texts, screen_texts
+from services.claims._steps import ACTIVE
 from services.claims._submit import (
     get_my_claim,
     list_my_claims,
@@ -45,6 +46,7 @@ from services.claims._submit import (
 
 __all__ = [
     "ACTIONS",
+    "ACTIVE",
     "MAX_BYTES",
     "ORDERS",
     "TYPE_NAMES",

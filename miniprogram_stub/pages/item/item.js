@@ -22,8 +22,25 @@ function explanationLines(node, depth = 0, lines = []) {
   return lines
 }
 
+// Why 一键办理 would be refused now, in words (null: it can succeed): a claim in progress or
+// paid (409), the window not open yet or closed (422), the subject not (yet) eligible.
+function blockedBecause(standing, mode, window) {
+  if (mode !== 'one_tap') return null
+  if (standing.claim) return `已在办理：${fmt.label(fmt.CLAIM_LABELS, standing.claim.status)}，可查看进度`
+  if (!window.openNow) return window.applyFrom && window.notYet ? `申请期 ${window.applyFrom} 起` : '不在申请期内'
+  if (standing.verdict === 'unknown') return '还缺信息：补齐后即可申请，或致电咨询'
+  if (standing.verdict !== 'eligible') return '暂不符合条件'
+  return null
+}
+
+// The department's phone in its contact line ("市民政局养老服务科 0635-8452202"), for a tap to call.
+function phoneOf(contact) {
+  const match = /(0\d{2,3}-?\d{7,8}|1\d{10}|12345)/.exec(contact || '')
+  return match ? match[1] : ''
+}
+
 // Field access for GET /items/{id} (ItemDetail with `mine`, one standing per bound subject).
-function standingView(standing, mode) {
+function standingView(standing, mode, window = { openNow: true }) {
   const amount = standing.amount || null
   return {
     subjectId: standing.subject_id,
@@ -37,7 +54,9 @@ function standingView(standing, mode) {
     amount: amount && amount.fen !== null && amount.fen !== undefined ? `${fmt.yuan(amount.fen)}${fmt.label(fmt.PERIOD_SUFFIX, amount.period)}` : '',
     annual: amount && amount.annual_fen ? fmt.yuan(amount.annual_fen) : '',
     trace: (amount && amount.trace) || [],
-    canClaim: mode === 'one_tap' && standing.verdict === 'eligible',
+    claimId: standing.claim ? standing.claim.id : null,
+    blocked: blockedBecause(standing, mode, window) || '',
+    canClaim: mode === 'one_tap' && !blockedBecause(standing, mode, window),
   }
 }
 
@@ -61,7 +80,14 @@ function itemView(detail) {
     contact: detail.contact || '',
     promisedDays: detail.promised_days || null,
     materials: (detail.materials || []).map((m) => ({ name: m.name, required: m.required !== false })),
-    mine: (detail.mine || []).map((standing) => standingView(standing, mode)),
+    phone: phoneOf(detail.contact),
+    mine: (detail.mine || []).map((standing) =>
+      standingView(standing, mode, {
+        openNow: detail.open_now !== false,
+        notYet: !!detail.apply_from && new Date(detail.apply_from) > new Date(),
+        applyFrom: fmt.shanghaiTime(detail.apply_from, false),
+      }),
+    ),
   }
 }
 
@@ -100,6 +126,12 @@ Component({
     claim(event) {
       const subject = event.currentTarget.dataset.subject
       nav.go(`/pages/claim-form/claim-form?item_id=${this.data.item.id}&subject_id=${subject}`)
+    },
+    viewClaim(event) {
+      nav.go(`/pages/claim/claim?id=${event.currentTarget.dataset.claim}`)
+    },
+    call() {
+      if (this.data.item.phone) wx.makePhoneCall({ phoneNumber: this.data.item.phone.replace('-', '') })
     },
     calculate(event) {
       const subject = event.currentTarget.dataset.subject

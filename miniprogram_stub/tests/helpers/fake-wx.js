@@ -59,6 +59,7 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     upload: [],
     progress: [],
     chooseMedia: [],
+    phone: [],
     modal: [],
     login: 0,
   }
@@ -103,6 +104,9 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
         options.success({ statusCode: res.status, data: JSON.stringify(res.data), header: res.header || {} })
       })
       return { onProgressUpdate: (listener) => listeners.push(listener), abort() {} } // an UploadTask
+    },
+    makePhoneCall(options) {
+      calls.phone.push(options.phoneNumber)
     },
     // Like WeChat: images only, from the sources asked; a compressed photo is a temp .jpg.
     chooseMedia(options) {
