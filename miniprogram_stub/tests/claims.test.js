@@ -213,7 +213,7 @@ describe('免申即享', () => {
     expect(page.querySelector('.confirm')).toBeUndefined()
   })
 
-  test('a grant paid to a bank account asks for the card number first', async () => {
+  test('a grant paid to a bank account asks for the card number twice first', async () => {
     const fake = install({
       'GET /me/grants': paginated([f.grant({ needs_account: true, payout_account: null })]),
       'POST /me/grants/5/confirm': apiError(422, '银行卡号有误，请核对', { bank_card: ['校验位不正确'] }),
@@ -222,7 +222,12 @@ describe('免申即享', () => {
     await tap(page, '.confirm')
     expect(text(find(page, '.grant-error'))).toBe('请填写用于发放的本人银行卡号')
     expect(fake.calls.request.filter((r) => r.method === 'POST')).toEqual([])
-    page.instance.onBankCard({ currentTarget: { dataset: { id: 5 } }, detail: { value: '6222 0000 0000 0001' } })
+    page.instance.onBankCard({ currentTarget: { dataset: { id: 5, field: 'bankCard' } }, detail: { value: '6222 0000 0000 0001' } })
+    page.instance.onBankCard({ currentTarget: { dataset: { id: 5, field: 'bankCardAgain' } }, detail: { value: '6222 0000 0000 0010' } })
+    await tap(page, '.confirm') // a slip of the finger is caught before anything is sent
+    expect(text(find(page, '.grant-error'))).toBe('两次输入的银行卡号不一致，请核对')
+    expect(fake.calls.request.filter((r) => r.method === 'POST')).toEqual([])
+    page.instance.onBankCard({ currentTarget: { dataset: { id: 5, field: 'bankCardAgain' } }, detail: { value: '62220000 00000001' } })
     await tap(page, '.confirm')
     await settle()
     expect(fake.calls.request.find((r) => r.method === 'POST').data).toEqual({ bank_card: '6222000000000001' })

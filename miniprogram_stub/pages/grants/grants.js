@@ -26,6 +26,7 @@ function grantView(grant) {
     paidAt: fmt.shanghaiTime(grant.paid_at, false),
     pending: grant.status === 'granted',
     bankCard: '',
+    bankCardAgain: '',
     error: '',
   }
 }
@@ -57,7 +58,8 @@ Component({
     },
     onBankCard(event) {
       const index = this.data.grants.findIndex((g) => g.id === event.currentTarget.dataset.id)
-      this.setData({ [`grants[${index}].bankCard`]: event.detail.value, [`grants[${index}].error`]: '' })
+      const field = event.currentTarget.dataset.field || 'bankCard'
+      this.setData({ [`grants[${index}].${field}`]: event.detail.value, [`grants[${index}].error`]: '' })
     },
     replace(grant) {
       const view = grantView(grant)
@@ -71,6 +73,10 @@ Component({
       const bankCard = grant.bankCard.replace(/\s+/g, '')
       if (grant.needsAccount && !bankCard) {
         this.setData({ [`grants[${index}].error`]: '请填写用于发放的本人银行卡号' })
+        return Promise.resolve()
+      }
+      if (grant.needsAccount && bankCard !== (grant.bankCardAgain || '').replace(/\s+/g, '')) {
+        this.setData({ [`grants[${index}].error`]: '两次输入的银行卡号不一致，请核对' })
         return Promise.resolve()
       }
       this.setData({ acting: id })
