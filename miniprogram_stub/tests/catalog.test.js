@@ -94,6 +94,12 @@ describe('事项详情', () => {
     expect(fake.calls.navigate).toEqual(['/pages/claim/claim?id=41'])
   })
 
+  test('an item page shared shows the item, not whose standing it was', async () => {
+    install({ 'GET /items/18': reply(200, f.itemDetail()) })
+    const page = await open('pages/item/item', { id: '18', subject_id: '3' })
+    expect(page.instance.onShareAppMessage()).toEqual({ title: '高龄津贴｜政策快享', path: '/pages/item/item?id=18' })
+  })
+
   test('before its window opens, an item says from when', async () => {
     install({
       'GET /items/18': reply(200, f.itemDetail({ open_now: false, apply_from: '2099-03-01T00:00:00+08:00' })),

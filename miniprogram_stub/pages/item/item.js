@@ -99,6 +99,11 @@ Component({
     focusSubjectId: null,
   },
   methods: {
+    // 转发: a neighbour gets the item's page (never whose standing it showed: no subject_id).
+    onShareAppMessage() {
+      const item = this.data.item
+      return { title: item ? `${item.name}｜政策快享` : '政策快享', path: `/pages/item/item?id=${this.itemId}` }
+    },
     onLoad(query) {
       this.itemId = query && query.id
       this.setData({ focusSubjectId: query && query.subject_id ? Number(query.subject_id) : null })

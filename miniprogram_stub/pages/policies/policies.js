@@ -64,6 +64,11 @@ Component({
     policyDetail: null,
   },
   methods: {
+    // 转发: the search as it stands (a keyword is not personal data).
+    onShareAppMessage() {
+      const q = this.data.q ? `?q=${encodeURIComponent(this.data.q)}` : ''
+      return { title: this.data.q ? `「${this.data.q}」相关政策｜政策快享` : '政策快享：看看您能享受哪些政策', path: `/pages/policies/policies${q}` }
+    },
     onLoad(query) {
       if (query && query.q) this.setData({ q: decodeURIComponent(query.q) })
       return this.search()
