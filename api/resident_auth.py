@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -21,7 +22,8 @@ from api.auth import client_ip
 from api.errors import error_body
 from api.extensions import db, limiter, redis_store, settings_of
 from api.request_budget import RequestBudget
-from models import WeChatUser
+from models import ResidentSession, WeChatUser
+from models.clock import utcnow
 from services.audit import Actor
 from services.errors import DomainError, TooManyRequests, Unauthorized, Unavailable
 
@@ -65,9 +67,13 @@ def _serializer() -> URLSafeTimedSerializer:
     return held[1]
 
 
-def issue_resident_token(user: WeChatUser) -> str:
-    """Return a signed access token for this WeChat user (valid RESIDENT_TOKEN_SECONDS)."""
-    return _serializer().dumps({"u": user.id})
+def issue_resident_token(user: WeChatUser, session_id: int | None = None) -> str:
+    """Return a signed access token for this WeChat user (valid RESIDENT_TOKEN_SECONDS), naming
+    its refresh session: logging out ends both."""
+    claims: dict[str, int] = {"u": user.id}
+    if session_id is not None:
+        claims["s"] = session_id
+    return _serializer().dumps(claims)
 
 
 def _resident_from_request() -> Resident:
@@ -83,6 +89,8 @@ def _resident_from_request() -> Resident:
     user_id = int(claims.get("u", 0))
     if user_id <= 0 or user_id in _blocked_users():
         raise Unauthorized("请重新登录")
+    if "s" in claims and int(claims["s"]) in _ended_sessions():
+        raise Unauthorized("已退出登录，请重新登录")
     return Resident(user_id)
 
 
@@ -110,6 +118,32 @@ def _blocked_users() -> frozenset[int]:
         blocked = frozenset(connection.scalars(BLOCKED_USERS))
     current_app.extensions["kx.blocked_residents"] = (now, blocked)
     return blocked
+
+
+def _ended_sessions() -> frozenset[int]:
+    """Return the refresh sessions ended (logged out, or revoked after a theft) within an access
+    token's lifetime, read again every BLOCKED_REFRESH_SECONDS per process (the process that
+    logs a resident out forgets its copy at once: forget_ended_sessions)."""
+    held: tuple[float, frozenset[int]] | None = current_app.extensions.get("kx.ended_sessions")
+    now = time.monotonic()
+    if held is not None and now - held[0] < BLOCKED_REFRESH_SECONDS:
+        return held[1]
+    since = utcnow() - timedelta(seconds=RESIDENT_TOKEN_SECONDS + 60)
+    with db.database.engine.connect() as connection:
+        ended = frozenset(
+            connection.scalars(
+                select(ResidentSession.id).where(
+                    ResidentSession.revoked_at >= since, ResidentSession.replaced_by_id.is_(None)
+                )
+            )
+        )
+    current_app.extensions["kx.ended_sessions"] = (now, ended)
+    return ended
+
+
+def forget_ended_sessions() -> None:
+    """Read the ended sessions again on the next request (after a logout here)."""
+    current_app.extensions.pop("kx.ended_sessions", None)
 
 
 def current_resident() -> Resident:

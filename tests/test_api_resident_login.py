@@ -207,6 +207,22 @@ def test_logout_revokes_only_that_refresh_token(client: FlaskClient, wx: Emulato
     assert client.post(REFRESH, json={"refresh_token": tablet["refresh_token"]}).status_code == 200
 
 
+def test_logging_out_ends_the_access_token_too(client: FlaskClient, wx: EmulatorServer) -> None:
+    phone = login(client, wx, "openid-mona")
+    tablet = login(client, wx, "openid-mona")
+    bearer = {"Authorization": f"Bearer {phone['access_token']}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    assert client.post(LOGOUT, json={"refresh_token": phone["refresh_token"]}).status_code == 204
+    after = client.get("/api/v1/me", headers=bearer)
+    assert after.status_code == 401 and after.json["message"] == "已退出登录，请重新登录"
+    other = {"Authorization": f"Bearer {tablet['access_token']}"}
+    assert client.get("/api/v1/me", headers=other).status_code == 200  # only that login ended
+    renewed = client.post(REFRESH, json={"refresh_token": tablet["refresh_token"]}).json
+    renewed_bearer = {"Authorization": f"Bearer {renewed['access_token']}"}
+    assert client.get("/api/v1/me", headers=renewed_bearer).status_code == 200
+    assert client.get("/api/v1/me", headers=other).status_code == 200  # rotation is not a logout
+
+
 def test_refresh_of_a_disabled_user_is_refused(
     client: FlaskClient, wx: EmulatorServer, session: Session
 ) -> None:

@@ -9,7 +9,12 @@ from flask.views import MethodView
 from api.admin.fields import Integer, Nested, Schema, String, length
 from api.blueprint import Blueprint
 from api.extensions import db, limiter, wechat
-from api.resident_auth import RESIDENT_TOKEN_SECONDS, issue_resident_token, send_retry_after
+from api.resident_auth import (
+    RESIDENT_TOKEN_SECONDS,
+    forget_ended_sessions,
+    issue_resident_token,
+    send_retry_after,
+)
 from services import residents
 from services.residents import REFRESH_TOKEN_SECONDS, LoginResult
 
@@ -109,13 +114,15 @@ class Logout(MethodView):
     @blp.response(204)
     @blp.alt_response(429, description="请求过于频繁")
     def post(self, data: dict) -> None:
-        """Revoke a refresh token (the access token expires on its own within two hours)."""
+        """Revoke a refresh token and the access tokens issued with it (refused at once here,
+        within seconds on the other processes)."""
         residents.logout(session=db.session, **data)
+        forget_ended_sessions()
 
 
 def _tokens(result: LoginResult) -> dict[str, Any]:
     return {
-        "access_token": issue_resident_token(result.user),
+        "access_token": issue_resident_token(result.user, result.session_id),
         "token_type": "Bearer",
         "expires_in": RESIDENT_TOKEN_SECONDS,
         "refresh_token": result.refresh_token,

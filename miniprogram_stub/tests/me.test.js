@@ -1,3 +1,4 @@
+const api = require('../utils/api')
 // 消息 and 我的 as a resident sees them.
 const { install, reply, paginated, apiError } = require('./helpers/fake-wx')
 const { open, text, tap, find, settle } = require('./helpers/page')
@@ -138,7 +139,17 @@ describe('我的', () => {
     expect(logout.data).toEqual({ refresh_token: 'refresh-1' })
     expect(logout.header.Authorization).toBeUndefined()
     expect(fake.storage.kx_auth).toBeUndefined()
-    expect(fake.calls.navigate).toEqual(['/pages/index/index'])
+    expect(text(page)).toContain('您已退出登录')
+
+    // nothing logs in by itself now: another page's read is refused without a wx.login
+    const logins = fake.calls.login
+    await expect(api.call('me', { silent: true })).rejects.toMatchObject({ status: 401, message: '您已退出登录，请在「我的」中重新登录' })
+    expect(fake.calls.login).toBe(logins)
+    await tap(page, '#login') // only 登录 brings the resident back
+    await settle()
+    expect(fake.calls.login).toBe(logins + 1)
+    expect(fake.storage.kx_auth.access_token).toBe('access-1')
+    expect(text(page)).not.toContain('您已退出登录')
   })
 
   test('an error loading me is shown', async () => {

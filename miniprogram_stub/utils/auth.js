@@ -3,7 +3,7 @@
 // callers that arrive while one is under way wait for it (single-flight).
 const http = require('./http')
 const endpoints = require('./endpoints')
-const { fromResponse } = require('./errors')
+const { ApiError, fromResponse } = require('./errors')
 
 const STORAGE_KEY = 'kx_auth'
 const LOGIN_PATH = endpoints.login.path
@@ -75,10 +75,35 @@ function login() {
   return loginFlight
 }
 
-// Log in unless a token is kept (or a login is already running).
+// After 退出登录 nothing logs in by itself (wx.login needs no tap, so it would be silent): the
+// resident logs in again from 我的.
+const LOGGED_OUT_KEY = 'kx_logged_out'
+const LOGGED_OUT = '您已退出登录，请在「我的」中重新登录'
+
+function isLoggedOut() {
+  try {
+    return !!wx.getStorageSync(LOGGED_OUT_KEY)
+  } catch (e) {
+    return false
+  }
+}
+
+function logOut() {
+  clear()
+  wx.setStorageSync(LOGGED_OUT_KEY, true)
+}
+
+// 登录 from 我的: the only way back after 退出登录.
+function logIn() {
+  wx.removeStorageSync(LOGGED_OUT_KEY)
+  return login()
+}
+
+// Log in unless a token is kept (or a login is already running, or the resident logged out).
 function ensureLogin() {
   if (loginFlight) return loginFlight
   if (accessToken()) return Promise.resolve(tokens())
+  if (isLoggedOut()) return Promise.reject(new ApiError({ status: 401, message: LOGGED_OUT }))
   return login()
 }
 
@@ -96,6 +121,7 @@ function recover(staleToken) {
   recoverFlight = refresh()
     .catch(() => {
       clear()
+      if (isLoggedOut()) throw new ApiError({ status: 401, message: LOGGED_OUT })
       return login()
     })
     .finally(() => {
@@ -124,4 +150,7 @@ module.exports = {
   refresh,
   recover,
   reset,
+  isLoggedOut,
+  logOut,
+  logIn,
 }

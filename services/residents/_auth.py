@@ -82,6 +82,7 @@ class LoginResult:
     user: WeChatUser
     refresh_token: str
     refresh_expires_in: int
+    session_id: int | None = None  # the refresh session: an access token names it (logout ends it)
 
 
 def login_with_code(*, session: Session, gateway: Gateway, code: str) -> LoginResult:
@@ -98,10 +99,10 @@ def login_with_code(*, session: Session, gateway: Gateway, code: str) -> LoginRe
     if answer.get("unionid"):
         user.unionid = str(answer["unionid"])
     user.last_login_at = utcnow()
-    token = _open_session(session, user.id)
+    token, opened = _open_session(session, user.id)
     session.commit()
     log.info("resident login user=%s new=%s", user.id, created)
-    return LoginResult(user, token, REFRESH_TOKEN_SECONDS)
+    return LoginResult(user, token, REFRESH_TOKEN_SECONDS, opened)
 
 
 def refresh(*, session: Session, refresh_token: str) -> LoginResult:
@@ -143,7 +144,7 @@ def refresh(*, session: Session, refresh_token: str) -> LoginResult:
     current.last_used_at = now
     current.replaced_by_id = replacement.id
     session.commit()
-    return LoginResult(user, token, REFRESH_TOKEN_SECONDS)
+    return LoginResult(user, token, REFRESH_TOKEN_SECONDS, replacement.id)
 
 
 def logout(*, session: Session, refresh_token: str) -> None:
@@ -231,16 +232,16 @@ def _user_of(session: Session, appid: str, openid: str) -> WeChatUser | None:
     )
 
 
-def _open_session(session: Session, wechat_user_id: int) -> str:
+def _open_session(session: Session, wechat_user_id: int) -> tuple[str, int]:
     token = secrets.token_urlsafe(32)
-    session.add(
-        ResidentSession(
-            wechat_user_id=wechat_user_id,
-            token_hash=_token_hash(session, token),
-            expires_at=utcnow() + timedelta(seconds=REFRESH_TOKEN_SECONDS),
-        )
+    row = ResidentSession(
+        wechat_user_id=wechat_user_id,
+        token_hash=_token_hash(session, token),
+        expires_at=utcnow() + timedelta(seconds=REFRESH_TOKEN_SECONDS),
     )
-    return token
+    session.add(row)
+    session.flush()
+    return token, row.id
 
 
 def _token_hash(session: Session, token: str) -> bytes:

@@ -68,7 +68,11 @@ Component({
       return this.load({ quiet: true })
     },
     load({ quiet = false } = {}) {
-      this.setData({ loading: !quiet, error: '' })
+      if (auth.isLoggedOut()) {
+        this.setData({ loading: false, loggedOut: true, error: '' })
+        return Promise.resolve()
+      }
+      this.setData({ loading: !quiet, error: '', loggedOut: false })
       return api
         .call('me')
         .then((me) => this.setData({ loading: false, me: meView(me) }))
@@ -137,11 +141,17 @@ Component({
         this.setData({ subscribeNote: accepted.length ? `已订阅 ${accepted.length} 项提醒` : '未订阅提醒' })
       })
     },
+    logIn() {
+      return auth
+        .logIn()
+        .then(() => this.load())
+        .catch((error) => this.setData({ error: error.message }))
+    },
     logout() {
       const saved = auth.tokens()
       const done = () => {
-        auth.clear()
-        wx.reLaunch({ url: '/pages/index/index' })
+        auth.logOut() // and nothing logs in again until 登录 is tapped here
+        this.setData({ loggedOut: true })
       }
       if (!saved || !saved.refresh_token) return Promise.resolve(done())
       return api
