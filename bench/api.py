@@ -12,7 +12,9 @@ token; then three resident endpoints of bench/api_app.py for the same users: `GE
 /me/matches, nothing after it). The five take turns (`--rounds`, 3 by default, each its share of
 `--seconds` per endpoint), so that a drift in the machine's speed weighs on each alike. Prints
 healthz_rps, matches_rps, matches_p50_ms, matches_p99_ms, the three floors' rates,
-matches_vs_healthz, matches_vs_resident_noop, each floor's ratio to healthz, and per phase the
+matches_vs_healthz, matches_vs_resident_noop, each floor's ratio to healthz, the same list asked
+again with its ETag (`If-None-Match`: a page shown again, answered 304: matches_304_rps,
+matches_304_vs_healthz), and per phase the
 CPU cores used on average by the workers (each), the load client, MariaDB, Redis and the rest
 of the machine (other jobs sharing it). `--layouts
 2x4,4x2,2x0:gevent` serves and drives once per layout on the same seeded database;
@@ -54,6 +56,7 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 SECRET = "bench-api-secret-key"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 ROOT = Path(__file__).resolve().parent.parent
+REVALIDATED_USERS = 2000  # users whose list is asked again with its ETag (matches_304)
 # the resident floors of /me/matches, each a step further into its work (bench/api_app.py)
 FLOORS = {"noop": b"/bench/noop", "select1": b"/bench/select1", "read": b"/bench/read"}
 
@@ -368,9 +371,21 @@ def run_layout(
             request_bytes("/api/v1/me/matches", host, {"Authorization": f"Bearer {bearer[i]}"})
             for i in order
         ]
+        # a page shown again whose list did not change: If-None-Match, answered 304 (issue 19)
+        revalidations = []
+        for i in order[:REVALIDATED_USERS]:
+            auth = {"Authorization": f"Bearer {bearer[i]}"}
+            etag = requests.get(
+                f"{server.url}/api/v1/me/matches", headers=auth, timeout=30
+            ).headers.get("ETag")
+            if etag:
+                revalidations.append(
+                    request_bytes("/api/v1/me/matches", host, auth | {"If-None-Match": etag})
+                )
         phases = {
             "healthz": [request_bytes("/healthz", host)],
             "matches": calls,
+            "matches_304": revalidations,
             **{
                 name: [call.replace(b"/api/v1/me/matches", path) for call in calls]
                 for name, path in FLOORS.items()
@@ -434,7 +449,12 @@ def _report(workers: str, connections: str, rounds: int, phases: dict[str, Any])
         emit(f"resident_{name}_rps", result.rps)
         emit(f"resident_{name}_statuses", dict(result.statuses))
         emit(f"resident_{name}_cpu_cores", watch.line())
+    revalidated, revalidated_cpu = phases["matches_304"]
+    emit("matches_304_rps", revalidated.rps)
+    emit("matches_304_statuses", dict(revalidated.statuses))
+    emit("matches_304_cpu_cores", revalidated_cpu.line())
     emit("matches_vs_healthz", matches.rps / health.rps)
+    emit("matches_304_vs_healthz", revalidated.rps / health.rps)
     emit("matches_vs_resident_noop", matches.rps / floor.rps)
     for name in ("select1", "read"):
         emit(f"resident_{name}_vs_healthz", phases[name][0].rps / health.rps)

@@ -5,18 +5,31 @@ const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 const { fieldErrors } = require('../../utils/errors')
 
+// 聊城's districts (GB/T 2260, docs reference-data): picked by name, sent as codes.
+const DISTRICTS = [
+  { code: '371502', name: '东昌府区' },
+  { code: '371503', name: '茌平区' },
+  { code: '371521', name: '阳谷县' },
+  { code: '371522', name: '莘县' },
+  { code: '371524', name: '东阿县' },
+  { code: '371525', name: '冠县' },
+  { code: '371526', name: '高唐县' },
+  { code: '371581', name: '临清市' },
+]
+const DISTRICT_NAMES = DISTRICTS.map((d) => d.name)
+
 // The facts the form offers (names from the backend's facts catalog); money is typed in 元.
 const FIELDS = {
   person: [
     { name: 'age', label: '年龄（周岁）', type: 'integer' },
-    { name: 'hukou_district', label: '户籍地区划代码', type: 'text', placeholder: '如 371502' },
+    { name: 'hukou_district', label: '户籍所在县（市、区）', type: 'district' },
     { name: 'household_size', label: '家庭人口', type: 'integer' },
     { name: 'household_income_fen', label: '家庭年收入（元）', type: 'money' },
     { name: 'social_insurance_months', label: '参保月数', type: 'integer' },
     { name: 'veteran', label: '退役军人', type: 'boolean' },
   ],
   enterprise: [
-    { name: 'registered_district', label: '注册地区划代码', type: 'text', placeholder: '如 371502' },
+    { name: 'registered_district', label: '注册地县（市、区）', type: 'district' },
     { name: 'employees', label: '从业人数', type: 'integer' },
     { name: 'revenue_fen', label: '上年营业收入（元）', type: 'money' },
     { name: 'tax_paid_fen', label: '上年纳税额（元）', type: 'money' },
@@ -24,7 +37,11 @@ const FIELDS = {
 }
 
 function fieldsFor(kind, values, errors) {
-  return FIELDS[kind].map((field) => Object.assign({}, field, { value: values[field.name] === undefined ? '' : values[field.name], error: errors[field.name] || '' }))
+  return FIELDS[kind].map((field) => {
+    const value = values[field.name] === undefined ? '' : values[field.name]
+    const index = field.type === 'district' ? DISTRICTS.findIndex((d) => d.code === value) : -1
+    return Object.assign({}, field, { value, error: errors[field.name] || '', districtIndex: index, districtName: index >= 0 ? DISTRICTS[index].name : '' })
+  })
 }
 
 // What the form holds → facts for the API (empty fields are left out).
@@ -76,6 +93,7 @@ Component({
     kind: 'person',
     kindLabels: ['个人', '企业'],
     fields: fieldsFor('person', {}, {}),
+    districtNames: DISTRICT_NAMES,
     values: {},
     calculating: false,
     error: '',
@@ -108,6 +126,12 @@ Component({
     onKind(event) {
       const kind = Number(event.detail.value) === 1 ? 'enterprise' : 'person'
       this.setData({ kind, values: {}, fields: fieldsFor(kind, {}, {}), result: null, error: '' })
+    },
+    onDistrict(event) {
+      const name = event.currentTarget.dataset.name
+      const district = DISTRICTS[Number(event.detail.value)]
+      const values = Object.assign({}, this.data.values, { [name]: district ? district.code : '' })
+      this.setData({ values, fields: fieldsFor(this.data.kind, values, {}) })
     },
     onField(event) {
       const name = event.currentTarget.dataset.name
