@@ -169,6 +169,9 @@ describe('申请详情', () => {
     expect(seen).toContain('审核中')
     expect(seen).toContain('受理审核')
     expect(seen).toContain('2026-11-27 10:00')
+    // what is still to come, the department's promised date on the next step
+    expect(text(find(page, '#next-0'))).toBe('待办：审核通过最迟 2026-12-25')
+    expect(text(find(page, '#next-1'))).toBe('待办：资金发放')
     await tap(page, '#withdraw')
     await settle()
     expect(fake.calls.modal).toHaveLength(1)

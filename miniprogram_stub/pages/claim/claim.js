@@ -9,6 +9,20 @@ const SCENE = 'after_claim'
 const WITHDRAWABLE = ['submitted', 'reviewing', 'returned']
 const AWAITING_DEPARTMENT = ['submitted', 'reviewing'] // the promised working days run
 
+// The steps still to come, by where the claim is now (the department's promised date on review).
+const NEXT_STEPS = {
+  submitted: ['部门受理审核', '审核通过', '资金发放'],
+  reviewing: ['审核通过', '资金发放'],
+  returned: ['您补正材料后重新提交', '部门审核', '资金发放'],
+  approved: ['资金发放'],
+}
+
+function stepsToCome(claim) {
+  const steps = NEXT_STEPS[claim.status] || []
+  const due = AWAITING_DEPARTMENT.indexOf(claim.status) >= 0 ? fmt.lastDayBefore(claim.due_at) : ''
+  return steps.map((name, index) => ({ key: `next-${index}`, name, by: index === 0 && due ? `最迟 ${due}` : '' }))
+}
+
 // Field access for GET /claims/{id} (ResidentClaim: form {applicant, facts, answers}, timeline).
 function claimView(claim) {
   const money = (fen) => (fen === null || fen === undefined ? '' : fmt.yuan(fen))
@@ -39,6 +53,7 @@ function claimView(claim) {
       note: event.note || '',
       at: fmt.shanghaiTime(event.created_at),
     })),
+    upcoming: stepsToCome(claim),
     canWithdraw: WITHDRAWABLE.indexOf(claim.status) >= 0,
     canResubmit: claim.status === 'returned',
   }
