@@ -57,6 +57,18 @@ test('shows the expected total and the matched items', async () => {
   expect(wx.calls.navigate).toEqual(['/pages/item/item?id=7&subject_id=3'])
 })
 
+test('the 消息 tab shows how many messages are unread', async () => {
+  const fake = install({
+    'GET /me/summary': reply(200, SUMMARY),
+    'GET /me/matches': paginated(MATCHES),
+    'GET /me/messages/unread-count': reply(200, { unread: 3 }),
+    'GET /me/subscriptions/templates': reply(200, TEMPLATES),
+  })
+  await open('pages/index/index')
+  await settle()
+  expect(fake.calls.badge).toEqual(['3'])
+})
+
 test('coming back to the page reads again, and an unchanged list costs a 304', async () => {
   let matchesCalls = 0
   const fake = install({

@@ -2,6 +2,7 @@
 // button that asks for push subscriptions from the tap.
 const api = require('../../utils/api')
 const subscribe = require('../../utils/subscribe')
+const badge = require('../../utils/badge')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 
@@ -75,6 +76,10 @@ Component({
     },
     load({ quiet = false } = {}) {
       this.setData({ loading: !quiet, error: '' })
+      api
+        .call('unreadCount', { silent: true })
+        .then((answer) => badge.showUnread(answer.unread || 0))
+        .catch(() => null)
       return Promise.all([api.call('summary'), api.page('matches', { query: { page: 1, page_size: PAGE_SIZE } })])
         .then(([summary, matches]) => {
           this.setData({

@@ -1,6 +1,7 @@
 // 消息: my inbox, newest first (GET /me/messages, paginated), the unread count, reading one
 // (POST /me/messages/{id}/read, then its page opens) or all (POST /me/messages/read-all).
 const api = require('../../utils/api')
+const badge = require('../../utils/badge')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 
@@ -42,10 +43,12 @@ Component({
         api.call('unreadCount', { silent: true }).catch(() => null),
       ])
         .then(([answer, unread]) => {
+          const count = unread ? unread.unread || 0 : 0
+          badge.showUnread(count)
           this.setData({
             loading: false,
             messages: answer.items.map(messageView),
-            unread: unread ? unread.unread || 0 : 0,
+            unread: count,
             page: 1,
             hasMore: answer.hasMore,
           })
@@ -67,7 +70,11 @@ Component({
         ? Promise.resolve()
         : api
             .call('readMessage', { params: { message_id: message.id }, silent: true })
-            .then(() => this.setData({ [`messages[${index}].read`]: true, unread: Math.max(0, this.data.unread - 1) }))
+            .then(() => {
+              const unread = Math.max(0, this.data.unread - 1)
+              badge.showUnread(unread)
+              this.setData({ [`messages[${index}].read`]: true, unread })
+            })
             .catch(() => null)
       return reading.then(() => {
         if (message.page) nav.go(message.page)
@@ -76,7 +83,10 @@ Component({
     readAll() {
       return api
         .call('readAllMessages')
-        .then(() => this.setData({ unread: 0, messages: this.data.messages.map((m) => Object.assign({}, m, { read: true })) }))
+        .then(() => {
+          badge.showUnread(0)
+          this.setData({ unread: 0, messages: this.data.messages.map((m) => Object.assign({}, m, { read: true })) })
+        })
         .catch(() => null)
     },
   },

@@ -60,6 +60,7 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     progress: [],
     chooseMedia: [],
     phone: [],
+    badge: [],
     modal: [],
     login: 0,
   }
@@ -104,6 +105,12 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
         options.success({ statusCode: res.status, data: JSON.stringify(res.data), header: res.header || {} })
       })
       return { onProgressUpdate: (listener) => listeners.push(listener), abort() {} } // an UploadTask
+    },
+    setTabBarBadge(options) {
+      calls.badge.push(options.text)
+    },
+    removeTabBarBadge() {
+      calls.badge.push(null)
     },
     makePhoneCall(options) {
       calls.phone.push(options.phoneNumber)
