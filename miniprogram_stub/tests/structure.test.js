@@ -28,6 +28,18 @@ test('app.json lists the ten pages, each with .js .json .wxml .wxss', () => {
   })
 })
 
+test('every tab has an icon of our own, a PNG under 40 KB as WeChat requires', () => {
+  app.tabBar.list.forEach((tab) => {
+    ;[tab.iconPath, tab.selectedIconPath].forEach((icon) => {
+      const file = path.join(ROOT, icon)
+      expect(fs.existsSync(file)).toBe(true)
+      const bytes = fs.readFileSync(file)
+      expect(bytes.subarray(1, 4).toString()).toBe('PNG')
+      expect(bytes.length).toBeLessThan(40 * 1024)
+    })
+  })
+})
+
 test('every JSON file parses', () => {
   const files = ['app.json', 'project.config.json', 'sitemap.json', 'package.json']
     .concat(app.pages.map((page) => `${page}.json`))
