@@ -456,3 +456,42 @@ def test_every_resident_endpoint_shares_one_limit_per_user(
     assert blocked.status_code == 429 and blocked.json["message"] == "请求过于频繁，请稍后再试"
     assert int(blocked.headers["Retry-After"]) > 0
     assert client.get(ME, headers=calm).status_code == 200
+
+
+def test_deleting_my_account_erases_who_i_am_and_ends_every_login(  # type: ignore[no-untyped-def]
+    client: FlaskClient, wx: EmulatorServer, session: Session, people: dict[str, int]
+) -> None:
+    tokens = login(client, wx, "openid-leaving")
+    code = wx.mint_phone_code("13812345678", openid="openid-leaving")
+    assert client.post(PHONE, json={"code": code}, headers=bearer(tokens)).status_code == 200
+    bound = client.post(SUBJECTS, json=person("张三", ZHANG), headers=bearer(tokens))
+    assert bound.status_code == 200, bound.json
+    other = login(client, wx, "openid-leaving")  # the same account on a second phone
+
+    assert client.delete(ME, headers=bearer(tokens)).status_code == 204
+    for held in (tokens, other):  # every login ends at once, not when its token expires
+        assert client.get(ME, headers=bearer(held)).status_code == 401
+        refreshed = client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": held["refresh_token"]}
+        )
+        assert refreshed.status_code == 401
+    session.expire_all()
+    user = session.get(WeChatUser, tokens["user"]["id"])
+    assert user.status == "deleted" and user.openid == f"deleted:{user.id}"
+    assert (user.phone_enc, user.phone_hash, user.session_key_enc, user.unionid) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    bindings = session.scalars(
+        select(SubjectBinding.status).where(SubjectBinding.wechat_user_id == user.id)
+    ).all()
+    assert bindings == ["revoked"]
+    (entry,) = audit(session, "account.delete")
+    assert entry.actor_id == user.id and "openid-leaving" not in str((entry.before, entry.after))
+
+    # logging in again with WeChat is a new account, bound to nothing
+    again = login(client, wx, "openid-leaving")
+    assert again["user"]["id"] != user.id
+    assert client.get(SUBJECTS, headers=bearer(again)).json == []

@@ -12,6 +12,7 @@ from api.blueprint import Blueprint
 from api.extensions import db, settings_of, wechat
 from api.resident_auth import (
     current_resident,
+    forget_ended_sessions,
     resident_actor,
     resident_required,
     send_retry_after,
@@ -121,6 +122,19 @@ class Me(MethodView):
     def get(self):
         """Show my account: phone masked and the subjects I may act for."""
         return residents.describe_me(session=db.session, wechat_user_id=current_resident().user_id)
+
+    @resident_required(blp)
+    @blp.response(204)
+    def delete(self) -> None:
+        """Delete my account (注销账号): my WeChat identity, phone, bindings, logins,
+        subscriptions and unsent pushes are erased; claims and grants stay, as the law keeps
+        records of public money, naming nobody. Every token of mine stops working at once."""
+        residents.delete_account(
+            session=db.session,
+            actor=resident_actor(),
+            wechat_user_id=current_resident().user_id,
+        )
+        forget_ended_sessions()
 
 
 @blp.route("/phone")

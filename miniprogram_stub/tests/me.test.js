@@ -152,6 +152,24 @@ describe('我的', () => {
     expect(text(page)).not.toContain('您已退出登录')
   })
 
+  test('deleting the account asks first, then leaves nothing to log in with', async () => {
+    const fake = install({ 'GET /me': reply(200, me()), 'DELETE /me': reply(204, '') })
+    const page = await open('pages/me/me')
+    fake.state.modalConfirm = false
+    await tap(page, '#delete-account')
+    await settle()
+    expect(fake.calls.request.some((r) => r.method === 'DELETE' && r.path === '/me')).toBe(false)
+    fake.state.modalConfirm = true
+    await tap(page, '#delete-account')
+    await settle()
+    expect(fake.calls.request.filter((r) => r.method === 'DELETE' && r.path === '/me')).toHaveLength(1)
+    expect(text(page)).toContain('账号已注销')
+    expect(fake.storage.kx_auth).toBeUndefined()
+    const logins = fake.calls.login
+    await expect(api.call('me', { silent: true })).rejects.toMatchObject({ status: 401 })
+    expect(fake.calls.login).toBe(logins) // not logged in again behind the resident's back
+  })
+
   test('an error loading me is shown', async () => {
     install({ 'GET /me': apiError(500, '服务器内部错误，请稍后再试') })
     expect(text(await open('pages/me/me'))).toContain('加载失败：服务器内部错误，请稍后再试')

@@ -56,6 +56,7 @@ module.exports = {
   reportSubscriptions: { method: 'POST', path: '/me/subscriptions', body: ['results'] },
 
   messages: { method: 'GET', path: '/me/messages', query: ['page', 'page_size'], paginated: true },
+  deleteMe: { method: 'DELETE', path: '/me' },
   unreadCount: { method: 'GET', path: '/me/messages/unread-count' },
   readMessage: { method: 'POST', path: '/me/messages/{message_id}/read' },
   readAllMessages: { method: 'POST', path: '/me/messages/read-all' },

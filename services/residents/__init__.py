@@ -10,6 +10,7 @@ Others call what __all__ lists (the resident API). _matches_read is the prepared
 from __future__ import annotations
 
 from services.residents._access import bound_subject_ids, require_bound
+from services.residents._account import delete_account
 from services.residents._auth import (
     REFRESH_TOKEN_SECONDS,
     LoginResult,
@@ -34,6 +35,7 @@ from services.residents._my_matches import my_matches, my_summary, shown_name
 from services.residents._reasons import with_reasons
 
 __all__ = [
+    "delete_account",
     "IdentityConfig",
     "LoginResult",
     "PUSH_STATES",

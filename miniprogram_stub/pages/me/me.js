@@ -159,6 +159,29 @@ Component({
         .catch(() => null)
         .then(done)
     },
+    // 注销账号: asked twice in words an 80-year-old can weigh; then nothing of the account is left
+    // to log in with (a new login is a new account).
+    deleteAccount() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '注销账号？',
+          content: '注销后，您的手机号、绑定的身份和消息订阅将被清除，不能恢复；已提交的申请和已发放的待遇按规定保留。',
+          confirmText: '确认注销',
+          confirmColor: '#c8161d',
+          success: (res) => resolve(!!res.confirm),
+          fail: () => resolve(false),
+        })
+      }).then((yes) => {
+        if (!yes) return null
+        return api
+          .call('deleteMe')
+          .then(() => {
+            auth.logOut()
+            this.setData({ loggedOut: true, deleted: true })
+          })
+          .catch(() => null)
+      })
+    },
     go(event) {
       nav.go(event.currentTarget.dataset.url)
     },
