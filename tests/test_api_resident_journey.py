@@ -120,7 +120,7 @@ def test_login_bind_match_explain_calculate_claim_approve_pay(
     assert counts["sent"] == 4 and len(pushed) == 4, counts
     assert {m["page"] for m in pushed} == {f"pages/claim/claim?id={claim_id}&from=push"}
     paid = next(m for m in pushed if m["template_id"] == PAYOUT_TEMPLATE)
-    assert paid["data"]["amount2"]["value"] == "¥10000.00"  # one currency symbol, as WeChat requires
+    assert paid["data"]["amount2"]["value"] == "¥10000.00"  # one currency symbol, as WeChat wants
 
     summary = client.get("/api/v1/me/summary", headers=me)
     assert summary.json["received_fen"] >= 1_000_000
