@@ -135,6 +135,17 @@ test('glyphs (✓ ✗ ›) are hidden from screen readers, a text says the same'
   expect(bare).toEqual([])
 })
 
+test('in 长辈版 everything is at least 20 px and every target taller', () => {
+  const care = all.filter((rule) => rule.selectors.some((selector) => /(^|\s)\.care\b/.test(selector)))
+  const everything = care.find((rule) => ['.care view', '.care text', '.care button', '.care input'].every((s) => rule.selectors.includes(s)))
+  expect(everything && px(everything.declarations['font-size'])).toBeGreaterThanOrEqual(20)
+  const small = care.filter((rule) => rule.declarations['font-size'] && px(rule.declarations['font-size']) < 20)
+  expect(small.map((rule) => rule.selectors.join(','))).toEqual([])
+  const targets = care.find((rule) => rule.selectors.includes('.care button') && rule.declarations['min-height'])
+  expect(px(targets.declarations['min-height'])).toBeGreaterThanOrEqual(MIN_TARGET_PX + 10)
+  WXML.forEach((file) => expect([file, /<view class="page \{\{care \? 'care' : ''\}\}">/.test(read(file))]).toEqual([file, true]))
+})
+
 test('the check itself catches what it should', () => {
   expect(px('30rpx')).toBe(15)
   expect(contrast('#888888', '#f6f6f6')).toBeLessThan(MIN_CONTRAST)

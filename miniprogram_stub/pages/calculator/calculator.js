@@ -1,5 +1,6 @@
 // 政策计算器: every live item's verdict and amount for facts typed in ("假如我是…"), or for one of my
 // subjects with what-if changes (POST /calculator {subject_type, facts} or {subject_id, overrides}).
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -86,6 +87,7 @@ function subjectView(subject) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: {
     subjects: [],
     subjectLabels: ['假如我是…（不用我的档案）'],

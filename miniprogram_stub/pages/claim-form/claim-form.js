@@ -1,6 +1,7 @@
 // 申请确认: the item and the applicant as the profile fills them, the answers the resident adds,
 // the materials (wx.chooseMessageFile → POST /claims/materials), and one tap to submit
 // (POST /claims with a fresh Idempotency-Key per tap). A returned claim is resubmitted here too.
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -54,6 +55,7 @@ function claimView(answer) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: {
     loading: true,
     error: '',

@@ -1,5 +1,6 @@
 // 申请详情: a claim with its timeline (GET /claims/{id}); withdraw while it is open, resubmit
 // when it was returned, and ask for progress reminders from a tap.
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -60,6 +61,7 @@ function claimView(claim) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: { loading: true, error: '', claim: null, acting: false, subscribeNote: '' },
   methods: {
     onLoad(query) {

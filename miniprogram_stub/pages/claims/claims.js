@@ -1,9 +1,12 @@
 // 我的申请: my claims, newest first (GET /claims, paginated).
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 
-const PAGE_SIZE = 20
+const care = require('../../utils/care')
+
+const PAGE_SIZE = 20 // care.pageSize(PAGE_SIZE) in 长辈版: fewer a screen
 
 // Field access for a claim in the list (ResidentClaimSummary).
 function claimView(claim) {
@@ -19,6 +22,7 @@ function claimView(claim) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: { loading: true, error: '', claims: [], page: 1, hasMore: false },
   methods: {
     onLoad() {
@@ -33,7 +37,7 @@ Component({
     load() {
       this.setData({ loading: true, error: '' })
       return api
-        .page('claims', { query: { page: 1, page_size: PAGE_SIZE } })
+        .page('claims', { query: { page: 1, page_size: care.pageSize(PAGE_SIZE) } })
         .then((answer) => this.setData({ loading: false, claims: answer.items.map(claimView), page: 1, hasMore: answer.hasMore }))
         .catch((error) => this.setData({ loading: false, error: error.message }))
     },
@@ -41,7 +45,7 @@ Component({
       if (!this.data.hasMore) return Promise.resolve()
       const next = this.data.page + 1
       return api
-        .page('claims', { query: { page: next, page_size: PAGE_SIZE } })
+        .page('claims', { query: { page: next, page_size: care.pageSize(PAGE_SIZE) } })
         .then((answer) => this.setData({ claims: this.data.claims.concat(answer.items.map(claimView)), page: next, hasMore: answer.hasMore }))
         .catch(() => null)
     },

@@ -1,5 +1,6 @@
 // 免申即享: benefits granted without applying (GET /me/grants); the resident confirms or declines
 // each one (POST /me/grants/{id}/confirm | decline) and may ask for payout reminders from a tap.
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -8,7 +9,9 @@ const { fieldErrors } = require('../../utils/errors')
 
 const SCENE = 'grants'
 
-const PAGE_SIZE = 20
+const care = require('../../utils/care')
+
+const PAGE_SIZE = 20 // care.pageSize(PAGE_SIZE) in 长辈版: fewer a screen
 
 // Field access for a grant (ResidentGrant).
 function grantView(grant) {
@@ -32,6 +35,7 @@ function grantView(grant) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: { loading: true, error: '', grants: [], page: 1, hasMore: false, acting: null, subscribeNote: '' },
   methods: {
     onLoad() {
@@ -44,7 +48,7 @@ Component({
     load() {
       this.setData({ loading: true, error: '' })
       return api
-        .page('grants', { query: { page: 1, page_size: PAGE_SIZE } })
+        .page('grants', { query: { page: 1, page_size: care.pageSize(PAGE_SIZE) } })
         .then((answer) => this.setData({ loading: false, grants: answer.items.map(grantView), page: 1, hasMore: answer.hasMore }))
         .catch((error) => this.setData({ loading: false, error: error.message }))
     },
@@ -52,7 +56,7 @@ Component({
       if (!this.data.hasMore) return Promise.resolve()
       const next = this.data.page + 1
       return api
-        .page('grants', { query: { page: next, page_size: PAGE_SIZE } })
+        .page('grants', { query: { page: next, page_size: care.pageSize(PAGE_SIZE) } })
         .then((answer) => this.setData({ grants: this.data.grants.concat(answer.items.map(grantView)), page: next, hasMore: answer.hasMore }))
         .catch(() => null)
     },

@@ -1,12 +1,15 @@
 // 首页「我的政策」: 红利预期 (GET /me/summary) and the matched items (GET /me/matches), with a
 // button that asks for push subscriptions from the tap.
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const subscribe = require('../../utils/subscribe')
 const badge = require('../../utils/badge')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 
-const PAGE_SIZE = 20
+const care = require('../../utils/care')
+
+const PAGE_SIZE = 20 // care.pageSize(PAGE_SIZE) in 长辈版: fewer a screen
 const SCENE = 'home'
 
 // Field access for this page's answers: GET /me/summary and the cards of GET /me/matches.
@@ -44,6 +47,7 @@ function matchView(card) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: {
     loading: true,
     error: '',
@@ -80,7 +84,7 @@ Component({
         .call('unreadCount', { silent: true })
         .then((answer) => badge.showUnread(answer.unread || 0))
         .catch(() => null)
-      return Promise.all([api.call('summary'), api.page('matches', { query: { page: 1, page_size: PAGE_SIZE } })])
+      return Promise.all([api.call('summary'), api.page('matches', { query: { page: 1, page_size: care.pageSize(PAGE_SIZE) } })])
         .then(([summary, matches]) => {
           this.setData({
             loading: false,
@@ -97,7 +101,7 @@ Component({
       const next = this.data.page + 1
       this.setData({ loadingMore: true })
       return api
-        .page('matches', { query: { page: next, page_size: PAGE_SIZE } })
+        .page('matches', { query: { page: next, page_size: care.pageSize(PAGE_SIZE) } })
         .then((matches) => {
           this.setData({
             items: this.data.items.concat(matches.items.map(matchView)),

@@ -1,5 +1,6 @@
 // 事项详情: what the item gives, how each of my subjects stands (why I qualify, what is missing),
 // the amount with its trace, and the way to get it: 一键办理, 免申即享 or the guide text.
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -92,6 +93,7 @@ function itemView(detail) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: {
     loading: true,
     error: '',

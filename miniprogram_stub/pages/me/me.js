@@ -1,6 +1,8 @@
 // 我的: the identities bound to me (GET /me), binding one (POST /me/subjects) or unbinding
 // (DELETE /me/subjects/{id}), the phone number through WeChat's getPhoneNumber button
 // (POST /me/phone {code}), subscribe reminders from a tap, and logging out.
+const careBehavior = require('../../behaviors/care')
+const care = require('../../utils/care')
 const api = require('../../utils/api')
 const auth = require('../../utils/auth')
 const nav = require('../../utils/nav')
@@ -40,6 +42,7 @@ function bindBody(form) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: {
     loading: true,
     error: '',
@@ -181,6 +184,12 @@ Component({
           })
           .catch(() => null)
       })
+    },
+    // 长辈版: larger type, fewer items a screen; every page takes it when opened again.
+    toggleCare(event) {
+      care.set(!!event.detail.value)
+      this.setData({ care: care.isOn() })
+      wx.reLaunch({ url: '/pages/me/me' })
     },
     go(event) {
       nav.go(event.currentTarget.dataset.url)

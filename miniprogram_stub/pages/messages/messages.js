@@ -1,11 +1,14 @@
 // 消息: my inbox, newest first (GET /me/messages, paginated), the unread count, reading one
 // (POST /me/messages/{id}/read, then its page opens) or all (POST /me/messages/read-all).
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const badge = require('../../utils/badge')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 
-const PAGE_SIZE = 20
+const care = require('../../utils/care')
+
+const PAGE_SIZE = 20 // care.pageSize(PAGE_SIZE) in 长辈版: fewer a screen
 const PUSH_WORDS = { waiting: '未推送：需订阅此类提醒', failed: '微信推送失败', expired: '已过期未推送' }
 
 // Field access for a message.
@@ -22,6 +25,7 @@ function messageView(message) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: { loading: true, error: '', messages: [], unread: 0, page: 1, hasMore: false },
   methods: {
     onLoad() {
@@ -39,7 +43,7 @@ Component({
     load() {
       this.setData({ loading: true, error: '' })
       return Promise.all([
-        api.page('messages', { query: { page: 1, page_size: PAGE_SIZE } }),
+        api.page('messages', { query: { page: 1, page_size: care.pageSize(PAGE_SIZE) } }),
         api.call('unreadCount', { silent: true }).catch(() => null),
       ])
         .then(([answer, unread]) => {
@@ -59,7 +63,7 @@ Component({
       if (!this.data.hasMore) return Promise.resolve()
       const next = this.data.page + 1
       return api
-        .page('messages', { query: { page: next, page_size: PAGE_SIZE } })
+        .page('messages', { query: { page: next, page_size: care.pageSize(PAGE_SIZE) } })
         .then((answer) => this.setData({ messages: this.data.messages.concat(answer.items.map(messageView)), page: next, hasMore: answer.hasMore }))
         .catch(() => null)
     },

@@ -1,10 +1,13 @@
 // 政策「列表/搜索」: items (GET /items) or policy documents (GET /policies) by keyword and filters;
 // a policy opens in place with its 解读 and items (GET /policies/{id}).
+const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 
-const PAGE_SIZE = 20
+const care = require('../../utils/care')
+
+const PAGE_SIZE = 20 // care.pageSize(PAGE_SIZE) in 长辈版: fewer a screen
 const CATEGORIES = ['全部', '就业创业', '社会保障', '养老服务', '助残', '社会救助', '科技创新', '企业扶持', '住房', '教育', '医疗保障', '人才']
 const SUBJECT_TYPES = [['', '全部对象'], ['person', '个人'], ['enterprise', '企业']]
 const MODES = [['', '全部方式'], ['auto_grant', '免申即享'], ['one_tap', '一键办理'], ['guide', '办事指引']]
@@ -45,6 +48,7 @@ function policyDetailView(detail) {
 }
 
 Component({
+  behaviors: [careBehavior],
   data: {
     tab: 'items',
     q: '',
@@ -77,7 +81,7 @@ Component({
       return this.more()
     },
     filters(page) {
-      const query = { page, page_size: PAGE_SIZE }
+      const query = { page, page_size: care.pageSize(PAGE_SIZE) }
       if (this.data.q.trim()) query.q = this.data.q.trim()
       if (this.data.categoryIndex > 0) query.category = CATEGORIES[this.data.categoryIndex]
       if (this.data.tab === 'items') {

@@ -64,7 +64,7 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     modal: [],
     login: 0,
   }
-  const state = { modalConfirm: true, subscribeAnswer: null, subscribeFail: null, chosenFile: '/tmp/wx/licence.pdf', chosenPhoto: 'wxfile://tmp_idcard_compressed.jpg', mediaCancelled: false }
+  const state = { modalConfirm: true, subscribeAnswer: null, subscribeFail: null, chosenFile: '/tmp/wx/licence.pdf', chosenPhoto: 'wxfile://tmp_idcard_compressed.jpg', mediaCancelled: false, fontSizeSetting: 17 }
 
   function answer(key, request) {
     const route = table[key]
@@ -112,6 +112,8 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     removeTabBarBadge() {
       calls.badge.push(null)
     },
+    // WeChat's own text size (设置 → 通用 → 字体大小): 17 px unless the resident made it larger
+    getSystemInfoSync: () => ({ fontSizeSetting: state.fontSizeSetting, platform: 'devtools' }),
     makePhoneCall(options) {
       calls.phone.push(options.phoneNumber)
     },
