@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 NPM := $(shell command -v npm)
+# Two pytest workers (pytest-xdist): the suite waits on browsers, subprocesses and WeChat's
+# timeouts as much as it computes; each worker has its own MariaDB database and Redis prefix.
+# `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n 2
 CONSOLE_SOURCES := $(shell find console/src console/index.html console/vite.config.js console/package.json -type f 2>/dev/null)
 
 .PHONY: run test bench lint format clean console

@@ -153,14 +153,27 @@ def session(database: Database) -> Iterator[Session]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
-    """Count outcomes per backend for the summary."""
+    """Tag each report with its storage backend (it travels to pytest-xdist's controller)."""
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)  # a fixture may look (tests/browser.py: page)
     callspec = getattr(item, "callspec", None)
     backend = callspec.params.get("storage") if callspec else None
-    if backend and (report.when == "call" or (report.when == "setup" and report.skipped)):
+    if backend:
+        report.user_properties.append(("storage", backend))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count outcomes per backend for the summary (here, or on xdist's controller)."""
+    backend = dict(report.user_properties).get("storage")
+    if not backend:
+        return
+    if report.when == "call" or (report.when == "setup" and report.skipped):
         _outcomes[(backend, report.outcome)] += 1
+    if report.when == "setup" and report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if reason.startswith("Skipped: MariaDB/Redis variant skipped: "):
+            _skip_reason[backend] = reason.removeprefix("Skipped: MariaDB/Redis variant skipped: ")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]

@@ -189,9 +189,19 @@ def test_a_data_manager_uploads_a_batch_and_reads_its_report(
 
 
 def choose(page, trigger, option: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick an option of an Element Plus select (its list opens in a popper at the page's end)."""
-    trigger.click()
-    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+    """Pick an option of an Element Plus select (its list opens in a popper at the page's end),
+    and see that it took: on a loaded machine a click can land on a list still fading out from
+    the select before, so the pick is made again (up to three times) until the select shows it."""
+    for _ in range(3):
+        trigger.click()
+        item = page.locator(".el-select-dropdown__item:visible", has_text=option).first
+        item.wait_for()
+        item.click()
+        for _ in range(20):
+            if option in trigger.inner_text():
+                return
+            page.wait_for_timeout(100)
+    raise AssertionError(f"the select did not take {option!r}")
 
 
 @needs_build
