@@ -1,6 +1,7 @@
 // 首页「我的政策」: 红利预期 (GET /me/summary) and the matched items (GET /me/matches), with a
 // button that asks for push subscriptions from the tap.
 const careBehavior = require('../../behaviors/care')
+const freshBehavior = require('../../behaviors/fresh')
 const api = require('../../utils/api')
 const subscribe = require('../../utils/subscribe')
 const badge = require('../../utils/badge')
@@ -47,7 +48,7 @@ function matchView(card) {
 }
 
 Component({
-  behaviors: [careBehavior],
+  behaviors: [careBehavior, freshBehavior],
   data: {
     loading: true,
     error: '',
@@ -68,15 +69,6 @@ Component({
     },
     onReachBottom() {
       return this.loadMore()
-    },
-    // Back on this page (after binding, claiming, a push): read again, quietly. Answers that
-    // did not change come back as 304 (If-None-Match), so this costs the server almost nothing.
-    onShow() {
-      if (!this.shownOnce) {
-        this.shownOnce = true // onLoad has just read
-        return null
-      }
-      return this.load({ quiet: true })
     },
     load({ quiet = false } = {}) {
       this.setData({ loading: !quiet, error: '' })

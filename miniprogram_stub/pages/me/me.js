@@ -2,6 +2,7 @@
 // (DELETE /me/subjects/{id}), the phone number through WeChat's getPhoneNumber button
 // (POST /me/phone {code}), subscribe reminders from a tap, and logging out.
 const careBehavior = require('../../behaviors/care')
+const freshBehavior = require('../../behaviors/fresh')
 const care = require('../../utils/care')
 const api = require('../../utils/api')
 const auth = require('../../utils/auth')
@@ -42,7 +43,7 @@ function bindBody(form) {
 }
 
 Component({
-  behaviors: [careBehavior],
+  behaviors: [careBehavior, freshBehavior],
   data: {
     loading: true,
     error: '',
@@ -60,15 +61,6 @@ Component({
     onLoad() {
       subscribe.prepare(SCENE).catch(() => null)
       return this.load()
-    },
-    // Back on this page (after binding, claiming, a push): read again, quietly. Answers that
-    // did not change come back as 304 (If-None-Match), so this costs the server almost nothing.
-    onShow() {
-      if (!this.shownOnce) {
-        this.shownOnce = true // onLoad has just read
-        return null
-      }
-      return this.load({ quiet: true })
     },
     load({ quiet = false } = {}) {
       if (auth.isLoggedOut()) {
