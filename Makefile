@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NPM := $(shell command -v npm)
 # Two pytest workers (pytest-xdist): the suite waits on browsers, subprocesses and WeChat's
 # timeouts as much as it computes; each worker has its own MariaDB database and Redis prefix.
-# `make test PYTEST_ARGS=` runs it in one process.
-PYTEST_ARGS ?= -n 2
+# `make test PYTEST_ARGS=` runs it in one process. loadfile keeps each module on one worker, in
+# order (the OpenAPI run's last test reads what every operation of its module answered).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 CONSOLE_SOURCES := $(shell find console/src console/index.html console/vite.config.js console/package.json -type f 2>/dev/null)
 
 .PHONY: run test bench lint format clean console
