@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# calls WeChat carries out once and cannot be asked about: a timeout after sending is ambiguous
+ACTS_ONCE = frozenset({"/cgi-bin/message/subscribe/send"})
 
 
 class _Client(WeChatClient):
@@ -141,8 +143,9 @@ class _Client(WeChatClient):
         except requests.ConnectTimeout:
             raise WeChatUnavailable(path, "connect timed out") from None  # nothing left
         except (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError):
-            # sent, but no (whole) answer: WeChat may have done it
-            raise WeChatUnavailable(path, "timed out", ambiguous=True) from None
+            # sent, but no (whole) answer: WeChat may have done it. That matters only for a call
+            # that does something once (a send); a token or a lookup is simply asked again.
+            raise WeChatUnavailable(path, "timed out", ambiguous=path in ACTS_ONCE) from None
         except requests.Timeout:
             raise WeChatUnavailable(path, "timed out") from None
         except requests.RequestException as exc:

@@ -400,3 +400,19 @@ def test_secrets_appear_in_no_log_record_and_no_error(
     assert any("jscode2session" in text for text in texts)  # the calls were logged
     for secret in (wx.secret, "wrong-secret", token, fresh_token, session_key, login_code):
         assert not [text for text in texts if secret in text], secret
+
+
+def test_only_a_send_that_timed_out_is_ambiguous(wx: EmulatorServer) -> None:
+    """A read timeout after a send leaves WeChat's side unknown; after a token fetch it does
+    not matter (the token is simply asked for again)."""
+    gateway = make_gateway(wx, timeout=0.5)
+    wx.inject(STABLE, times=1, hang=True, hang_seconds=2)
+    with pytest.raises(WeChatUnavailable) as token:
+        gateway.access_token()
+    assert not token.value.ambiguous
+    wx.grant("o-alice", TEMPLATE)
+    gateway.access_token()  # now fetched: only the send hangs below
+    wx.inject(SEND, times=1, lose_answer=True, hang_seconds=2)
+    with pytest.raises(WeChatUnavailable) as sent:
+        send(gateway)
+    assert sent.value.ambiguous and len(wx.messages()) == 1  # WeChat did deliver it
