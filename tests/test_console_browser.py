@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from api.console import built
@@ -197,10 +198,11 @@ def choose(page, trigger, option: str) -> None:  # type: ignore[no-untyped-def]
         item = page.locator(".el-select-dropdown__item:visible", has_text=option).first
         item.wait_for()
         item.click()
-        for _ in range(20):
-            if option in trigger.inner_text():
-                return
-            page.wait_for_timeout(100)
+        try:
+            expect(trigger).to_contain_text(option, timeout=2000)
+            return
+        except AssertionError:
+            continue
     raise AssertionError(f"the select did not take {option!r}")
 
 

@@ -83,12 +83,10 @@ class EventPusher:
 
     def wait_idle(self, timeout: float = 10) -> bool:
         """Wait until every queued event was posted (tests); True when it was."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.queue.unfinished_tasks == 0:
-                return True
-            time.sleep(0.02)
-        return False
+        with self.queue.all_tasks_done:  # the queue's own condition, notified by task_done
+            return self.queue.all_tasks_done.wait_for(
+                lambda: self.queue.unfinished_tasks == 0, timeout
+            )
 
     def _run(self) -> None:
         while True:
