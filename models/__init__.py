@@ -6,6 +6,7 @@ from models.claim import (
     Claim,
     ClaimEvent,
     ClaimMaterial,
+    ClaimRating,
     ClaimStatus,
     Grant,
     GrantStatus,
@@ -36,8 +37,21 @@ from models.policy import (
     SubjectKind,
     VersionStatus,
 )
-from models.subject import CHUNK_SIZE, ImportBatch, ProfileChunk, Subject
-from models.wechat import Relation, ResidentSession, SubjectBinding, WeChatUser
+from models.subject import (
+    CHUNK_SIZE,
+    FactSupplement,
+    ImportBatch,
+    ProfileChunk,
+    Subject,
+    SupplementStatus,
+)
+from models.wechat import (
+    Relation,
+    ResidentConsent,
+    ResidentSession,
+    SubjectBinding,
+    WeChatUser,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -50,6 +64,7 @@ __all__ = [
     "Claim",
     "ClaimEvent",
     "ClaimMaterial",
+    "ClaimRating",
     "ClaimStatus",
     "DashboardSnapshot",
     "Database",
@@ -57,6 +72,7 @@ __all__ = [
     "Department",
     "FactCatalog",
     "FactDefinition",
+    "FactSupplement",
     "FactStatus",
     "Grant",
     "GrantStatus",
@@ -75,7 +91,9 @@ __all__ = [
     "PolicyStatus",
     "ProfileChunk",
     "SubscriptionType",
+    "SupplementStatus",
     "Relation",
+    "ResidentConsent",
     "ResidentSession",
     "Role",
     "AccountType",

@@ -111,6 +111,10 @@ class ClaimMaterial(IdMixin, Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    # a material may instead prove a self-declared fact (补充信息)
+    supplement_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("fact_supplements.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -132,3 +136,15 @@ class Grant(IdMixin, Base):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
+
+
+class ClaimRating(IdMixin, Base):
+    """The resident's rating of the service (好差评) once a claim has ended, one per claim."""
+
+    __tablename__ = "claim_ratings"
+
+    claim_id: Mapped[int] = mapped_column(BigId, ForeignKey("claims.id"), unique=True)
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("policy_items.id"), index=True)
+    score: Mapped[int]  # 1 非常不满意 … 5 非常满意
+    comment: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,11 +7,20 @@ per-fact column chunks.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Hash32, IdMixin, Sealed
+from models.base import Base, BigId, Hash32, IdMixin, Sealed
 from models.clock import utcnow
 
 # LONGBLOB on MariaDB: a chunk of 65,536 eight-byte values is 512 KiB, past BLOB's 64 KiB.
@@ -86,3 +95,33 @@ class ProfileChunk(IdMixin, Base):
     # Built from every profile change up to and including this change sequence.
     through_seq: Mapped[int] = mapped_column(BigInteger)
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupplementStatus(StrEnum):
+    """A self-declared fact's review: pending -> approved or rejected."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class FactSupplement(IdMixin, Base):
+    """A fact a resident declared for a subject they act for (补充信息), with materials; reviewed
+    by the department of the item that asked for it. On approval it enters the profile, and this
+    row stays as the value's source."""
+
+    __tablename__ = "fact_supplements"
+    __table_args__ = (Index("ix_fact_supplements_department_id_status", "department_id", "status"),)
+
+    subject_id: Mapped[int] = mapped_column(BigId, ForeignKey("subjects.id"), index=True)
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("policy_items.id"))
+    department_id: Mapped[int] = mapped_column(BigId, ForeignKey("departments.id"))
+    fact: Mapped[str] = mapped_column(String(64))
+    value: Mapped[dict] = mapped_column(default=dict)  # {"value": …}: any JSON value
+    note: Mapped[str | None] = mapped_column(String(500))
+    declared_by_id: Mapped[int] = mapped_column(BigId, ForeignKey("wechat_users.id"))
+    status: Mapped[str] = mapped_column(String(16), default=SupplementStatus.PENDING)
+    reviewer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff_users.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]

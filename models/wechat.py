@@ -71,3 +71,22 @@ class ResidentSession(IdMixin, Base):
     replaced_by_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+
+
+class ResidentConsent(IdMixin, Base):
+    """A resident's consent to one purpose (隐私保护指引, 身份证号, 银行卡) at one text version.
+
+    Consenting again to a newer text adds a row; withdrawing stamps the row. The row stays after
+    the account is deleted: it proves what was agreed, and names nobody once the account is gone.
+    """
+
+    __tablename__ = "resident_consents"
+    __table_args__ = (UniqueConstraint("wechat_user_id", "purpose", "version"),)
+
+    wechat_user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("wechat_users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(24))
+    version: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]

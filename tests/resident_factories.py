@@ -8,11 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.resident_auth import issue_resident_token
-from models import Database, Subject, SubjectBinding, SubjectMatches, WeChatUser
+from models import (
+    Database,
+    ResidentConsent,
+    Subject,
+    SubjectBinding,
+    SubjectMatches,
+    WeChatUser,
+)
 from rules.eligibility import Eligibility
 from services import matching
 from services.demo import seed_demo
 from services.matching import ENDED, unpack
+from services.residents import CONSENT_TEXTS
 
 ELIGIBLE, UNKNOWN = Eligibility.ELIGIBLE, Eligibility.UNKNOWN
 
@@ -26,10 +34,20 @@ def demo_world(session: Session, database: Database, persons: int = 80, enterpri
     return counts
 
 
-def wechat_user(session: Session, openid: str, appid: str = "wx0000000000000000") -> WeChatUser:
-    """Create a WeChat user (as a first login would)."""
+def wechat_user(
+    session: Session,
+    openid: str,
+    appid: str = "wx0000000000000000",
+    consents: tuple[str, ...] = (),
+) -> WeChatUser:
+    """Create a WeChat user (as a first login would), having agreed to the current texts of
+    `consents` (id_number, bank_card: what the mini-program asks before collecting them)."""
     user = WeChatUser(appid=appid, openid=openid)
     session.add(user)
+    session.flush()
+    for purpose in consents:
+        version = CONSENT_TEXTS[purpose]["version"]
+        session.add(ResidentConsent(wechat_user_id=user.id, purpose=purpose, version=version))
     session.commit()
     return user
 

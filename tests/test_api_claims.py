@@ -373,3 +373,52 @@ def test_the_item_page_says_a_claim_is_in_progress_so_one_tap_is_not_offered_aga
     assert standing["claim"] == {"id": claim["id"], "status": "submitted"}
     theirs = client.get(f"/api/v1/items/{world.item_id}", headers=world.headers(1)).json["mine"]
     assert [s["claim"] for s in theirs if s["subject_id"] == world.subjects[1]] == [None]
+
+
+def test_an_ended_claim_is_rated_once_and_the_dashboard_counts_it(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    world = claim_world(app, session, database, residents=2)
+    factories.staff(session, "reviewer-rate", f"reviewer:{DEPARTMENT}")
+    staff = factories.login(client, "reviewer-rate")
+    open_claim, ended = ready_claim(client, world, 0), ready_claim(client, world, 1)
+    assert open_claim["can_rate"] is False and open_claim["rating"] is None
+    early = client.post(
+        f"{API}/{open_claim['id']}/rating", json={"score": 5}, headers=world.headers(0)
+    )
+    assert early.status_code == 409 and early.json["message"] == "办理结束后才能评价"
+
+    pay = {"payment_ref": "PAY-RATE-1", "paid_fen": ended["expected_fen"] or 0}
+    for step, body in (("review", {}), ("approve", {}), ("pay", pay)):
+        answer = client.post(f"/api/v1/admin/claims/{ended['id']}/{step}", json=body, headers=staff)
+        assert answer.status_code == 200, answer.json
+    paid = client.get(f"{API}/{ended['id']}", headers=world.headers(1)).json
+    assert paid["status"] == "paid" and paid["can_rate"] is True
+    out_of_range = client.post(
+        f"{API}/{ended['id']}/rating", json={"score": 6}, headers=world.headers(1)
+    )
+    assert out_of_range.status_code == 422 and "score" in out_of_range.json["errors"]["json"]
+    theirs = client.post(f"{API}/{ended['id']}/rating", json={"score": 1}, headers=world.headers(0))
+    assert theirs.status_code == 404
+    rated = client.post(
+        f"{API}/{ended['id']}/rating",
+        json={"score": 4, "comment": "到账很快"},
+        headers=world.headers(1),
+    )
+    assert rated.status_code == 200, rated.json
+    assert rated.json["rating"]["score"] == 4 and rated.json["rating"]["comment"] == "到账很快"
+    assert rated.json["can_rate"] is False
+    twice = client.post(f"{API}/{ended['id']}/rating", json={"score": 1}, headers=world.headers(1))
+    assert twice.status_code == 409
+
+    dashboard = client.get("/api/v1/admin/dashboard", headers=staff)
+    assert dashboard.status_code == 200, dashboard.json
+    ratings = dashboard.json["ratings"]
+    assert ratings["count"] == 1 and ratings["satisfied_permille"] == 1000
+    assert {row["score"]: row["count"] for row in ratings["by_score"]} == {
+        5: 0,
+        4: 1,
+        3: 0,
+        2: 0,
+        1: 0,
+    }

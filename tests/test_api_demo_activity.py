@@ -27,7 +27,13 @@ def test_the_demo_plays_claims_grants_and_payouts_through_the_services(
         counts = play_activity(
             database=database, storage=storage(), template_ids=DEFAULT_TEMPLATE_IDS
         )
-    assert counts == {"claims": 9, "grants_confirmed": 4, "grants_paid": 2}
+    assert counts == {
+        "claims": 9,
+        "ratings": 2,
+        "grants_confirmed": 4,
+        "grants_paid": 2,
+        "supplements": 1,
+    }
 
     def login(username: str) -> dict[str, str]:
         answer = client.post(
@@ -54,6 +60,9 @@ def test_the_demo_plays_claims_grants_and_payouts_through_the_services(
         select(AuditEntry.actor_name).where(AuditEntry.action.like("claim.%"))
     ).all()
     assert "演示审核员" in decided_by
+    # and one resident's declared fact (补充信息) with its photo, waiting for them
+    (declared,) = client.get("/api/v1/admin/supplements", headers=reviewer).json
+    assert declared["status"] == "pending" and declared["item_name"]
 
     # The admin sees the 人社局 ones too, and grants confirmed and paid
     admin = login("demo-admin")
@@ -73,6 +82,7 @@ def test_the_demo_plays_claims_grants_and_payouts_through_the_services(
     assert board["built_at"] is not None and board["matched_subjects"] > 0
     assert {s["stage"]: s["count"] for s in board["funnel"]}["paid"] == 1
     assert sum(month["paid_fen"] for month in board["paid_by_month"]) > 0
+    assert board["ratings"]["count"] == 2 and board["supplements"] == {"pending": 1}
 
     # Residents were told (claim status messages queued for their WeChat), and the showcase
     # identities are left for the newcomer to bind

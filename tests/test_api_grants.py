@@ -44,7 +44,10 @@ def grant_world(session: Session, database) -> GrantWorld:  # type: ignore[no-un
     money = _grant_of(session, "LC-MZ-2025-01-01")
     no_money = _grant_of(session, "LC-YB-2025-01-01")
     other = _grant_of(session, "LC-MZ-2025-01-01", skip=1)
-    user, stranger = wechat_user(session, "openid-grants"), wechat_user(session, "openid-else")
+    user, stranger = (
+        wechat_user(session, "openid-grants", consents=("bank_card",)),
+        wechat_user(session, "openid-else"),
+    )
     for subject in {money.subject_id, no_money.subject_id}:
         bind(session, user, subject)
     return GrantWorld(money.id, no_money.id, [other.id], user, stranger)
@@ -93,6 +96,11 @@ def test_confirming_a_paid_grant_needs_a_valid_card_kept_encrypted(
     assert confirmed.json["payout_account"] == "***************0006"
     assert changed.status_code == 200 and changed.json["payout_account"].endswith("1111")
     assert without.status_code == 200 and without.json["payout_account"] is None
+    # withdrawing the consent to bank cards: no card is taken any more, the one kept stays
+    assert client.delete("/api/v1/me/consents/bank_card", headers=head).status_code == 204
+    refused = client.post(path, json={"bank_card": CARD}, headers=head)
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"bank_card": ["请先阅读并同意《银行卡号收集使用说明》"]}
     session.rollback()
     stored = session.get(Grant, world.money)
     assert stored is not None and stored.confirmed_by_id == world.user.id

@@ -205,7 +205,7 @@ def test_a_time_in_year_one_is_422_not_an_overflow(client: FlaskClient, session:
 
 def test_an_all_zero_uscc_is_refused_in_chinese(app, client: FlaskClient, session: Session) -> None:
     """Its check digit passes (0 × anything), but no registration authority gives it."""
-    head = headers(app, wechat_user(session, "openid-zero-uscc"))
+    head = headers(app, wechat_user(session, "openid-zero-uscc", consents=("id_number",)))
     response = client.post(
         "/api/v1/me/subjects",
         json={

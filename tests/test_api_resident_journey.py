@@ -48,6 +48,21 @@ def test_login_bind_match_explain_calculate_claim_approve_pay(
     me = {"Authorization": f"Bearer {login.json['access_token']}"}
     assert "session_key" not in login.text
 
+    # the 身份证号 is typed only after agreeing to its collection text (a separate consent)
+    refused = client.post(
+        "/api/v1/me/subjects",
+        headers=me,
+        json={"kind": "person", "name": name, "id_number": id_number},
+    )
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"id_number": ["请先阅读并同意《身份证号收集使用说明》"]}
+    texts = client.get("/api/v1/privacy").json
+    version = next(c["version"] for c in texts["consents"] if c["purpose"] == "id_number")
+    agreed = client.post(
+        "/api/v1/me/consents", headers=me, json={"purpose": "id_number", "version": version}
+    )
+    assert agreed.status_code == 200 and agreed.json["current"], agreed.json
+
     # bind myself: name + 身份证号, checked against the imported profile
     bound = client.post(
         "/api/v1/me/subjects",

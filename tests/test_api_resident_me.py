@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.config import Settings
-from models import AuditEntry, SubjectBinding, WeChatUser, vault_of
+from models import AuditEntry, ResidentConsent, SubjectBinding, WeChatUser, vault_of
 from notify.emulator import EmulatorServer
+from services.residents import CONSENT_TEXTS
 from services.residents._auth import PHONE_CONTEXT
 from tests.identity_server import KEY, IdentityService, serving
 from tests.resident_factories import headers, wechat_user
@@ -23,6 +24,8 @@ from tests.resident_identities import add_enterprise, add_person, bearer, id_num
 ME = "/api/v1/me"
 SUBJECTS = "/api/v1/me/subjects"
 PHONE = "/api/v1/me/phone"
+CONSENTS = "/api/v1/me/consents"
+ID_CONSENT = {"purpose": "id_number", "version": CONSENT_TEXTS["id_number"]["version"]}
 NOT_FOUND = "未找到该身份的档案，请确认信息或稍后再试"
 ZHANG = id_number("19900101", 123)
 LI = id_number("19850315", 2)
@@ -31,6 +34,7 @@ BOSS = id_number("19700202", 31)
 LED = uscc("MA3C4L7X2")  # an enterprise imported with its legal representative
 OTHER = uscc("MA3C4L7X3")
 LEGAL = "legal_representative"
+ID = ("id_number",)
 
 
 @pytest.fixture
@@ -158,7 +162,7 @@ def test_me_needs_a_login(client: FlaskClient) -> None:
 def test_me_lists_bound_subjects_masked(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    user = wechat_user(session, "openid-me")
+    user = wechat_user(session, "openid-me", consents=ID)
     auth = headers(app, user)
     assert client.post(SUBJECTS, json=person("欧阳娜娜", LI), headers=auth).status_code == 200
     me = client.get(ME, headers=auth).json
@@ -183,7 +187,7 @@ def test_me_lists_bound_subjects_masked(
 def test_binding_myself_checks_the_profile_and_is_idempotent(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    user = wechat_user(session, "openid-zhang")
+    user = wechat_user(session, "openid-zhang", consents=ID)
     auth = headers(app, user)
     first = client.post(SUBJECTS, json=person(" 张三 ", ZHANG.lower()), headers=auth)
     assert first.status_code == 200, first.json
@@ -206,7 +210,7 @@ def test_binding_myself_checks_the_profile_and_is_idempotent(
 def test_a_wrong_name_and_an_unknown_number_answer_alike(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    auth = headers(app, wechat_user(session, "openid-guess"))
+    auth = headers(app, wechat_user(session, "openid-guess", consents=ID))
     wrong_name = client.post(SUBJECTS, json=person("张四", ZHANG), headers=auth)
     unknown = client.post(SUBJECTS, json=person("张三", id_number("19991231", 7)), headers=auth)
     assert wrong_name.status_code == unknown.status_code == 422
@@ -219,7 +223,7 @@ def test_a_wrong_name_and_an_unknown_number_answer_alike(
 def test_a_bad_check_digit_is_a_field_error(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
-    auth = headers(app, wechat_user(session, "openid-typo"))
+    auth = headers(app, wechat_user(session, "openid-typo", consents=ID))
     typo = ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1")
     answer = client.post(SUBJECTS, json=person("张三", typo), headers=auth)
     assert answer.status_code == 422
@@ -232,7 +236,7 @@ def test_a_bad_check_digit_is_a_field_error(
 def test_the_local_provider_sends_enterprises_to_the_province(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int], relation: str
 ) -> None:
-    auth = headers(app, wechat_user(session, "openid-boss"))
+    auth = headers(app, wechat_user(session, "openid-boss", consents=ID))
     answer = client.post(SUBJECTS, json=enterprise(relation), headers=auth)
     assert answer.status_code == 422
     assert "需通过省统一身份认证" in answer.json["message"]
@@ -243,7 +247,7 @@ def test_the_local_provider_binds_the_imported_legal_representative(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
     led = add_enterprise(session, "聊城市某某机械有限公司", LED, representative=("王五", BOSS)).id
-    auth = headers(app, wechat_user(session, "openid-led"))
+    auth = headers(app, wechat_user(session, "openid-led", consents=ID))
     wrong_number = client.post(SUBJECTS, json=enterprise(LEGAL, "王五", ZHANG, LED), headers=auth)
     wrong_name = client.post(SUBJECTS, json=enterprise(LEGAL, "王六", BOSS, LED), headers=auth)
     wrong_firm = client.post(SUBJECTS, json=enterprise(LEGAL, "王五", BOSS, OTHER), headers=auth)
@@ -274,7 +278,7 @@ def test_the_local_provider_binds_the_imported_legal_representative(
 def test_an_enterprise_we_hold_no_profile_of_is_not_found(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    auth = headers(app, wechat_user(session, "openid-nofirm"))
+    auth = headers(app, wechat_user(session, "openid-nofirm", consents=ID))
     body = enterprise("legal_representative") | {"uscc": uscc("MA00000X1")}
     answer = client.post(SUBJECTS, json=body, headers=auth)
     assert answer.status_code == 422 and answer.json["message"] == NOT_FOUND
@@ -295,8 +299,8 @@ def test_province_provider_binds_persons_and_enterprises(
     service.enterprises.add((ENTERPRISE, "legal_representative", "王五", BOSS))
     service.enterprises.add((ENTERPRISE, "agent", "赵六", ZHANG))
     app, client = client_with(identity_provider="province", identity_url=url, identity_key=KEY)
-    boss = headers(app, wechat_user(session, "openid-boss"))
-    agent = headers(app, wechat_user(session, "openid-agent"))
+    boss = headers(app, wechat_user(session, "openid-boss", consents=ID))
+    agent = headers(app, wechat_user(session, "openid-agent", consents=ID))
 
     me = client.post(SUBJECTS, json=person("张三", ZHANG), headers=agent)
     assert me.status_code == 200 and me.json["verified_by"] == "province"
@@ -335,7 +339,7 @@ def test_province_provider_refusals(
 ) -> None:
     service, url = province
     app, client = client_with(identity_provider="province", identity_url=url, identity_key=KEY)
-    auth = headers(app, wechat_user(session, "openid-nobody"))
+    auth = headers(app, wechat_user(session, "openid-nobody", consents=ID))
     refused = client.post(SUBJECTS, json=person("张三", ZHANG), headers=auth)
     assert refused.status_code == 422 and refused.json["message"] == NOT_FOUND
     not_ours = client.post(SUBJECTS, json=person("张三", id_number("19991231", 7)), headers=auth)
@@ -366,7 +370,7 @@ def test_province_trouble_is_a_503_with_retry_after(
     app, client = client_with(
         identity_provider="province", identity_url=url, identity_key=KEY, identity_timeout=0.5
     )
-    auth = headers(app, wechat_user(session, "openid-wait"))
+    auth = headers(app, wechat_user(session, "openid-wait", consents=ID))
     answer = client.post(SUBJECTS, json=person("张三", ZHANG), headers=auth)
     assert answer.status_code == 503
     assert answer.json["message"] == "身份核验服务暂时不可用，请稍后再试"
@@ -380,7 +384,7 @@ def test_province_not_listening_is_a_503(
     with serving(IdentityService()) as url:
         pass  # the port is free again: nothing listens there
     app, client = client_with(identity_provider="province", identity_url=url, identity_key=KEY)
-    auth = headers(app, wechat_user(session, "openid-closed"))
+    auth = headers(app, wechat_user(session, "openid-closed", consents=ID))
     assert client.post(SUBJECTS, json=person("张三", ZHANG), headers=auth).status_code == 503
 
 
@@ -390,7 +394,7 @@ def test_province_not_listening_is_a_503(
 def test_unbind_revokes_and_rebinding_renews(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    user = wechat_user(session, "openid-unbind")
+    user = wechat_user(session, "openid-unbind", consents=ID)
     auth = headers(app, user)
     client.post(SUBJECTS, json=person("张三", ZHANG), headers=auth)
     gone = client.delete(f"{SUBJECTS}/{people['zhang']}", headers=auth)
@@ -410,8 +414,8 @@ def test_unbind_revokes_and_rebinding_renews(
 def test_someone_elses_subject_cannot_be_unbound(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    owner = headers(app, wechat_user(session, "openid-owner"))
-    other = headers(app, wechat_user(session, "openid-other"))
+    owner = headers(app, wechat_user(session, "openid-owner", consents=ID))
+    other = headers(app, wechat_user(session, "openid-other", consents=ID))
     client.post(SUBJECTS, json=person("张三", ZHANG), headers=owner)
     answer = client.delete(f"{SUBJECTS}/{people['zhang']}", headers=other)
     assert answer.status_code == 404
@@ -426,8 +430,8 @@ def test_someone_elses_subject_cannot_be_unbound(
 def test_binding_attempts_are_limited_per_resident(
     app: Flask, client: FlaskClient, session: Session, people: dict[str, int]
 ) -> None:
-    guesser = headers(app, wechat_user(session, "openid-guesser"))
-    honest = headers(app, wechat_user(session, "openid-honest"))
+    guesser = headers(app, wechat_user(session, "openid-guesser", consents=ID))
+    honest = headers(app, wechat_user(session, "openid-honest", consents=ID))
     guesses = [
         client.post(SUBJECTS, json=person(f"张{n}", ZHANG), headers=guesser).status_code
         for n in range(10)
@@ -444,8 +448,8 @@ def test_every_resident_endpoint_shares_one_limit_per_user(
     client_with: Callable[..., tuple[Flask, FlaskClient]], session: Session
 ) -> None:
     app, client = client_with(resident_rate_limit="3/minute")
-    busy = headers(app, wechat_user(session, "openid-busy"))
-    calm = headers(app, wechat_user(session, "openid-calm"))
+    busy = headers(app, wechat_user(session, "openid-busy", consents=ID))
+    calm = headers(app, wechat_user(session, "openid-calm", consents=ID))
     codes = [
         client.get(ME, headers=busy).status_code,
         client.get(SUBJECTS, headers=busy).status_code,
@@ -464,6 +468,8 @@ def test_deleting_my_account_erases_who_i_am_and_ends_every_login(  # type: igno
     tokens = login(client, wx, "openid-leaving")
     code = wx.mint_phone_code("13812345678", openid="openid-leaving")
     assert client.post(PHONE, json={"code": code}, headers=bearer(tokens)).status_code == 200
+    agreed = client.post(CONSENTS, json=ID_CONSENT, headers=bearer(tokens))
+    assert agreed.status_code == 200, agreed.json
     bound = client.post(SUBJECTS, json=person("张三", ZHANG), headers=bearer(tokens))
     assert bound.status_code == 200, bound.json
     other = login(client, wx, "openid-leaving")  # the same account on a second phone
@@ -488,6 +494,10 @@ def test_deleting_my_account_erases_who_i_am_and_ends_every_login(  # type: igno
         select(SubjectBinding.status).where(SubjectBinding.wechat_user_id == user.id)
     ).all()
     assert bindings == ["revoked"]
+    consents = session.scalars(
+        select(ResidentConsent).where(ResidentConsent.wechat_user_id == user.id)
+    ).all()
+    assert [c.purpose for c in consents] == ["id_number"] and consents[0].withdrawn_at is not None
     (entry,) = audit(session, "account.delete")
     assert entry.actor_id == user.id and "openid-leaving" not in str((entry.before, entry.after))
 

@@ -170,6 +170,14 @@ def test_a_newcomer_follows_the_readme_as_staff_and_as_a_resident(served: dict) 
             f"{base}/api/v1/auth/wechat", json={"code": login_code}, timeout=10
         ).json()["access_token"]
         resident = {"Authorization": f"Bearer {token}"}
+        consent = re.search(r'(\{"purpose": "id_number", "version": "[^"]+"\})', readme)
+        agreed = requests.post(
+            f"{base}/api/v1/me/consents",
+            json=json.loads(consent.group(1)),
+            headers=resident,
+            timeout=10,
+        )
+        assert agreed.ok, agreed.text
         bound = requests.post(f"{base}/api/v1/me/subjects", json=body, headers=resident, timeout=10)
         assert bound.status_code == 200, bound.text
         wanted = expected[body.get("id_number") or body["uscc"]]

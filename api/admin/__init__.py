@@ -25,6 +25,7 @@ def register(api: Api) -> None:
         policies,
         profiles,
         pushes,
+        supplements,
     )
 
     blueprints: tuple[Blueprint, ...] = (
@@ -39,6 +40,6 @@ def register(api: Api) -> None:
         dashboard.blp,
         pushes.blp,
     )
-    blueprints += (claims.blp, grants.blp)
+    blueprints += (claims.blp, supplements.blp, grants.blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1/admin{blueprint.url_prefix or ''}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from api.admin.fields import Dict, Integer, List, LocalDateTime, Nested, Schema, String
+from api.admin.fields import Dict, Integer, List, LocalDateTime, Nested, Number, Schema, String
 from api.auth import current_actor, staff_required
 from api.blueprint import Blueprint
 from api.extensions import db
@@ -82,6 +82,35 @@ class DepartmentChoiceSchema(Schema):
     name = String(metadata={"example": "市民政局"})
 
 
+class ScoreCountSchema(Schema):
+    """How many ratings gave one score."""
+
+    score = Integer(metadata={"example": 5})
+    count = Integer(metadata={"example": 12})
+
+
+class RatedItemSchema(Schema):
+    """An item's average rating."""
+
+    item_id = Integer()
+    item_name = String()
+    count = Integer()
+    average = Number(metadata={"example": 3.5})
+
+
+class RatingsSchema(Schema):
+    """好差评 of ended claims."""
+
+    count = Integer(metadata={"example": 20})
+    by_score = List(Nested(ScoreCountSchema), metadata={"description": "5 非常满意 … 1 非常不满意"})
+    satisfied_permille = Integer(
+        allow_none=True, metadata={"description": "满意率（4、5 分）千分比；无评价时为空"}
+    )
+    lowest_items = List(
+        Nested(RatedItemSchema), metadata={"description": "评分最低的事项（至少 3 条评价）"}
+    )
+
+
 class DashboardSchema(Schema):
     """The 驾驶舱: the matches as of the latest snapshot, and live counts."""
 
@@ -99,6 +128,12 @@ class DashboardSchema(Schema):
     grants = Dict(keys=String(), values=Integer(), metadata={"example": {"granted": 40, "paid": 3}})
     overdue_claims = Integer()
     paid_by_month = List(Nested(MonthSchema))
+    ratings = Nested(RatingsSchema)
+    supplements = Dict(
+        keys=String(),
+        values=Integer(),
+        metadata={"description": "补充信息按审核状态计数", "example": {"pending": 2}},
+    )
 
 
 @blp.route("")

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import click
 from flask.cli import with_appcontext
 
+from services.residents import CONSENT_TEXTS
+
 
 @click.group("wx")
 def wx_group() -> None:
@@ -97,4 +99,10 @@ def wx_login_code_command(openid: str, wechat_api_base: str, host: str, port: in
     click.echo(
         f"  curl -s {base}/api/v1/auth/wechat -H 'Content-Type: application/json' "
         f'-d \'{{"code": "{code}"}}\''
+    )
+    click.echo("then agree to the 身份证号 collection text before binding (the phone asks first):")
+    click.echo(
+        f"  curl -s {base}/api/v1/me/consents -H 'Authorization: Bearer …' "
+        f"-H 'Content-Type: application/json' "
+        f'-d \'{{"purpose": "id_number", "version": "{CONSENT_TEXTS["id_number"]["version"]}"}}\''
     )

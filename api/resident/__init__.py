@@ -17,8 +17,22 @@ def register(api: Api) -> None:
         login,
         matches,
         me,
+        privacy,
+        supplements,
     )
 
-    for module in (login, me, matches, catalog, facts, calculator, claims, grants, inbox):
+    for module in (
+        login,
+        me,
+        privacy,
+        supplements,
+        matches,
+        catalog,
+        facts,
+        calculator,
+        claims,
+        grants,
+        inbox,
+    ):
         blueprint = module.blp
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

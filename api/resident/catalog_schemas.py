@@ -106,6 +106,15 @@ class StandingClaimSchema(Schema):
     status = String(validate=one_of(ClaimStatus), metadata={"example": "reviewing"})
 
 
+class StandingSupplementSchema(Schema):
+    """My declaration of a missing fact for this item (补充信息)."""
+
+    id = Integer(metadata={"example": 7})
+    fact = String(metadata={"example": "disability_level"})
+    status = String(metadata={"enum": ["pending", "approved", "rejected"], "example": "pending"})
+    reason = String(allow_none=True, metadata={"description": "退回原因"})
+
+
 class MyStandingSchema(Schema):
     """How one of my subjects stands on an item, with the full explanation."""
 
@@ -121,6 +130,10 @@ class MyStandingSchema(Schema):
         StandingClaimSchema,
         allow_none=True,
         metadata={"description": "办理中（或已兑现）的申请；有则不能再次一键办理"},
+    )
+    supplements = List(
+        Nested(StandingSupplementSchema),
+        metadata={"description": "为本事项申报过的补充信息及审核结果"},
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from api.admin.fields import (
+    Boolean,
     Dict,
     Integer,
     List,
@@ -208,8 +209,23 @@ class ResidentClaimSummarySchema(Schema):
     updated_at = LocalDateTime(metadata={"example": "2026-11-27T10:05:00+08:00"})
 
 
+class ClaimRatingSchema(Schema):
+    """好差评: how the service of a claim was, once it ended."""
+
+    score = Integer(
+        required=True,
+        validate=at_least(1, 5),
+        metadata={"description": "5 非常满意，4 满意，3 基本满意，2 不满意，1 非常不满意"},
+    )
+    comment = String(validate=length(maximum=200), metadata={"example": "办理很快，不用跑腿"})
+    created_at = LocalDateTime(dump_only=True)
+
+
 class ResidentClaimSchema(ResidentClaimSummarySchema):
     """A claim with its form, materials and timeline."""
+
+    rating = Nested(ClaimRatingSchema, allow_none=True, metadata={"description": "我的评价"})
+    can_rate = Boolean(metadata={"description": "办理已结束且尚未评价"})
 
     item_version_id = Integer(metadata={"example": 27})
     form = Nested(ClaimFormSchema)

@@ -16,6 +16,7 @@ from api.resident.claim_schemas import (
     ClaimMaterialSchema,
     ClaimMaterialUploadSchema,
     ClaimQuerySchema,
+    ClaimRatingSchema,
     ClaimResubmitSchema,
     ClaimWithdrawSchema,
     ResidentClaimSchema,
@@ -196,6 +197,28 @@ class ResubmitClaim(MethodView):
             claim_id=claim_id,
             material_ids=data.get("material_ids"),
             form=data.get("form"),
+        )
+
+
+@blp.route("/<int:claim_id>/rating")
+class RateClaim(MethodView):
+    """Rating the service of a claim (好差评)."""
+
+    @resident_required(blp)
+    @blp.arguments(ClaimRatingSchema)
+    @blp.response(200, ResidentClaimSchema)
+    @blp.alt_response(404, description="申请不存在")
+    @blp.alt_response(409, description="办理尚未结束，或已评价")
+    def post(self, data: dict, claim_id: int):
+        """Rate how my claim was served, once it has ended (paid, rejected or withdrawn); once
+        per claim. The comment passes WeChat's content check; staff see the ratings by item."""
+        screen({"comment": data.get("comment")})
+        return claims.rate_claim(
+            session=db.session,
+            wechat_user_id=current_resident().user_id,
+            claim_id=claim_id,
+            score=data["score"],
+            comment=data.get("comment"),
         )
 
 

@@ -374,8 +374,12 @@ def _standings(
             )
         )
     }
+    from services.supplements import pending_for
+
+    declared = pending_for(session, [s.id for s in mine], card["id"])
     for standing in standings:
         standing["claim"] = claims.get(standing["subject_id"])
+        standing["supplements"] = declared.get(standing["subject_id"], [])
     return standings
 
 

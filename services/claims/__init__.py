@@ -22,6 +22,7 @@ from services.claims._materials import (
     TYPE_NAMES,
     material_filename,
     my_material_file,
+    unattached,
     upload_material,
 )
 from services.claims._queue import ORDERS, get_claim, list_claims, material_file
@@ -37,8 +38,10 @@ from services.claims._review import (
 from services.claims._screening import form_texts, screen_texts
 from services.claims._steps import ACTIVE
 from services.claims._submit import (
+    RATEABLE,
     get_my_claim,
     list_my_claims,
+    rate_claim,
     resubmit_claim,
     submit_claim,
     withdraw_claim,
@@ -49,6 +52,8 @@ __all__ = [
     "ACTIVE",
     "MAX_BYTES",
     "ORDERS",
+    "RATEABLE",
+    "rate_claim",
     "TYPE_NAMES",
     "approve_claim",
     "bulk",
@@ -73,6 +78,7 @@ __all__ = [
     "return_claim",
     "review_claim",
     "submit_claim",
+    "unattached",
     "upload_material",
     "warn_about_calendar",
     "withdraw_claim",

@@ -25,7 +25,7 @@ from services.audit import Actor
 from services.claims._review import check_caps, scope
 from services.claims._steps import begin_fresh, payout_message
 from services.errors import Conflict, InvalidInput, NotFound
-from services.residents import bound_subject_ids
+from services.residents import bound_subject_ids, require_consent
 
 ACCOUNT_CONTEXT = "grant.payout_account"
 _CARD = re.compile(r"\d{12,19}")
@@ -112,6 +112,8 @@ def confirm_grant(
 ) -> GrantView:
     """Acknowledge a grant (again, to change the card, until it is paid)."""
     grant = _mine(session, wechat_user_id, grant_id)
+    if bank_card is not None:
+        require_consent(session, wechat_user_id, "bank_card", "bank_card")
     number = None if bank_card is None else check_bank_card(bank_card)
     begin_fresh(session)
     try:

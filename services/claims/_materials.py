@@ -161,7 +161,7 @@ def unattached(
         raise InvalidInput(
             "材料不存在", errors={"material_ids": [f"材料 {i} 不存在" for i in missing]}
         )
-    used = [i for i in ids if found[i].claim_id is not None]
+    used = [i for i in ids if found[i].claim_id is not None or found[i].supplement_id is not None]
     if used:
         raise InvalidInput(
             "材料已用于其他申请", errors={"material_ids": [f"材料 {i} 已被使用" for i in used]}

@@ -15,16 +15,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from models import ActorKind, Claim, ClaimMaterial, PolicyItem, Subject
+from models import ActorKind, Claim, ClaimMaterial, ClaimRating, ClaimStatus, PolicyItem, Subject
 from models.clock import to_local, utcnow, workday_deadline
 from services.claims import _materials as materials
 from services.claims._checks import claimable_item, prefill, require_eligible
 from services.claims._steps import ACTIVE, begin_fresh, check_move, first_step, move
-from services.errors import Conflict, NotFound
+from services.errors import Conflict, InvalidInput, NotFound
 from services.matching import today_local
 from services.residents import bound_subject_ids, require_bound
+
+# a claim has ended, and its service may be rated (好差评)
+RATEABLE = (ClaimStatus.PAID, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,19 @@ class ClaimView:
     def timeline(self) -> list:
         """Return the claim's events, oldest first."""
         return list(self.claim.events)
+
+    @property
+    def rating(self) -> ClaimRating | None:
+        """Return the resident's rating of the service (好差评), once given."""
+        session = object_session(self.claim)
+        if session is None:
+            return None
+        return session.scalar(select(ClaimRating).where(ClaimRating.claim_id == self.claim.id))
+
+    @property
+    def can_rate(self) -> bool:
+        """Tell whether the claim has ended and is not rated yet."""
+        return self.claim.status in RATEABLE and self.rating is None
 
 
 def submit_claim(
@@ -171,6 +187,31 @@ def list_my_claims(
     rows = list(session.scalars(query.order_by(Claim.id.desc()).offset(offset).limit(page_size)))
     names = item_names(session, {c.item_id for c in rows})
     return [ClaimView(c, names.get(c.item_id, ""), []) for c in rows], total
+
+
+def rate_claim(
+    *, session: Session, wechat_user_id: int, claim_id: int, score: int, comment: str | None = None
+) -> ClaimView:
+    """Rate the service of my claim once it has ended (好差评); once per claim."""
+    claim = _mine(session, wechat_user_id, claim_id)
+    if claim.status not in RATEABLE:
+        raise Conflict("办理结束后才能评价", errors={"status": [claim.status]})
+    if not 1 <= score <= 5:
+        raise InvalidInput("评价应为 1 到 5", errors={"score": ["应为 1 到 5"]})
+    try:
+        session.add(
+            ClaimRating(
+                claim_id=claim.id,
+                item_id=claim.item_id,
+                score=score,
+                comment=(comment or "").strip() or None,
+            )
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("已评价过该申请", errors={"score": ["已评价"]}) from None
+    return _view(session, claim)
 
 
 def get_my_claim(*, session: Session, wechat_user_id: int, claim_id: int) -> ClaimView:

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from models import (
     Claim,
+    ClaimRating,
     ClaimStatus,
     DashboardSnapshot,
     Department,
+    FactSupplement,
     Grant,
     GrantStatus,
     MessageDelivery,
@@ -130,6 +132,45 @@ def overview(
         "grants": {status.value: grants.get(status, 0) for status in GrantStatus},
         "overdue_claims": overdue or 0,
         "paid_by_month": _paid_by_month(session, now, items),
+        "ratings": _ratings(session, items),
+        "supplements": dict(
+            session.execute(
+                counted(
+                    select(FactSupplement.status, func.count()), FactSupplement.item_id
+                ).group_by(FactSupplement.status)
+            ).all()
+        ),
+    }
+
+
+def _ratings(session: Session, items: Any) -> dict[str, Any]:
+    """The residents' ratings (好差评) of ended claims: how many of each score, the share
+    satisfied (4 or 5) in per mille, and the lowest-rated items (at least 3 ratings)."""
+    query = select(ClaimRating.score, func.count()).group_by(ClaimRating.score)
+    by_item = (
+        select(PolicyItem.id, PolicyItem.name, func.count(), func.avg(ClaimRating.score))
+        .join(PolicyItem, PolicyItem.id == ClaimRating.item_id)
+        .group_by(PolicyItem.id, PolicyItem.name)
+        .having(func.count() >= 3)
+    )
+    if items is not None:
+        query = query.where(ClaimRating.item_id.in_(items))
+        by_item = by_item.where(ClaimRating.item_id.in_(items))
+    counts = {int(score): count for score, count in session.execute(query)}
+    total = sum(counts.values())
+    satisfied = counts.get(4, 0) + counts.get(5, 0)
+    worst = sorted(
+        (
+            {"item_id": i, "item_name": name, "count": n, "average": round(float(avg), 2)}
+            for i, name, n, avg in session.execute(by_item)
+        ),
+        key=lambda row: (row["average"], -row["count"]),
+    )[:5]
+    return {
+        "count": total,
+        "by_score": [{"score": score, "count": counts.get(score, 0)} for score in range(5, 0, -1)],
+        "satisfied_permille": round(1000 * satisfied / total) if total else None,
+        "lowest_items": worst,
     }
 
 

@@ -30,13 +30,23 @@ from models import (
     Policy,
     PolicyItem,
     PolicyItemVersion,
+    ResidentConsent,
     StaffUser,
     Subject,
     SubjectBinding,
     WeChatUser,
     vault_of,
 )
-from services import claims, dashboard, matching, profiles, subscriptions
+from rules.catalog import FactType
+from services import (
+    claims,
+    dashboard,
+    matching,
+    profiles,
+    residents,
+    subscriptions,
+    supplements,
+)
 from services import staff as staff_service
 from services.audit import Actor
 from services.demo._showcase import load_showcase
@@ -54,6 +64,16 @@ PLAYS = (
 )
 RETURN_REASON = "身份证照片不清晰，请重新拍摄上传"
 REJECT_REASON = "经核查，申请期间已在单位参加职工养老保险，不属于灵活就业"
+RATINGS: dict[str, tuple[int, str]] = {  # 好差评 the demo residents give: score, comment
+    "paid": (5, "全程在手机上办，没跑一趟"),
+    "rejected": (3, "没通过，但原因说得清楚"),
+}
+# what the demo resident declares, by the type of the fact missing
+DECLARED: dict[FactType, Callable[[Any], Any]] = {
+    FactType.BOOLEAN: lambda fact: True,
+    FactType.ENUM: lambda fact: fact.values[0],
+    FactType.INTEGER: lambda fact: int(fact.minimum or 1),
+}
 CARD = "6222021234567890128"  # a fictional bank card number (its Luhn check digit holds)
 
 
@@ -64,7 +84,7 @@ def play_activity(
 
     Needs the demo staff (create_demo_staff): their decisions are theirs in the audit log."""
     matching.process_changes(database)
-    counts = {"claims": 0, "grants_confirmed": 0, "grants_paid": 0}
+    counts = {"claims": 0, "ratings": 0, "grants_confirmed": 0, "grants_paid": 0}
     with database.session() as session:
         admin = _actor(session, "demo-admin")
         if admin is None:
@@ -81,6 +101,16 @@ def play_activity(
                 claim_id = _claim(session, storage, user, item, subject_id)
                 _decide(session, acting, claim_id, fate)
                 counts["claims"] += 1
+                if fate in RATINGS:
+                    score, comment = RATINGS[fate]
+                    claims.rate_claim(
+                        session=session,
+                        wechat_user_id=user,
+                        claim_id=claim_id,
+                        score=score,
+                        comment=comment,
+                    )
+                    counts["ratings"] += 1
         for index, grant in enumerate(_grants(session, 4)):
             user = _resident(session, next(users), grant.subject_id, template_ids)
             claims.confirm_grant(
@@ -95,6 +125,7 @@ def play_activity(
                     payment_ref=f"GL-DEMO-{grant.id:06d}",
                 )
                 counts["grants_paid"] += 1
+        counts["supplements"] = _supplement(session, storage, next(users), template_ids)
         dashboard.build_snapshot(session)
     return counts
 
@@ -112,9 +143,53 @@ def _department_code(session: Session, item: PolicyItem) -> str | None:
     )
 
 
-def _eligible(session: Session, item: PolicyItem) -> list[int]:
-    """The item's eligible subjects today, in id order: none bound to anyone yet, none of the
-    showcase."""
+def _supplement(
+    session: Session, storage: Storage, number: int, template_ids: Mapping[str, str]
+) -> int:
+    """One resident of a 民政局 item undecided for want of a yes/no, a choice or a count declares
+    it with a photo (补充信息), for `demo-reviewer` to decide; return how many (0 or 1)."""
+    items = session.scalars(
+        select(PolicyItem)
+        .join(Policy, Policy.id == PolicyItem.policy_id)
+        .join(Department, Department.id == Policy.department_id)
+        .where(Department.code == "LC-MZ", PolicyItem.subject_type == "person")
+        .order_by(PolicyItem.id)
+    )
+    for item in items:
+        for subject_id in _eligible(session, item, word="unknown")[:20]:
+            subject = session.get(Subject, subject_id)
+            assert subject is not None
+            declarable = supplements.declarable_facts(session, subject, item.id)
+            fact = next((f for f in declarable.values() if f.type in DECLARED), None)
+            if fact is None:
+                continue
+            user = _resident(session, number, subject_id, template_ids)
+            photo = claims.upload_material(
+                session=session,
+                storage=storage,
+                wechat_user_id=user,
+                name="证明材料",
+                filename="照片.png",
+                data=photo_png(),
+            )
+            supplements.declare_fact(
+                session=session,
+                actor=Actor(kind="resident", id=user, name=f"wechat_user:{user}"),
+                wechat_user_id=user,
+                subject_id=subject_id,
+                item_id=item.id,
+                fact=fact.name,
+                value=DECLARED[fact.type](fact),
+                material_ids=[photo.id],
+                note="档案里没有这项，附上证件照片",
+            )
+            return 1
+    return 0
+
+
+def _eligible(session: Session, item: PolicyItem, word: str = "eligible") -> list[int]:
+    """The item's subjects of this verdict today, in id order: none bound to anyone yet, none
+    of the showcase."""
     version = item.current_version_id
     if version is None:
         return []
@@ -126,7 +201,7 @@ def _eligible(session: Session, item: PolicyItem) -> list[int]:
         for subject in session.scalars(
             select(Subject).where(Subject.kind == item.subject_type).order_by(Subject.id)
         )
-        if subject.id not in bound and rules.verdict(subject.facts or {}, today).word == "eligible"
+        if subject.id not in bound and rules.verdict(subject.facts or {}, today).word == word
     ]
 
 
@@ -145,10 +220,15 @@ def _showcase(session: Session) -> set[int]:
 def _resident(
     session: Session, number: int, subject_id: int, template_ids: Mapping[str, str]
 ) -> int:
-    """A WeChat user bound to the subject, who agreed to every subscribe message once."""
+    """A WeChat user bound to the subject, who agreed to the privacy guide and the collection
+    of the 身份证号 and a bank card, and to every subscribe message once."""
     user = WeChatUser(appid="wx0000000000000000", openid=OPENID.format(number))
     session.add(user)
     session.flush()
+    for purpose, text in residents.CONSENT_TEXTS.items():
+        session.add(
+            ResidentConsent(wechat_user_id=user.id, purpose=purpose, version=text["version"])
+        )
     session.add(
         SubjectBinding(
             wechat_user_id=user.id, subject_id=subject_id, relation="self", verified_by="demo"

@@ -18,7 +18,7 @@ from services.matching._live_items import (
     live_item_facts,
     live_items,
 )
-from services.matching._process import process_changes, today_local
+from services.matching._process import match_subjects, process_changes, today_local
 from services.matching._store import AMOUNT_KNOWN, ENDED, active_entry, unpack
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "compiled_versions",
     "live_item_facts",
     "live_items",
+    "match_subjects",
     "process_changes",
     "today_local",
     "unpack",

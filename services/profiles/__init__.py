@@ -15,6 +15,7 @@ from services.profiles._formats import FORMATS, format_of, read_json_rows, read_
 from services.profiles._imports import (
     APPLIED,
     BATCH_ID,
+    add_facts,
     import_profiles,
     import_report,
     list_batches,
@@ -31,6 +32,7 @@ from services.profiles._subjects import (
 )
 
 __all__ = [
+    "add_facts",
     "APPLIED",
     "BATCH_ID",
     "FORMATS",

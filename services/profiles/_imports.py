@@ -22,7 +22,14 @@ from services import audit
 from services.audit import Actor
 from services.errors import Conflict, InvalidInput, NotFound
 from services.facts import current as current_catalog
-from services.profiles._checks import MODES, CheckedRow, RejectedRow, check_row, masked_identifier
+from services.profiles._checks import (
+    KEEP,
+    MODES,
+    CheckedRow,
+    RejectedRow,
+    check_row,
+    masked_identifier,
+)
 from services.profiles._formats import IDENTITY_FIELD, FileProblem, RawRow
 from services.profiles._report import (
     Outcome,
@@ -156,6 +163,26 @@ def upsert_profile(
         session.rollback()
         raise
     return {**describe_profile(session, subject), "outcome": outcome}
+
+
+def add_facts(session: Session, subject: Subject, facts: dict[str, Any], *, reason: str) -> bool:
+    """Merge already normalised facts into one stored subject's profile, with its change event
+    (re-matched like any profile change); tell whether anything changed. Nothing is committed."""
+    row = CheckedRow(
+        line=1,
+        identifier="",
+        identity_hash=subject.identity_hash,
+        name=None,
+        phone=KEEP,
+        facts=dict(facts),
+        deleted=(),
+        representative=KEEP,
+    )
+    writer = BatchWriter(session, kind=subject.kind, mode="merge", reason=reason, source=reason)
+    writer.add([row])
+    changed = writer.finish() is not None
+    session.expire(subject)
+    return changed
 
 
 def _run(

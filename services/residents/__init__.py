@@ -23,6 +23,15 @@ from services.residents._auth import (
 )
 from services.residents._bindings import bind_enterprise, bind_person, list_bindings, unbind
 from services.residents._calculator import calculate
+from services.residents._consent import (
+    CONSENT_TEXTS,
+    PURPOSES,
+    consent_texts,
+    grant_consent,
+    list_consents,
+    require_consent,
+    withdraw_consent,
+)
 from services.residents._identity import IdentityConfig, provider_for
 from services.residents._inbox import (
     PUSH_STATES,
@@ -35,6 +44,13 @@ from services.residents._my_matches import my_matches, my_summary, shown_name
 from services.residents._reasons import with_reasons
 
 __all__ = [
+    "CONSENT_TEXTS",
+    "PURPOSES",
+    "consent_texts",
+    "grant_consent",
+    "list_consents",
+    "require_consent",
+    "withdraw_consent",
     "delete_account",
     "IdentityConfig",
     "LoginResult",

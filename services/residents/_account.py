@@ -26,6 +26,7 @@ from models import (
 from models.clock import utcnow
 from services.audit import Actor, record
 from services.errors import NotFound
+from services.residents._consent import forget_consents
 
 DELETED = "deleted"
 UNSENT = (MessageStatus.PENDING, MessageStatus.WAITING)
@@ -68,6 +69,7 @@ def delete_account(*, session: Session, actor: Actor, wechat_user_id: int) -> No
         )
         .values(payout_account_enc=None)
     )
+    forget_consents(session, user.id)
     # the log says that the account went, not who it was (no openid, no phone)
     record(session, actor, "account.delete", user, before=None, after={"status": DELETED})
     session.commit()

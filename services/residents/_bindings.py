@@ -19,6 +19,7 @@ from rules.identifiers import mask_id_number, mask_name
 from services.audit import Actor, record, snapshot
 from services.errors import InvalidInput, NotFound
 from services.profiles import ID_NUMBER_CONTEXT
+from services.residents._consent import require_consent
 from services.residents._identity import Provider, checked_person, checked_uscc, find_subject
 
 NOT_FOUND = "未找到该身份的档案，请确认信息或稍后再试"
@@ -39,8 +40,10 @@ def bind_person(
     """Bind the caller to their own person profile once the provider confirms the identity.
 
     A number we hold no profile for and a wrong name get the same answer, so the answer does
-    not tell whether a 身份证号 is in our profiles.
+    not tell whether a 身份证号 is in our profiles. Nothing is read before the resident
+    consents to the collection of their 身份证号 (residents._consent).
     """
+    require_consent(session, wechat_user_id, "id_number", "id_number")
     name, id_number = checked_person(name, id_number)
     mismatch = InvalidInput(
         NOT_FOUND, errors={"name": [PERSON_MISMATCH], "id_number": [PERSON_MISMATCH]}
@@ -65,6 +68,7 @@ def bind_enterprise(
     representative: dict[str, str],
 ) -> dict[str, Any]:
     """Bind the caller to an enterprise as its legal representative or agent, once verified."""
+    require_consent(session, wechat_user_id, "id_number", "representative")
     if relation not in ENTERPRISE_RELATIONS:
         message = "relation 应为 legal_representative 或 agent"
         raise InvalidInput(message, errors={"relation": [message]})
