@@ -63,6 +63,11 @@ class ClaimCreateSchema(Schema):
     subject_id = Integer(required=True, validate=at_least(1), metadata={"example": 1042})
     form = ANSWERS
     material_ids = MATERIAL_IDS
+    use_account_phone = Boolean(
+        metadata={
+            "description": "联系电话用微信授权的手机号（POST /me/phone），不必填写 form.phone"
+        }
+    )
 
 
 class ClaimQuerySchema(Schema):

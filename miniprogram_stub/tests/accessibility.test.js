@@ -7,8 +7,11 @@ const path = require('path')
 const { ROOT } = require('./helpers/page')
 
 const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
-const WXSS = ['app.wxss', ...app.pages.map((page) => `${page}.wxss`)]
-const WXML = app.pages.map((page) => `${page}.wxml`)
+// every page, and every component a page uses
+const COMPONENTS = fs.readdirSync(path.join(ROOT, 'components')).map((name) => `components/${name}/${name}`)
+const VIEWS = [...app.pages, ...COMPONENTS]
+const WXSS = ['app.wxss', ...VIEWS.map((view) => `${view}.wxss`)]
+const WXML = VIEWS.map((view) => `${view}.wxml`)
 const PAGE_BACKGROUNDS = ['#f6f6f6', '#ffffff'] // the page and a card: text sits on either
 const MIN_FONT_PX = 16
 const MIN_TARGET_PX = 44
@@ -16,9 +19,14 @@ const MIN_CONTRAST = 4.5
 
 const read = (file) => fs.readFileSync(path.join(ROOT, file), 'utf8')
 
+// rem: the page-meta root is WeChat's text size, at least 17 px; counted at 16 px, the root a page
+// has where page-meta is not supported (base library < 2.11), so a size passes either way.
+const ROOT_PX = 16
+
 function px(value) {
-  const match = /^(-?[\d.]+)(rpx|px)$/.exec(String(value).trim())
+  const match = /^(-?[\d.]+)(rpx|px|rem)$/.exec(String(value).trim())
   if (!match) return null
+  if (match[2] === 'rem') return Number(match[1]) * ROOT_PX
   return match[2] === 'rpx' ? Number(match[1]) / 2 : Number(match[1])
 }
 
@@ -59,6 +67,15 @@ test('every font is at least 16 px', () => {
     .filter((rule) => rule.declarations['font-size'] && px(rule.declarations['font-size']) < MIN_FONT_PX)
     .map((rule) => `${rule.file} ${rule.selectors.join(',')}: ${rule.declarations['font-size']}`)
   expect(small).toEqual([])
+})
+
+test('every page follows WeChat\'s text size: page-meta first, sizes in rem', () => {
+  app.pages.forEach((page) => {
+    const first = read(`${page}.wxml`).trim().split('\n')[0]
+    expect([page, first]).toEqual([page, '<page-meta page-font-size="{{fontSize}}" root-font-size="{{fontSize}}" />'])
+  })
+  const fixed = all.filter((rule) => rule.declarations['font-size'] && !/rem$/.test(rule.declarations['font-size']) && !rule.selectors.includes('page'))
+  expect(fixed.map((rule) => `${rule.file} ${rule.selectors.join(',')}: ${rule.declarations['font-size']}`)).toEqual([])
 })
 
 test('every text colour stands out 4.5:1 from its background', () => {
@@ -143,11 +160,16 @@ test('in 长辈版 everything is at least 20 px and every target taller', () => 
   expect(small.map((rule) => rule.selectors.join(','))).toEqual([])
   const targets = care.find((rule) => rule.selectors.includes('.care button') && rule.declarations['min-height'])
   expect(px(targets.declarations['min-height'])).toBeGreaterThanOrEqual(MIN_TARGET_PX + 10)
-  WXML.forEach((file) => expect([file, /<view class="page \{\{care \? 'care' : ''\}\}">/.test(read(file))]).toEqual([file, true]))
+  // a page's root view, and a component's (page styles do not reach into a component's tree)
+  WXML.forEach((file) => {
+    const root = file.startsWith('components/') ? /^<view [^>]*class="[^"]*\{\{care \? 'care' : ''\}\}"/ : /<view class="page \{\{care \? 'care' : ''\}\}">/
+    expect([file, root.test(read(file))]).toEqual([file, true])
+  })
 })
 
 test('the check itself catches what it should', () => {
   expect(px('30rpx')).toBe(15)
+  expect(px('0.9rem')).toBeLessThan(MIN_FONT_PX)
   expect(contrast('#888888', '#f6f6f6')).toBeLessThan(MIN_CONTRAST)
   expect(contrast('#222222', '#ffffff')).toBeGreaterThan(MIN_CONTRAST)
   expect(tappables('<view class="a {{x}} b" bindtap="go" aria-role="button">')[0].classes).toEqual(['a', 'b'])

@@ -25,6 +25,18 @@ test('off by default; on when WeChat is set to large text; the resident decides 
   expect(care.pageSize(20)).toBe(5)
 })
 
+test('every page takes WeChat\'s own text size through page-meta, never below 17 px', async () => {
+  const fake = install(home())
+  fake.state.fontSizeSetting = 22
+  let page = await open('pages/index/index')
+  expect(page.instance.data.fontSize).toBe('22px')
+  // page-meta is the page's first node (its attributes bind fontSize: tests/accessibility.test.js)
+  expect(page.dom.firstChild.tagName).toBe('WX-PAGE-META')
+  fake.state.fontSizeSetting = 14 // 微信「字体大小」set small: the body stays 17 px
+  page = await open('pages/index/index')
+  expect(page.instance.data.fontSize).toBe('17px')
+})
+
 test('a page in 长辈版 takes the care class and lists five a screen', async () => {
   const fake = install(home())
   care.set(true)

@@ -72,7 +72,7 @@ describe('事项详情', () => {
   })
 
   test('shows what is missing, and no claim button, when the verdict is unknown', async () => {
-    install({
+    const fake = install({
       'GET /items/18': reply(200, f.itemDetail({ mine: [f.standing({ verdict: 'unknown', summary: '缺少出生日期', missing: [{ fact: 'birth_date', label: '出生日期' }], amount: null })] })),
     })
     const page = await open('pages/item/item', { id: '18' })
@@ -80,7 +80,19 @@ describe('事项详情', () => {
     expect(seen).toContain('还差一些信息才能判断')
     expect(seen).toContain('还缺这些信息· 出生日期')
     expect(page.querySelector('.claim-button')).toBeUndefined()
-    expect(seen).toContain('还缺信息：补齐后即可申请，或致电咨询') // a next step, not a dead end
+    expect(seen).toContain('还缺信息：点「补充信息」提交，或致电咨询') // a next step, not a dead end
+    await tap(page, '.supplement')
+    expect(fake.calls.navigate.pop()).toMatch(/^\/pages\/supplement\/supplement\?item_id=\d+&subject_id=\d+$/)
+  })
+
+  test('a declared fact waiting for review says so instead of offering 补充信息 again', async () => {
+    const missing = [{ fact: 'birth_date', label: '出生日期' }]
+    install({
+      'GET /items/18': reply(200, f.itemDetail({ mine: [f.standing({ verdict: 'unknown', missing, amount: null, supplements: [{ id: 5, fact: 'birth_date', status: 'pending', reason: null }] })] })),
+    })
+    const page = await open('pages/item/item', { id: '18' })
+    expect(text(page)).toContain('补充信息审核中：通过后即可申请')
+    expect(page.querySelector('.supplement')).toBeUndefined()
   })
 
   test('a card that cannot be claimed now says why and offers what can be done', async () => {

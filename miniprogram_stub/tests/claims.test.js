@@ -1,26 +1,30 @@
 // 申请确认, 我的申请, 申请详情 and 免申即享 as a resident sees them.
-const { install, reply, paginated, apiError } = require('./helpers/fake-wx')
+const { install, reply, paginated, apiError, consentRows } = require('./helpers/fake-wx')
 const { open, text, tap, find, settle } = require('./helpers/page')
 const auth = require('../utils/auth')
 const subscribe = require('../utils/subscribe')
+const consent = require('../utils/consent')
 const f = require('./fixtures')
 
 beforeEach(() => {
   auth.reset()
   subscribe.reset()
+  consent.forgetTexts()
 })
 
 const TEMPLATES = { scene: 'after_claim', groups: [[f.template('tpl-claim'), f.template('tpl-paid')]] }
 
-describe('申请确认', () => {
-  const routes = () => ({
+const formRoutes = () => ({
     'GET /items/18': reply(200, f.itemDetail()),
     'GET /me/subjects': reply(200, [f.boundSubject()]),
     'GET /me/subscriptions/templates': reply(200, TEMPLATES),
     'UPLOAD /claims/materials': reply(201, { id: 77, name: '老年人本人或代办人身份证', filename: 'licence.pdf' }),
     'POST /claims': reply(201, f.claim({ status: 'submitted' })),
     'POST /me/subscriptions': reply(200, { templates: [] }),
-  })
+})
+
+describe('申请确认', () => {
+  const routes = formRoutes
 
   test('shows the pre-filled applicant, uploads a material, submits once per tap, then offers reminders', async () => {
     const fake = install(routes())
@@ -151,9 +155,62 @@ describe('我的申请', () => {
     install({ 'GET /claims': apiError(500, '服务器内部错误，请稍后再试') })
     expect(text(await open('pages/claims/claims'))).toContain('加载失败：服务器内部错误，请稍后再试')
   })
+  test('联系电话 comes from WeChat\'s getPhoneNumber button instead of being typed', async () => {
+    const fake = install({
+      ...formRoutes(),
+      'POST /me/phone': reply(200, { phone_masked: '138****5678' }),
+    })
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    expect(find(page, '#use-wechat-phone').dom.getAttribute('open-type') || 'getPhoneNumber').toBe('getPhoneNumber')
+    await page.instance.onPhone({ detail: { errMsg: 'getPhoneNumber:fail user deny' } })
+    expect(text(find(page, '#phone-error'))).toBe('未授权手机号，可直接填写')
+    await page.instance.onPhone({ detail: { code: 'phone-code-2', errMsg: 'getPhoneNumber:ok' } })
+    await settle()
+    expect(fake.calls.request.find((r) => r.path === '/me/phone').data).toEqual({ code: 'phone-code-2' })
+    expect(text(find(page, '#account-phone'))).toContain('138****5678（微信绑定）')
+    await tap(page, '.upload')
+    await settle()
+    await tap(page, '#submit') // no phone typed: the account's is used
+    await settle()
+    const sent = fake.calls.request.filter((r) => r.method === 'POST' && r.path === '/claims')
+    expect(sent.map((r) => r.data)).toEqual([{ item_id: 18, subject_id: 3, form: {}, material_ids: [77], use_account_phone: true }])
+  })
+
+  test('a phone given before is offered at once, and another number can still be typed', async () => {
+    install({ ...formRoutes(), 'GET /me': reply(200, { id: 1, phone_masked: '139****0000', subjects: [f.boundSubject()] }) })
+    const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
+    expect(text(find(page, '#account-phone'))).toContain('139****0000')
+    await tap(page, '#type-phone')
+    expect(page.querySelector('.answer-phone')).toBeTruthy()
+    await tap(page, '#submit')
+    expect(text(find(page, '#answers'))).toContain('请填写联系电话')
+  })
 })
 
 describe('申请详情', () => {
+  test('an ended claim asks for a 好差评 rating once, in words', async () => {
+    const paid = f.claim({ status: 'paid', status_text: '已发放', paid_fen: 10000, can_rate: true, rating: null })
+    const rated = { ...paid, can_rate: false, rating: { score: 4, comment: '到账很快', created_at: '2026-12-01T10:00:00+08:00' } }
+    const fake = install({
+      'GET /claims/41': reply(200, paid),
+      'POST /claims/41/rating': reply(200, rated),
+      'GET /me/subscriptions/templates': reply(200, TEMPLATES),
+    })
+    const page = await open('pages/claim/claim', { id: '41' })
+    const options = text(find(page, '#rate'))
+    expect(options).toContain('非常满意满意基本满意不满意非常不满意')
+    await tap(page, '#submit-rating')
+    expect(text(find(page, '#rating-error'))).toBe('请先选择满意程度')
+    await tap(page, '#score-4')
+    page.instance.onComment({ detail: { value: '到账很快' } })
+    await tap(page, '#submit-rating')
+    await settle()
+    expect(fake.calls.request.find((r) => r.path === '/claims/41/rating').data).toEqual({ score: 4, comment: '到账很快' })
+    expect(page.querySelector('#rate')).toBeUndefined()
+    expect(text(find(page, '#rated'))).toContain('您的评价：满意')
+  })
+
+
   test('shows the timeline and withdraws after confirmation', async () => {
     const fake = install({
       'GET /claims/41': reply(200, f.claim()),
@@ -242,5 +299,23 @@ describe('免申即享', () => {
     expect(text(await open('pages/grants/grants'))).toContain('暂无免申即享待遇')
     install({ 'GET /me/grants': 'network-error' })
     expect(text(await open('pages/grants/grants'))).toContain('加载失败：网络连接失败，请稍后重试')
+  })
+
+  test('a grant paid to a card asks the bank card text before the card inputs', async () => {
+    const fake = install({
+      'GET /me/grants': paginated([f.grant({ needs_account: true, payout_account: null })]),
+      'GET /me/subscriptions/templates': reply(200, []),
+      'GET /me/consents': reply(200, consentRows(['privacy', 'id_number'])),
+      'POST /me/consents': (request) => reply(200, { purpose: request.data.purpose, version: request.data.version, current: true }),
+    })
+    const page = await open('pages/grants/grants')
+    await settle()
+    expect(page.querySelector('.bank-card')).toBeUndefined()
+    const sheet = page.querySelector('#card-consent-5')
+    expect(text(sheet)).toContain('银行卡号收集使用说明')
+    await tap(sheet, '.agree')
+    await settle()
+    expect(fake.calls.request.filter((r) => r.path === '/me/consents' && r.method === 'POST').map((r) => r.data.purpose)).toEqual(['bank_card'])
+    expect(find(page, '.bank-card')).toBeTruthy()
   })
 })

@@ -28,9 +28,14 @@ function set(on) {
   wx.setStorageSync(KEY, on ? 'on' : 'off')
 }
 
+// The page's text size (page-meta): WeChat's own, never below its default of 17 px.
+function pageFontSize() {
+  return Math.max(17, systemFontSize())
+}
+
 // Items a list shows at once: fewer in care mode, so each is large and the screen calm.
 function pageSize(normal) {
   return isOn() ? Math.min(normal, 5) : normal
 }
 
-module.exports = { isOn, set, pageSize, systemFontSize, LARGE_SYSTEM_FONT }
+module.exports = { isOn, set, pageSize, pageFontSize, systemFontSize, LARGE_SYSTEM_FONT }

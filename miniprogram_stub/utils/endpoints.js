@@ -9,6 +9,17 @@ module.exports = {
   logout: { method: 'POST', path: '/auth/logout', body: ['refresh_token'], auth: false },
 
   me: { method: 'GET', path: '/me' },
+  privacy: { method: 'GET', path: '/privacy', auth: false },
+  consents: { method: 'GET', path: '/me/consents' },
+  grantConsent: { method: 'POST', path: '/me/consents', body: ['purpose', 'version'] },
+  withdrawConsent: { method: 'DELETE', path: '/me/consents/{purpose}' },
+  supplements: { method: 'GET', path: '/me/supplements', query: ['subject_id'] },
+  declareFact: {
+    method: 'POST',
+    path: '/me/supplements',
+    body: ['subject_id', 'item_id', 'fact', 'value', 'material_ids', 'note'],
+  },
+  facts: { method: 'GET', path: '/facts', query: ['subject_type'], auth: false },
   bindPhone: { method: 'POST', path: '/me/phone', body: ['code'] },
   subjects: { method: 'GET', path: '/me/subjects' },
   bindSubject: {
@@ -39,13 +50,14 @@ module.exports = {
   submitClaim: {
     method: 'POST',
     path: '/claims',
-    body: ['item_id', 'subject_id', 'form', 'material_ids'],
+    body: ['item_id', 'subject_id', 'form', 'material_ids', 'use_account_phone'],
     headers: ['Idempotency-Key'],
   },
   uploadMaterial: { method: 'POST', path: '/claims/materials', multipart: ['file', 'name'] },
   claims: { method: 'GET', path: '/claims', query: ['page', 'page_size'], paginated: true },
   claim: { method: 'GET', path: '/claims/{claim_id}' },
   withdrawClaim: { method: 'POST', path: '/claims/{claim_id}/withdraw' },
+  rateClaim: { method: 'POST', path: '/claims/{claim_id}/rating', body: ['score', 'comment'] },
   resubmitClaim: { method: 'POST', path: '/claims/{claim_id}/resubmit', body: ['form', 'material_ids'] },
 
   grants: { method: 'GET', path: '/me/grants', query: ['page', 'page_size'], paginated: true },

@@ -24,7 +24,7 @@ from services.claims._checks import claimable_item, prefill, require_eligible
 from services.claims._steps import ACTIVE, begin_fresh, check_move, first_step, move
 from services.errors import Conflict, InvalidInput, NotFound
 from services.matching import today_local
-from services.residents import bound_subject_ids, require_bound
+from services.residents import account_phone, bound_subject_ids, require_bound
 
 # a claim has ended, and its service may be rated (好差评)
 RATEABLE = (ClaimStatus.PAID, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN)
@@ -69,8 +69,18 @@ def submit_claim(
     subject_id: int,
     form: dict[str, str] | None = None,
     material_ids: list[int] | None = None,
+    use_account_phone: bool = False,
 ) -> tuple[ClaimView, bool]:
-    """Submit a claim; the same key again returns the same claim. Returns (claim, created)."""
+    """Submit a claim; the same key again returns the same claim. Returns (claim, created).
+
+    With `use_account_phone` the form's 联系电话 (`phone`) is the number the resident gave
+    through WeChat's getPhoneNumber button, so it is never typed."""
+    if use_account_phone:
+        phone = account_phone(session, wechat_user_id)
+        if phone is None:
+            message = "尚未授权手机号，请先点「使用微信手机号」"
+            raise InvalidInput(message, errors={"use_account_phone": [message]})
+        form = {**(form or {}), "phone": phone}
     fingerprint = _fingerprint(item_id, subject_id, form or {}, material_ids or [])
     require_bound(session, wechat_user_id, subject_id)
     begin_fresh(session)

@@ -14,6 +14,7 @@ from services.residents._account import delete_account
 from services.residents._auth import (
     REFRESH_TOKEN_SECONDS,
     LoginResult,
+    account_phone,
     describe_me,
     describe_user,
     login_with_code,
@@ -44,6 +45,7 @@ from services.residents._my_matches import my_matches, my_summary, shown_name
 from services.residents._reasons import with_reasons
 
 __all__ = [
+    "account_phone",
     "CONSENT_TEXTS",
     "PURPOSES",
     "consent_texts",

@@ -298,3 +298,12 @@ def _common_error(exc: WeChatError, failed: str) -> DomainError:
     if exc.errcode == -1 or (isinstance(exc, WeChatUnavailable) and exc.retryable):
         return WeChatDown("微信服务繁忙，请稍后重试")
     return WeChatFailed(failed)
+
+
+def account_phone(session: Session, wechat_user_id: int) -> str | None:
+    """Return the phone number the resident gave through getPhoneNumber, in clear (for a form
+    staff read: a claim's 联系电话), or None."""
+    user = session.get(WeChatUser, wechat_user_id)
+    if user is None or user.phone_enc is None:
+        return None
+    return vault_of(session).decrypt(user.phone_enc, context=PHONE_CONTEXT)

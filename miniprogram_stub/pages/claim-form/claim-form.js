@@ -3,6 +3,7 @@
 // (POST /claims with a fresh Idempotency-Key per tap). A returned claim is resubmitted here too.
 const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
+const media = require('../../utils/media')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 const subscribe = require('../../utils/subscribe')
@@ -68,6 +69,9 @@ Component({
     done: null,
     subscribeNote: '',
     resubmitting: false,
+    accountPhone: '', // masked
+    useAccountPhone: false,
+    phoneError: '',
   },
   methods: {
     onLoad(query) {
@@ -84,13 +88,33 @@ Component({
         return Promise.resolve()
       }
       this.setData({ loading: true, error: '' })
-      return Promise.all([api.call('item', { params: { item_id: this.itemId } }), api.call('subjects')])
-        .then(([detail, subjects]) => {
+      // my phone from WeChat, when I gave it: 联系电话 without typing (use_account_phone)
+      const me = api.call('me', { silent: true }).catch(() => null)
+      return Promise.all([api.call('item', { params: { item_id: this.itemId } }), api.call('subjects'), me])
+        .then(([detail, subjects, account]) => {
           const applicant = applicantView(subjects, this.subjectId)
           if (!applicant) throw new Error('未绑定该申请人，请先在「我的」中绑定')
-          this.setData({ loading: false, item: itemView(detail, this.subjectId), applicant })
+          const phone = (account && account.phone_masked) || ''
+          this.setData({ loading: false, item: itemView(detail, this.subjectId), applicant, accountPhone: phone, useAccountPhone: !!phone })
         })
         .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    // WeChat's getPhoneNumber button: the code goes to POST /me/phone; the claim then carries
+    // use_account_phone and the backend fills 联系电话 with that number.
+    onPhone(event) {
+      const code = event.detail && event.detail.code
+      if (!code) {
+        this.setData({ phoneError: '未授权手机号，可直接填写' })
+        return Promise.resolve()
+      }
+      this.setData({ phoneError: '' })
+      return api
+        .call('bindPhone', { body: { code } })
+        .then((answer) => this.setData({ accountPhone: answer.phone_masked || '', useAccountPhone: !!answer.phone_masked }))
+        .catch((error) => this.setData({ phoneError: error.message }))
+    },
+    typePhone() {
+      this.setData({ useAccountPhone: false })
     },
     onAnswer(event) {
       const index = Number(event.currentTarget.dataset.index)
@@ -99,33 +123,18 @@ Component({
     // A photo of the material (an ID card, a licence): the camera or the album, compressed.
     choosePhoto(event) {
       const index = Number(event.currentTarget.dataset.index)
-      return new Promise((resolve) => {
-        wx.chooseMedia({
-          count: 1,
-          mediaType: ['image'],
-          sourceType: ['camera', 'album'],
-          sizeType: ['compressed'],
-          success: (res) => {
-            const chosen = res.tempFiles && res.tempFiles[0]
-            resolve(chosen ? { path: chosen.tempFilePath, size: chosen.size, name: '照片.jpg' } : null)
-          },
-          fail: () => resolve(null),
-        })
-      }).then((file) => this.uploadChosen(index, file))
+      return media
+        .choosePhoto()
+        .then((file) => this.uploadChosen(index, file))
+        .catch((error) => this.setData({ materialsError: error.message }))
     },
     // A file from a chat (a PDF the resident was sent).
     chooseFile(event) {
       const index = Number(event.currentTarget.dataset.index)
-      const material = this.data.item.materials[index]
-      return new Promise((resolve) => {
-        wx.chooseMessageFile({
-          count: 1,
-          type: 'file',
-          extension: material.types.length ? material.types : undefined,
-          success: (res) => resolve(res.tempFiles && res.tempFiles[0]),
-          fail: () => resolve(null),
-        })
-      }).then((file) => this.uploadChosen(index, file))
+      return media
+        .chooseFile(this.data.item.materials[index].types)
+        .then((file) => this.uploadChosen(index, file))
+        .catch((error) => this.setData({ materialsError: error.message }))
     },
     uploadChosen(index, file) {
       if (!file) return null
@@ -147,6 +156,7 @@ Component({
     form() {
       const form = {}
       this.data.answers.forEach((answer) => {
+        if (answer.name === 'phone' && this.data.useAccountPhone) return
         if (String(answer.value).trim()) form[answer.name] = String(answer.value).trim()
       })
       return form
@@ -154,6 +164,7 @@ Component({
     checkLocally() {
       let ok = true
       this.data.answers.forEach((answer, index) => {
+        if (answer.name === 'phone' && this.data.useAccountPhone) return
         if (answer.required && !String(answer.value).trim()) {
           ok = false
           this.setData({ [`answers[${index}].error`]: `请填写${answer.label}` })
@@ -173,7 +184,10 @@ Component({
       const sent = this.claimId
         ? api.call('resubmitClaim', { params: { claim_id: this.claimId }, body: { form: this.form(), material_ids: materialIds } })
         : api.call('submitClaim', {
-            body: { item_id: this.itemId, subject_id: this.subjectId, form: this.form(), material_ids: materialIds },
+            body: Object.assign(
+              { item_id: this.itemId, subject_id: this.subjectId, form: this.form(), material_ids: materialIds },
+              this.data.useAccountPhone ? { use_account_phone: true } : {},
+            ),
             header: { 'Idempotency-Key': api.idempotencyKey() }, // one key per tap, kept by its retries
           })
       return sent

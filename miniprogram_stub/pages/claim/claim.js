@@ -57,12 +57,23 @@ function claimView(claim) {
     upcoming: stepsToCome(claim),
     canWithdraw: WITHDRAWABLE.indexOf(claim.status) >= 0,
     canResubmit: claim.status === 'returned',
+    canRate: !!claim.can_rate,
+    rating: claim.rating ? { words: SCORES.find((s) => s.score === claim.rating.score).words, comment: claim.rating.comment || '' } : null,
   }
 }
 
+// 好差评: the five words of the government service rating, best first
+const SCORES = [
+  { score: 5, words: '非常满意' },
+  { score: 4, words: '满意' },
+  { score: 3, words: '基本满意' },
+  { score: 2, words: '不满意' },
+  { score: 1, words: '非常不满意' },
+]
+
 Component({
   behaviors: [careBehavior],
-  data: { loading: true, error: '', claim: null, acting: false, subscribeNote: '' },
+  data: { loading: true, error: '', claim: null, acting: false, subscribeNote: '', scores: SCORES, score: 0, comment: '', ratingError: '' },
   methods: {
     onLoad(query) {
       this.claimId = query && query.id
@@ -112,6 +123,29 @@ Component({
         const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
         this.setData({ subscribeNote: accepted.length ? '已订阅办理进度提醒' : '未订阅提醒' })
       })
+    },
+    pickScore(event) {
+      this.setData({ score: Number(event.currentTarget.dataset.score), ratingError: '' })
+    },
+    onComment(event) {
+      this.setData({ comment: event.detail.value })
+    },
+    rate() {
+      if (this.data.acting) return Promise.resolve()
+      if (!this.data.score) {
+        this.setData({ ratingError: '请先选择满意程度' })
+        return Promise.resolve()
+      }
+      const body = { score: this.data.score }
+      if (this.data.comment.trim()) body.comment = this.data.comment.trim()
+      this.setData({ acting: true, ratingError: '' })
+      return api
+        .call('rateClaim', { params: { claim_id: this.claimId }, body, silent: true })
+        .then((claim) => {
+          this.setData({ acting: false, claim: claimView(claim) })
+          wx.showToast({ title: '感谢您的评价', icon: 'success' })
+        })
+        .catch((error) => this.setData({ acting: false, ratingError: error.message }))
     },
     openItem() {
       nav.go(`/pages/item/item?id=${this.data.claim.itemId}`)

@@ -2,6 +2,7 @@
 // each one (POST /me/grants/{id}/confirm | decline) and may ask for payout reminders from a tap.
 const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
+const consent = require('../../utils/consent')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 const subscribe = require('../../utils/subscribe')
@@ -36,7 +37,7 @@ function grantView(grant) {
 
 Component({
   behaviors: [careBehavior],
-  data: { loading: true, error: '', grants: [], page: 1, hasMore: false, acting: null, subscribeNote: '' },
+  data: { loading: true, error: '', grants: [], page: 1, hasMore: false, acting: null, subscribeNote: '', consented: {} },
   methods: {
     onLoad() {
       subscribe.prepare(SCENE).catch(() => null)
@@ -47,10 +48,18 @@ Component({
     },
     load() {
       this.setData({ loading: true, error: '' })
+      // a bank card is asked only after its own consent (components/consent-sheet)
+      const agreed = consent.current().catch(() => ({}))
       return api
         .page('grants', { query: { page: 1, page_size: care.pageSize(PAGE_SIZE) } })
-        .then((answer) => this.setData({ loading: false, grants: answer.items.map(grantView), page: 1, hasMore: answer.hasMore }))
+        .then((answer) => agreed.then((consented) => this.setData({ loading: false, consented, grants: answer.items.map(grantView), page: 1, hasMore: answer.hasMore })))
         .catch((error) => this.setData({ loading: false, error: error.message }))
+    },
+    onConsent(event) {
+      this.setData({ [`consented.${event.detail.purpose}`]: true })
+    },
+    onConsentDeclined() {
+      wx.showToast({ title: '不提供银行卡号，将无法发放到账', icon: 'none' })
     },
     onReachBottom() {
       if (!this.data.hasMore) return Promise.resolve()

@@ -1,6 +1,7 @@
 // 事项详情: what the item gives, how each of my subjects stands (why I qualify, what is missing),
 // the amount with its trace, and the way to get it: 一键办理, 免申即享 or the guide text.
 const careBehavior = require('../../behaviors/care')
+const freshBehavior = require('../../behaviors/fresh')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -23,13 +24,18 @@ function explanationLines(node, depth = 0, lines = []) {
   return lines
 }
 
+const SUPPLEMENT_WORDS = { pending: '补充信息审核中', approved: '补充信息已通过', rejected: '补充信息未通过' }
+
 // Why 一键办理 would be refused now, in words (null: it can succeed): a claim in progress or
 // paid (409), the window not open yet or closed (422), the subject not (yet) eligible.
 function blockedBecause(standing, mode, window) {
   if (mode !== 'one_tap') return null
   if (standing.claim) return `已在办理：${fmt.label(fmt.CLAIM_LABELS, standing.claim.status)}，可查看进度`
   if (!window.openNow) return window.applyFrom && window.notYet ? `申请期 ${window.applyFrom} 起` : '不在申请期内'
-  if (standing.verdict === 'unknown') return '还缺信息：补齐后即可申请，或致电咨询'
+  if (standing.verdict === 'unknown') {
+    const waiting = (standing.supplements || []).some((s) => s.status === 'pending')
+    return waiting ? '补充信息审核中：通过后即可申请' : '还缺信息：点「补充信息」提交，或致电咨询'
+  }
   if (standing.verdict !== 'eligible') return '暂不符合条件'
   return null
 }
@@ -56,6 +62,9 @@ function standingView(standing, mode, window = { openNow: true }) {
     annual: amount && amount.annual_fen ? fmt.yuan(amount.annual_fen) : '',
     trace: (amount && amount.trace) || [],
     claimId: standing.claim ? standing.claim.id : null,
+    // 补充信息: the missing facts can be declared (those not already waiting for review)
+    canSupplement: standing.verdict === 'unknown' && (standing.missing || []).some((m) => !(standing.supplements || []).some((s) => s.fact === m.fact && s.status === 'pending')),
+    supplements: (standing.supplements || []).map((s) => ({ id: s.id, status: s.status, words: SUPPLEMENT_WORDS[s.status] || s.status, reason: s.reason || '' })),
     blocked: blockedBecause(standing, mode, window) || '',
     canClaim: mode === 'one_tap' && !blockedBecause(standing, mode, window),
   }
@@ -93,7 +102,7 @@ function itemView(detail) {
 }
 
 Component({
-  behaviors: [careBehavior],
+  behaviors: [careBehavior, freshBehavior],
   data: {
     loading: true,
     error: '',
@@ -111,12 +120,12 @@ Component({
       this.setData({ focusSubjectId: query && query.subject_id ? Number(query.subject_id) : null })
       return this.load()
     },
-    load() {
+    load({ quiet = false } = {}) {
       if (!this.itemId) {
         this.setData({ loading: false, error: '缺少事项编号' })
         return Promise.resolve()
       }
-      this.setData({ loading: true, error: '' })
+      this.setData({ loading: !quiet, error: '' })
       return api
         .call('item', { params: { item_id: this.itemId } })
         .then((detail) => {
@@ -133,6 +142,10 @@ Component({
     claim(event) {
       const subject = event.currentTarget.dataset.subject
       nav.go(`/pages/claim-form/claim-form?item_id=${this.data.item.id}&subject_id=${subject}`)
+    },
+    supplement(event) {
+      const subject = event.currentTarget.dataset.subject
+      nav.go(`/pages/supplement/supplement?item_id=${this.data.item.id}&subject_id=${subject}`)
     },
     viewClaim(event) {
       nav.go(`/pages/claim/claim?id=${event.currentTarget.dataset.claim}`)

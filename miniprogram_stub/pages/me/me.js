@@ -5,6 +5,7 @@ const careBehavior = require('../../behaviors/care')
 const freshBehavior = require('../../behaviors/fresh')
 const care = require('../../utils/care')
 const api = require('../../utils/api')
+const consent = require('../../utils/consent')
 const auth = require('../../utils/auth')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -56,6 +57,8 @@ Component({
     relationLabels: RELATIONS.map((pair) => pair[1]),
     phoneError: '',
     subscribeNote: '',
+    consented: {},
+    consentChecked: false,
   },
   methods: {
     onLoad() {
@@ -74,7 +77,15 @@ Component({
         .catch((error) => this.setData({ loading: false, error: error.message }))
     },
     openBind() {
-      this.setData({ binding: true, form: Object.assign({}, EMPTY_FORM), formErrors: {}, bindError: '' })
+      this.setData({ binding: true, form: Object.assign({}, EMPTY_FORM), formErrors: {}, bindError: '', consentChecked: false })
+      // the 身份证号 is asked only after its own consent (components/consent-sheet)
+      return consent
+        .current()
+        .then((agreed) => this.setData({ consented: agreed, consentChecked: true }))
+        .catch((error) => this.setData({ bindError: error.message, consentChecked: true }))
+    },
+    onConsent(event) {
+      this.setData({ [`consented.${event.detail.purpose}`]: true })
     },
     cancelBind() {
       this.setData({ binding: false })
@@ -128,6 +139,9 @@ Component({
         .call('bindPhone', { body: { code } })
         .then((answer) => this.setData({ 'me.phone': answer.phone_masked || '' }))
         .catch((error) => this.setData({ phoneError: error.message }))
+    },
+    openPrivacy() {
+      wx.navigateTo({ url: '/pages/privacy/privacy' })
     },
     askSubscribe() {
       return subscribe.ask(SCENE).then((outcome) => {

@@ -42,6 +42,32 @@ function parseUrl(url) {
   return { path, query }
 }
 
+// GET /privacy as the API answers it (services/residents/_consent.py)
+const PRIVACY = {
+  guide: {
+    title: '政策快享隐私保护指引',
+    version: '2026-12-01',
+    operator: '聊城市政策快享服务运营单位',
+    sections: [{ heading: '我们收集哪些信息、为了什么', paragraphs: ['身份证号（您单独同意后）：用于核验身份。'] }],
+  },
+  consents: [
+    { purpose: 'privacy', title: '隐私保护指引', version: '2026-12-01', text: '我已阅读并同意《政策快享隐私保护指引》。' },
+    { purpose: 'id_number', title: '身份证号收集使用说明', version: '2026-12-01', text: '为核验您的身份并找到您的档案，我们需要收集您的姓名和身份证号。' },
+    { purpose: 'bank_card', title: '银行卡号收集使用说明', version: '2026-12-01', text: '为将补贴发放到您的账户，我们需要收集您的银行卡号。' },
+  ],
+}
+
+function consentRows(agreed) {
+  return PRIVACY.consents.map((c) => ({
+    purpose: c.purpose,
+    version: agreed.indexOf(c.purpose) >= 0 ? c.version : null,
+    current_version: c.version,
+    granted_at: agreed.indexOf(c.purpose) >= 0 ? '2026-12-01T10:00:00+08:00' : null,
+    withdrawn_at: null,
+    current: agreed.indexOf(c.purpose) >= 0,
+  }))
+}
+
 function later(fn) {
   setTimeout(fn, 0)
 }
@@ -49,7 +75,15 @@ function later(fn) {
 function createWx(routes = {}, { loggedIn = true } = {}) {
   const storage = {}
   if (loggedIn) storage.kx_auth = Object.assign({ expires_at: Date.now() + 7200000 }, LOGIN_ANSWER)
-  const table = Object.assign({ 'POST /auth/wechat': reply(200, LOGIN_ANSWER) }, routes)
+  // unless a test says otherwise: the texts, and a resident who agreed to every one of them
+  const table = Object.assign(
+    {
+      'POST /auth/wechat': reply(200, LOGIN_ANSWER),
+      'GET /privacy': reply(200, PRIVACY),
+      'GET /me/consents': reply(200, consentRows(['privacy', 'id_number', 'bank_card'])),
+    },
+    routes,
+  )
   const calls = {
     request: [],
     unmatched: [],
@@ -64,6 +98,9 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     modal: [],
     login: 0,
   }
+  // privacy: WeChat's own record of the resident's agreement (__usePrivacyCheck__), the listener
+  // the page registered, and the APIs it held back until an answer
+  const privacy = { agreed: true, listener: null, asked: [] }
   const state = { modalConfirm: true, subscribeAnswer: null, subscribeFail: null, chosenFile: '/tmp/wx/licence.pdf', chosenPhoto: 'wxfile://tmp_idcard_compressed.jpg', mediaCancelled: false, fontSizeSetting: 17 }
 
   function answer(key, request) {
@@ -117,13 +154,39 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
     makePhoneCall(options) {
       calls.phone.push(options.phoneNumber)
     },
+    // Like WeChat with __usePrivacyCheck__: a privacy API before the resident agreed calls the
+    // page's listener with a resolve; agree lets the API go on, disagree fails it (errno 104).
+    onNeedPrivacyAuthorization(listener) {
+      privacy.listener = listener
+    },
+    getPrivacySetting(options) {
+      later(() => options.success({ needAuthorization: !privacy.agreed, privacyContractName: '《政策快享隐私保护指引》' }))
+    },
+    openPrivacyContract(options) {
+      calls.navigate.push('privacy-contract')
+      if (options && options.success) later(() => options.success({}))
+    },
+    privacyGate(name, go, fail) {
+      if (privacy.agreed) return go()
+      privacy.asked.push(name)
+      if (!privacy.listener) return fail({ errMsg: `${name}:fail privacy permission is not authorized`, errno: 104 })
+      return privacy.listener((answer) => {
+        if (answer && answer.event === 'agree') {
+          privacy.agreed = true
+          privacy.agreedWith = answer.buttonId
+          later(go)
+        } else {
+          later(() => fail({ errMsg: `${name}:fail privacy permission is not authorized`, errno: 104 }))
+        }
+      }, { referrer: name })
+    },
     // Like WeChat: images only, from the sources asked; a compressed photo is a temp .jpg.
     chooseMedia(options) {
       calls.chooseMedia.push({ mediaType: options.mediaType, sourceType: options.sourceType, sizeType: options.sizeType })
-      later(() => {
+      wx.privacyGate('chooseMedia', () => later(() => {
         if (state.mediaCancelled) return options.fail && options.fail({ errMsg: 'chooseMedia:fail cancel' })
         options.success({ type: 'image', tempFiles: [{ tempFilePath: state.chosenPhoto, size: 180000, fileType: 'image' }], errMsg: 'chooseMedia:ok' })
-      })
+      }), (error) => options.fail && options.fail(error))
     },
     login(options) {
       calls.login += 1
@@ -167,12 +230,15 @@ function createWx(routes = {}, { loggedIn = true } = {}) {
       later(() => options.success && options.success(result))
     },
     chooseMessageFile(options) {
-      later(() =>
-        options.success({ tempFiles: [{ path: state.chosenFile, name: 'licence.pdf', size: 2048, type: 'file' }] }),
+      wx.privacyGate(
+        'chooseMessageFile',
+        () => later(() => options.success({ tempFiles: [{ path: state.chosenFile, name: 'licence.pdf', size: 2048, type: 'file' }] })),
+        (error) => options.fail && options.fail(error),
       )
     },
   }
   wx.storage = storage
+  wx.privacy = privacy
   return wx
 }
 
@@ -182,4 +248,4 @@ function install(routes, options) {
   return fake
 }
 
-module.exports = { createWx, install, reply, paginated, apiError, LOGIN_ANSWER }
+module.exports = { createWx, install, reply, paginated, apiError, consentRows, LOGIN_ANSWER, PRIVACY }
