@@ -34,10 +34,9 @@ from sqlalchemy import select
 
 from api import create_app
 from api.config import Settings
-from models import Database, Subject, SubjectMatches
+from models import Database, PolicyItem, Subject, SubjectBinding
 from models.pii import Vault
-from rules.eligibility import Eligibility
-from services.matching import ENDED, unpack
+from services import matching, supplements
 from services.profiles import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
 
@@ -272,53 +271,85 @@ def _wait_until(check: Callable[[], Any], seconds: float, why: Callable[[], str]
     pytest.fail(why())
 
 
-def _claimable(served: dict[str, Any]) -> dict[str, Any] | None:
-    """A demo person eligible for an open 一键办理 item, with the name and 身份证号 to bind."""
+# values tried for a missing fact, by type: one of them must make the person eligible
+TRIED: dict[str, tuple[Any, ...]] = {
+    "boolean": (True, False),
+    "integer": (0, 1, 2, 3, 5, 12, 36),
+    "year": (2025, 2024, 2026),
+}
+
+
+def _declarable(served: dict[str, Any]) -> dict[str, Any] | None:
+    """A demo person nobody has bound, undecided for an open 一键办理 item for want of one stored
+    fact that a value of its own makes them eligible for: the name and 身份证号 to bind, the
+    item, the fact and that value (what the resident declares in 补充信息)."""
     answer = requests.get(
         f"{served['base']}{API_PREFIX}/items",
         params={"mode": "one_tap", "open_now": "true", "subject_type": "person", "page_size": 100},
         timeout=10,
     )
-    open_items = {item["id"] for item in answer.json()}
+    open_items = [item["id"] for item in answer.json()]
     settings = Settings.from_env(served["env"])
     database = Database(settings.database_url, vault=Vault(settings.data_key))
     try:
         with database.session() as session:
-            rows = session.execute(
-                select(SubjectMatches.subject_id, SubjectMatches.entries)
-                .join(Subject, Subject.id == SubjectMatches.subject_id)
-                .where(Subject.kind == "person")
-                .order_by(SubjectMatches.subject_id)
-            )
-            for subject_id, entries in rows:
-                for entry in unpack(entries):
-                    live = (
-                        not int(entry["flags"]) & ENDED
-                        and int(entry["verdict"]) == Eligibility.ELIGIBLE
-                    )
-                    if live and int(entry["item_id"]) in open_items:
-                        subject = session.get(Subject, subject_id)
-                        number = database.vault.decrypt(  # type: ignore[union-attr]
-                            subject.id_number_enc, context=ID_NUMBER_CONTEXT
-                        )
-                        return {
-                            "name": subject.name,
-                            "id_number": number,
-                            "item_id": int(entry["item_id"]),
-                        }
+            bound = set(session.scalars(select(SubjectBinding.subject_id)))
+            today = matching.today_local()
+            persons = session.scalars(
+                select(Subject).where(Subject.kind == "person").order_by(Subject.id)
+            ).all()
+            for item_id in open_items:
+                version = session.get(PolicyItem, item_id).current_version_id
+                rules = matching.compiled_versions(session, {version: "person"})[version]
+                for subject in persons:
+                    facts = subject.facts or {}
+                    if subject.id in bound or rules.verdict(facts, today).word != "unknown":
+                        continue
+                    missing = supplements.declarable_facts(session, subject, item_id)
+                    if len(missing) != 1:
+                        continue
+                    (fact,) = missing.values()
+                    values = TRIED.get(fact.type.value, tuple(fact.values))
+                    for value in values:
+                        if rules.verdict({**facts, fact.name: value}, today).word == "eligible":
+                            number = database.vault.decrypt(  # type: ignore[union-attr]
+                                subject.id_number_enc, context=ID_NUMBER_CONTEXT
+                            )
+                            return {
+                                "name": subject.name,
+                                "id_number": number,
+                                "item_id": item_id,
+                                "fact": fact.name,
+                                "value": value,
+                            }
     finally:
         database.dispose()
     return None
 
 
-def test_login_matches_and_claim_through_the_mini_program_code(
+def _staff_token(served: dict[str, Any], username: str = "demo-admin") -> str:
+    """Log in as a demo staff account, with the password `kuaixiang run` printed once."""
+    printed = served["log"].read_text()
+    password = re.search(rf"^\s+{username}\s+密码 (\S+)", printed, re.MULTILINE).group(1)
+    login = requests.post(
+        f"{served['base']}{API_PREFIX}/admin/auth/login",
+        json={"username": username, "password": password},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    return login.json()["access_token"]
+
+
+def test_a_resident_journey_through_the_mini_program_code(
     served: dict[str, Any], tmp_path: Path
 ) -> None:
-    """wx.login → /auth/wechat, bind, my matches, materials, claim (idempotent, after a refresh)."""
+    """login → consent → bind → 补充信息 → reviewed → matched → claim with a photo → paid →
+    rating → delete account, with the mini-program's own request code (a refresh on the way)
+    and the department acting in between through the admin API."""
     candidate = _wait_until(
-        lambda: _claimable(served),
+        lambda: _declarable(served),
         180,
-        lambda: "no demo person is eligible for an open one_tap item",
+        lambda: "no demo person is undecided for an open one_tap item for want of one fact",
     )
     (tmp_path / "id.pdf").write_bytes(PDF)
     (tmp_path / "id.png").write_bytes(PNG)
@@ -326,6 +357,7 @@ def test_login_matches_and_claim_through_the_mini_program_code(
         "api": f"{served['base']}{API_PREFIX}",
         "emulator": served["wx"],
         "openid": "o-miniprogram-e2e",
+        "staff": _staff_token(served),
         "files": {"pdf": str(tmp_path / "id.pdf"), "png": str(tmp_path / "id.png")},
         **candidate,
     }
@@ -334,7 +366,7 @@ def test_login_matches_and_claim_through_the_mini_program_code(
         cwd=MINI,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
     assert done.returncode == 0, (
@@ -342,15 +374,24 @@ def test_login_matches_and_claim_through_the_mini_program_code(
     )
     report = json.loads(done.stdout)
     assert report["logged_in"]["subjects"] == 0
+    assert report["bind_refused"] == {
+        "status": 422,
+        "field": "请先阅读并同意《身份证号收集使用说明》",
+    }
+    assert report["consent"] == {"purpose": "id_number", "current": True}
     assert report["bound"]["identifier"] != candidate["id_number"]  # masked
-    assert report["matches"]["card"] == {"verdict": "eligible", "mode": "one_tap"}
+    assert report["before"]["verdict"] == "unknown"
+    assert report["before"]["missing"] == [candidate["fact"]]
+    assert report["declared"]["status"] == "pending"
+    assert report["reviewed"] == {"status": "approved"}
+    assert report["after"] == {"verdict": "eligible", "missing": []}
+    assert report["matches"]["card"]["verdict"] == "eligible"
     claim = report["claim"]
     assert claim["status"] == "submitted" and claim["again"] == claim["id"] and claim["refreshed"]
-    assert report["detail"] == {
-        "status": "submitted",
-        "timeline": ["submitted"],
-        "materials": report["materials"],
-    }
-    assert report["claims"] == [claim["id"]]
+    assert report["photo"] is True  # at least one material went as a photo
+    assert report["paid"]["status"] == "paid" and report["paid"]["can_rate"] is True
+    assert report["paid"]["timeline"][-1] == "paid"
+    assert report["rated"] == {"score": 5, "can_rate": False}
+    assert report["deleted"] == {"old_token": 401, "new_account_subjects": 0}
     assert report["not_found"]["status"] == 404
     assert report["toasts"] == []
