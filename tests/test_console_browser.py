@@ -468,3 +468,39 @@ def test_a_publisher_builds_a_new_item_from_nothing_and_a_resident_sees_it(  # t
     matching.process_changes(database)
     mine = client.get("/api/v1/me/matches", headers=headers(app, resident)).json
     assert "老年人体检补贴" in json.dumps(mine, ensure_ascii=False)
+
+
+@needs_build
+def test_a_reviewer_approves_a_declared_fact_and_the_item_is_decided(  # type: ignore[no-untyped-def]
+    page, live_server: str, app, session: Session, database, client
+) -> None:
+    """补充信息: 张三丰 is undecided for 退役军人高龄慰问金 (退役军人 not recorded); he declares
+    it with a photo of his certificate; 民政局's reviewer sees the photo and approves; the item is
+    his."""
+    from tests import resident_world
+    from tests.claim_factories import upload
+    from tests.resident_factories import headers
+
+    world = resident_world.build(session, database)
+    head = headers(app, world.user)
+    photo = upload(client, head, "退役证", PHOTO, "退役证.png")
+    assert photo.status_code == 201, photo.json
+    body = {"subject_id": world.person, "item_id": world.items["B"], "fact": "veteran"}
+    declared = client.post(
+        "/api/v1/me/supplements",
+        json={**body, "value": True, "material_ids": [photo.json["id"]], "note": "1968年退役"},
+        headers=head,
+    )
+    assert declared.status_code == 201, declared.json
+    factories.staff(session, "rev-mz", "reviewer:LC-MZ")
+    log_in(page, live_server, "rev-mz")
+    page.get_by_role("menuitem", name="补充信息审核").click()
+    page.locator("[data-test=supplements] .el-table__row", has_text="退役军人高龄慰问金").click()
+    expect(page.locator("[data-test=declared-value]")).to_have_text("是")
+    image = page.locator("[data-test=supplement-image]")
+    image.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 1
+    page.click("[data-test=approve]")
+    expect(page.locator("[data-test=supplement]")).to_contain_text("已通过")
+    standing = client.get(f"/api/v1/items/{world.items['B']}", headers=head).json["mine"][0]
+    assert standing["verdict"] == "eligible" and standing["supplements"][0]["status"] == "approved"

@@ -41,6 +41,7 @@ class SupplementMaterialSchema(Schema):
     filename = String(metadata={"example": "残疾人证.jpg"})
     content_type = String(metadata={"example": "image/jpeg"})
     size = Integer(metadata={"example": 182044})
+    download_url = String(metadata={"example": "/api/v1/admin/supplements/7/materials/31"})
 
 
 class AdminSupplementSummarySchema(Schema):

@@ -17,6 +17,7 @@ const Item = () => import('./pages/Item.vue')
 const Policies = () => import('./pages/Policies.vue')
 const Profiles = () => import('./pages/Profiles.vue')
 const Pushes = () => import('./pages/Pushes.vue')
+const Supplements = () => import('./pages/Supplements.vue')
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -29,6 +30,7 @@ export const router = createRouter({
     { path: '/facts', component: Facts },
     { path: '/claims', component: Claims },
     { path: '/claims/:id', component: Claim, props: true },
+    { path: '/supplements', component: Supplements },
     { path: '/grants', component: Grants },
     { path: '/profiles', component: Profiles },
     { path: '/pushes', component: Pushes },

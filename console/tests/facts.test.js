@@ -53,7 +53,7 @@ describe('roles and errors', () => {
   const nobody = { roles: [{ role: 'data_platform', department_id: null }] }
 
   test('the menu follows the roles', () => {
-    expect(menuFor(reviewer).map((page) => page.path)).toEqual(['/', '/dashboard', '/facts', '/claims', '/grants'])
+    expect(menuFor(reviewer).map((page) => page.path)).toEqual(['/', '/dashboard', '/facts', '/claims', '/supplements', '/grants'])
     expect(menuFor({ roles: [{ role: 'publisher', department_id: 3 }] }).map((page) => page.path)).toEqual(['/', '/dashboard', '/policies', '/facts'])
     expect(menuFor({ roles: [{ role: 'catalog' }] }).map((page) => page.path)).toEqual(['/', '/facts', '/profiles'])
     expect(menuFor(nobody).map((page) => page.path)).toEqual(['/'])

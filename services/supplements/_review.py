@@ -207,6 +207,7 @@ def _for_staff(session: Session, supplement: FactSupplement, *, materials: bool)
                 "filename": m.filename,
                 "content_type": m.content_type,
                 "size": m.size,
+                "download_url": f"/api/v1/admin/supplements/{supplement.id}/materials/{m.id}",
             }
             for m in session.scalars(
                 select(ClaimMaterial)

@@ -13,6 +13,7 @@ export const PAGES = [
   { path: '/policies', title: '政策发布', roles: ['admin', 'publisher'] },
   { path: '/facts', title: '指标目录', roles: ['admin', 'catalog', 'publisher', 'reviewer'] },
   { path: '/claims', title: '申请审核', roles: ['admin', 'reviewer'] },
+  { path: '/supplements', title: '补充信息审核', roles: ['admin', 'reviewer'] },
   { path: '/grants', title: '免申即享', roles: ['admin', 'reviewer'] },
   { path: '/profiles', title: '画像数据', roles: ['admin', 'catalog'] },
   { path: '/pushes', title: '消息推送', roles: ['admin'] },
