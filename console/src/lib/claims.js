@@ -36,6 +36,17 @@ export function claimQuery(filters, page = 1, pageSize = 20) {
   return query.toString()
 }
 
+// Fetch the images and PDFs of materials (with the token) into object URLs, by material id, for
+// <img>/<iframe> previews; other files are downloaded on demand.
+export async function loadPreviews(materials, previews, fetchBlob) {
+  for (const material of materials) {
+    const kind = previewKind(material.content_type)
+    if (kind !== 'file' && !previews[material.id]) {
+      previews[material.id] = { kind, url: URL.createObjectURL(await fetchBlob(material.download_url)) }
+    }
+  }
+}
+
 export function previewKind(contentType) {
   if (String(contentType).startsWith('image/')) return 'image'
   if (contentType === 'application/pdf') return 'pdf'

@@ -4,6 +4,7 @@
 const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const media = require('../../utils/media')
+const phone = require('../../utils/phone')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
 const subscribe = require('../../utils/subscribe')
@@ -102,15 +103,10 @@ Component({
     // WeChat's getPhoneNumber button: the code goes to POST /me/phone; the claim then carries
     // use_account_phone and the backend fills 联系电话 with that number.
     onPhone(event) {
-      const code = event.detail && event.detail.code
-      if (!code) {
-        this.setData({ phoneError: '未授权手机号，可直接填写' })
-        return Promise.resolve()
-      }
       this.setData({ phoneError: '' })
-      return api
-        .call('bindPhone', { body: { code } })
-        .then((answer) => this.setData({ accountPhone: answer.phone_masked || '', useAccountPhone: !!answer.phone_masked }))
+      return phone
+        .fromButton(event, '未授权手机号，可直接填写')
+        .then((masked) => this.setData({ accountPhone: masked, useAccountPhone: !!masked }))
         .catch((error) => this.setData({ phoneError: error.message }))
     },
     typePhone() {

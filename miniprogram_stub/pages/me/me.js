@@ -6,6 +6,7 @@ const freshBehavior = require('../../behaviors/fresh')
 const care = require('../../utils/care')
 const api = require('../../utils/api')
 const consent = require('../../utils/consent')
+const phone = require('../../utils/phone')
 const auth = require('../../utils/auth')
 const nav = require('../../utils/nav')
 const fmt = require('../../utils/format')
@@ -129,15 +130,10 @@ Component({
       })
     },
     onPhone(event) {
-      const code = event.detail && event.detail.code
-      if (!code) {
-        this.setData({ phoneError: '未授权手机号' })
-        return Promise.resolve()
-      }
       this.setData({ phoneError: '' })
-      return api
-        .call('bindPhone', { body: { code } })
-        .then((answer) => this.setData({ 'me.phone': answer.phone_masked || '' }))
+      return phone
+        .fromButton(event)
+        .then((masked) => this.setData({ 'me.phone': masked }))
         .catch((error) => this.setData({ phoneError: error.message }))
     },
     openPrivacy() {
