@@ -6,6 +6,7 @@ from typing import cast
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Settings
 
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from models.context import configure_logging
 
     settings = settings or Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
@@ -61,4 +62,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     admin.register(extensions.api)
     resident.register(extensions.api)
     extensions.api.register_blueprint(wechat_callback.blp)
+    if settings.proxy_count:
+        # behind nginx (docs/operations.md): the client's address, scheme and host are the ones
+        # the trusted proxies forwarded, so limits, audit entries and logs name the resident
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+        )
     return app

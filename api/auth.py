@@ -42,7 +42,7 @@ def issue_staff_token(staff: StaffUser) -> str:
 
 
 def client_ip() -> str | None:
-    """Return the caller's address (behind a proxy, configure ProxyFix to trust its header)."""
+    """Return the caller's address: the client's behind KX_PROXY_COUNT trusted proxies."""
     return request.remote_addr
 
 

@@ -196,7 +196,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     log_level: str = "INFO"
+    log_format: str = "text"
     fast_paths: bool = True
+    # reverse proxies in front of the service that each append to X-Forwarded-For (nginx: 1);
+    # 0 trusts no forwarded header (a direct client could forge one)
+    proxy_count: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -283,7 +287,11 @@ class Settings:
                 env.get("KX_LOG_LEVEL", "INFO").upper(),
                 ("DEBUG", "INFO", "WARNING", "ERROR"),
             ),
+            log_format=_choice(
+                "KX_LOG_FORMAT", env.get("KX_LOG_FORMAT", "text").lower(), ("text", "json")
+            ),
             fast_paths=_flag("KX_FAST_PATHS", env.get("KX_FAST_PATHS", "1")),
+            proxy_count=_count("KX_PROXY_COUNT", env.get("KX_PROXY_COUNT", "0"), most=5),
         )
         problems = production_problems(settings, env)
         if problems:
@@ -425,6 +433,12 @@ def _whole(variable: str, value: str) -> int:
     if number != int(number):
         raise ConfigError(variable, "must be a whole number")
     return int(number)
+
+
+def _count(variable: str, value: str, *, most: int) -> int:
+    if not value.strip().isdigit() or int(value) > most:
+        raise ConfigError(variable, f"must be a whole number from 0 to {most}")
+    return int(value)
 
 
 def derived_secret_key(data_key: bytes) -> str:

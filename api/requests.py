@@ -35,7 +35,12 @@ def register_request_id(app: Flask) -> None:
             # The URL rule, not the path: paths can carry personal data (…/persons/<id_number>).
             route = request.url_rule.rule if request.url_rule else "(no route)"
             access_log.info(
-                "%s %s %s %.1fms", request.method, route, response.status_code, elapsed_ms
+                "%s %s %s %.1fms addr=%s",
+                request.method,
+                route,
+                response.status_code,
+                elapsed_ms,
+                request.remote_addr,
             )
         return response
 
