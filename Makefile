@@ -37,13 +37,13 @@ console:
 ifeq ($(NPM),)
 	@echo "未找到 Node.js（npm）：工作台 /console/ 未构建，接口照常可用；其浏览器测试将跳过并说明原因"
 else
-	@$(MAKE) --no-print-directory console/dist/index.html
+	@$(MAKE) --no-print-directory api/console_dist/index.html
 endif
 
 console/node_modules/.package-lock.json: console/package-lock.json
 	cd console && npm ci --no-audit --no-fund
 
-console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
+api/console_dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SOURCES)
 	cd console && npm run build
 
 bench: $(STAMP)
@@ -59,4 +59,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache console/node_modules console/dist
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache console/node_modules api/console_dist dist

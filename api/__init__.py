@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         extensions,
         health,
         input_guard,
+        metrics,
         requests,
         resident,
         resident_auth,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         extensions.api.spec.components.security_scheme(name, scheme)
     errors.register_error_handlers(app)
     requests.register_request_id(app)
+    metrics.register_metrics(app)
     input_guard.register_input_guard(app)
     docs.register_assets(app)
     console.register_console(app)

@@ -39,8 +39,12 @@ class KuaixiangGroup(FlaskGroup):
     cls=KuaixiangGroup,
     create_app=_create_app,
     add_default_commands=False,
-    load_dotenv=False,
+    add_version_option=False,
+    load_dotenv=False,  # `-e FILE` loads one explicitly (python-dotenv); nothing implicit
     set_debug_flag=False,
+)
+@click.version_option(
+    package_name="kuaixiang", prog_name="kuaixiang", message="%(prog)s %(version)s"
 )
 def cli() -> None:
     """政策快享 kuaixiang: serve, migrate, seed and operate the service."""

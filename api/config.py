@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -150,6 +151,8 @@ VARIABLES: list[tuple[str, str, str]] = [
 ]
 
 MINIPROGRAM_STATES = ("formal", "trial", "developer")
+# /metrics from this host only, unless KX_METRICS_ALLOW says otherwise
+DEFAULT_METRICS_ALLOW = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
 
 
 class ConfigError(Exception):
@@ -201,6 +204,9 @@ class Settings:
     # reverse proxies in front of the service that each append to X-Forwarded-For (nginx: 1);
     # 0 trusts no forwarded header (a direct client could forge one)
     proxy_count: int = 0
+    # who may read /metrics: these networks, or a request bearing the token
+    metrics_allow: tuple[Any, ...] = field(default=DEFAULT_METRICS_ALLOW)
+    metrics_token: str = field(default="", repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -232,7 +238,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read KX_* variables, apply embedded defaults and validate each value."""
         env = os.environ if environ is None else environ
-        instance_dir = Path(env.get("KX_INSTANCE_DIR") or PROJECT_DIR / "instance").resolve()
+        # ./instance of the working directory, as the README says (never inside site-packages)
+        instance_dir = Path(env.get("KX_INSTANCE_DIR") or "instance").resolve()
         database_url = env.get("KX_DATABASE_URL") or f"sqlite:///{instance_dir / 'kuaixiang.db'}"
         _check_database_url(database_url)
         redis_url = env.get("KX_REDIS_URL") or None
@@ -292,6 +299,8 @@ class Settings:
             ),
             fast_paths=_flag("KX_FAST_PATHS", env.get("KX_FAST_PATHS", "1")),
             proxy_count=_count("KX_PROXY_COUNT", env.get("KX_PROXY_COUNT", "0"), most=5),
+            metrics_allow=_networks("KX_METRICS_ALLOW", env.get("KX_METRICS_ALLOW")),
+            metrics_token=env.get("KX_METRICS_TOKEN") or "",
         )
         problems = production_problems(settings, env)
         if problems:
@@ -433,6 +442,21 @@ def _whole(variable: str, value: str) -> int:
     if number != int(number):
         raise ConfigError(variable, "must be a whole number")
     return int(number)
+
+
+def _networks(variable: str, value: str | None) -> tuple[Any, ...]:
+    if value is None:
+        return DEFAULT_METRICS_ALLOW
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            variable, f"must be addresses or networks, comma-separated ({exc})"
+        ) from None
 
 
 def _count(variable: str, value: str, *, most: int) -> int:

@@ -1,6 +1,6 @@
 """The staff console (console/, Vue 3 + Element Plus) at /console/, from its build output.
 
-`make run` builds console/dist when it is missing or older than its sources (Node 20); without a
+`make run` builds api/console_dist when it is missing or older than its sources (Node 20); without a
 build, /console/ says how to make one and the API is served as always. Assets carry a content
 hash in their names, so they are cached for a day; index.html is never cached.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, redirect, send_from_directory
 
-DIST = Path(__file__).resolve().parents[1] / "console" / "dist"
+DIST = Path(__file__).resolve().parent / "console_dist"  # vite builds here; the wheel carries it
 NOT_BUILT = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>工作台尚未构建</title></head><body style="font-family:sans-serif;padding:2em">
 <h1>工作台尚未构建</h1>

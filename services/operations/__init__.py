@@ -19,8 +19,10 @@ from services.operations._leases import (
     release,
     renew,
 )
+from services.operations._metrics import shared_figures
 
 __all__ = [
+    "shared_figures",
     "Heartbeat",
     "acquire",
     "failed",
