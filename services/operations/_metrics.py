@@ -88,7 +88,7 @@ def shared_figures(session: Session, now: datetime | None = None) -> dict[str, A
         "outbox": {str(k): int(v) for k, v in outbox.items()},
         "due": int(due_count),
         "oldest_due_seconds": _age(now, oldest_due),
-        "errors": [(str(status), int(code), int(n)) for status, code, n in errors],
+        "errors": [(str(status), int(code or 0), int(n)) for status, code, n in errors],
         "job_last_success": {job: at.timestamp() for job, at in last_success.items() if at},
         "job_failures_24h": {job: int(n) for job, n in failures.items()},
         "job_running": {job: int(n) for job, n in running.items()},
