@@ -17,6 +17,7 @@ from api.commands.outbox import outbox_group
 from api.commands.profiles import import_profiles_command
 from api.commands.rules import rules_group
 from api.commands.scheduler import scheduler_command
+from api.commands.serve import serve_command
 from api.commands.staff import staff_group
 from api.commands.wechat import wx_emulator_command, wx_group, wx_login_code_command
 from api.config import ConfigError, Settings, data_key_path, new_data_key
@@ -63,6 +64,7 @@ for command in (
     match_command,
     jobs_group,
     scheduler_command,
+    serve_command,
     import_profiles_command,
     outbox_group,
 ):

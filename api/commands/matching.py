@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from api.commands.checks import require_migrated
-from models import ChangeEvent, ChangeScope
+from models import ChangeEvent, ChangeScope, Database
 from services import matching
 
 
@@ -32,11 +34,20 @@ from services import matching
     show_default=True,
     help="Seconds to wait for another matcher to finish first.",
 )
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="The matcher role: consume changes every --interval seconds until SIGTERM or Ctrl-C.",
+)
+@click.option("--interval", default=3.0, show_default=True, help="Seconds between passes (--loop).")
 @with_appcontext
-def match_command(mode: str, item_id: int | None, wait: float) -> None:
+def match_command(mode: str, item_id: int | None, wait: float, loop: bool, interval: float) -> None:
     """Bring stored matches up to date (safe while another matcher runs: it waits its turn)."""
     require_migrated()
     database = current_app.extensions["kx.db"]
+    if loop:
+        _match_until_stopped(database, interval)
+        return
     if item_id is not None or mode == "full":
         with database.session() as session:
             scope = ChangeScope.ITEM if item_id is not None else ChangeScope.FULL
@@ -48,6 +59,22 @@ def match_command(mode: str, item_id: int | None, wait: float) -> None:
         sys.exit(1)
     for name, value in sorted(counts.items()):
         click.echo(f"{name}: {value}")
+
+
+def _match_until_stopped(database: Database, interval: float) -> None:
+    """Consume changes until SIGTERM or SIGINT; a pass in progress finishes first. One matcher
+    works at a time (the matching lease): a second one waits its turn, a standby."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("matcher started")
+    while not stop.is_set():
+        counts = matching.process_changes(database, wait=min(interval, 30.0))
+        if counts and not counts.get("skipped_busy"):
+            click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+            sys.stdout.flush()
+        stop.wait(interval)
+    click.echo("matcher stopped")
 
 
 @click.group("jobs", cls=AppGroup)

@@ -18,8 +18,14 @@ from api.commands.checks import require_migrated
     hidden=True,
     help="module:function returning the jobs to run instead of the registry's (tests).",
 )
+@click.option(
+    "--skip",
+    multiple=True,
+    metavar="JOB",
+    help="A job this scheduler leaves out (its own role runs it: dispatch, match_changes).",
+)
 @with_appcontext
-def scheduler_command(jobs_from: str | None) -> None:
+def scheduler_command(jobs_from: str | None, skip: tuple[str, ...]) -> None:
     """Run the scheduled jobs in the foreground (one such process in production).
 
     Each run takes its job's lease, so a second scheduler (or `kuaixiang run` with its in-process
@@ -32,13 +38,19 @@ def scheduler_command(jobs_from: str | None) -> None:
     require_migrated()
     require_templates(current_app)  # the dispatcher would fail every push of a wrong template
     warn_about_calendar()  # once per start: claims' promised days (docs/claims.md)
-    jobs = None
+    from api.extensions import dispatcher_for
+    from jobs.registry import all_jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if jobs_from:
         module, _, function = jobs_from.partition(":")
         jobs = getattr(importlib.import_module(module), function)()
-    from api.extensions import dispatcher_for
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:
+        jobs = all_jobs(lambda: dispatcher_for(app))
+    unknown = set(skip) - {job.name for job in jobs}
+    if unknown:
+        raise click.BadParameter(f"no such job: {', '.join(sorted(unknown))}", param_hint="--skip")
+    jobs = [job for job in jobs if job.name not in skip]
     stopped_by = run_until_stopped(
         app.extensions["kx.db"], jobs=jobs, dispatcher=lambda: dispatcher_for(app)
     )
