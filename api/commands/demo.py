@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from api.commands.checks import require_migrated
+from api.commands.progress import Reporter
 from services.demo import DemoAccount
 
 
@@ -31,9 +32,16 @@ def seed_demo_command(
     from services.demo import create_demo_staff, seed_demo
 
     require_migrated()
+    progress = Reporter()
     counts = seed_demo(
-        session=db.session, persons=persons, enterprises=enterprises, seed=seed, showcase=showcase
+        session=db.session,
+        persons=persons,
+        enterprises=enterprises,
+        seed=seed,
+        showcase=showcase,
+        progress=progress,
     )
+    progress.finish()
     for name, count in counts.items():
         click.echo(f"{name}: {count}")
     if with_staff:

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from api.commands.checks import require_migrated
+from api.commands.progress import Reporter
 from models import ChangeEvent, ChangeScope, Database
 from services import matching
 
@@ -53,7 +54,9 @@ def match_command(mode: str, item_id: int | None, wait: float, loop: bool, inter
             scope = ChangeScope.ITEM if item_id is not None else ChangeScope.FULL
             session.add(ChangeEvent(scope=scope, item_id=item_id, reason="cli"))
             session.commit()
-    counts = matching.process_changes(database, wait=wait)
+    progress = Reporter()
+    counts = matching.process_changes(database, wait=wait, progress=progress)
+    progress.finish()
     if counts.get("skipped_busy"):
         click.echo("another matcher held the lease for the whole wait; try again", err=True)
         sys.exit(1)

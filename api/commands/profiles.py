@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from api.commands.checks import require_migrated
+from api.commands.progress import CountingReader, Reporter
 from services.audit import Actor
 
 CLI_ACTOR = Actor(kind="system", id=None, name="kuaixiang CLI")
@@ -38,7 +39,9 @@ def import_profiles_command(
         fmt = format_of(file.name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    with file.open("rb") as stream:
+    progress = Reporter()
+    with file.open("rb") as raw:
+        stream = CountingReader(raw, file.stat().st_size, progress, f"导入 {file.name}")
         report = import_profiles(
             session=db.session,
             actor=CLI_ACTOR,
@@ -49,6 +52,7 @@ def import_profiles_command(
             mode=mode,
             skip_invalid=skip_invalid,
         )
+    progress.finish()
     _print(report)
     if report["status"] != "applied" or report["rejected"]:
         raise SystemExit(1)

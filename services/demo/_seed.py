@@ -9,7 +9,7 @@ starts over after an interruption.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from functools import partial
 from typing import Any
@@ -38,6 +38,7 @@ from services.demo import _prefetch as prefetch
 from services.demo._showcase import import_showcase
 from services.errors import InvalidInput
 from services.profiles import insert_subject_rows, subject_row
+from services.progress import Progress, silent
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     as_of: date = population.AS_OF,
     showcase: bool = False,
+    progress: Progress = silent,
 ) -> dict[str, int]:
     """Insert what of the demo is missing and return how many of each kind were added; with
     `showcase`, also the fictional identities the README offers (services.demo.showcase)."""
@@ -76,7 +78,8 @@ def seed_demo(
             rows = prefetch.batches(
                 kind, seed=seed, count=count, as_of=as_of, size=BATCH_SIZE, prepare=prepare
             )
-            counts[f"{kind}s"] = _seed_subjects(session, rows, kind=kind)
+            step = partial(progress, "演示个人" if kind == "person" else "演示企业", total=count)
+            counts[f"{kind}s"] = _seed_subjects(session, rows, kind=kind, progress=step)
         if showcase:
             counts["showcase"] = import_showcase(session=session)
         if any(counts.values()):  # let the matcher match the new content and people
@@ -187,12 +190,19 @@ def _local_end(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
 
 
-def _seed_subjects(session: Session, batches: Iterable[list[dict[str, Any]]], *, kind: str) -> int:
+def _seed_subjects(
+    session: Session,
+    batches: Iterable[list[dict[str, Any]]],
+    *,
+    kind: str,
+    progress: Callable[..., None],
+) -> int:
     """Insert the rows whose identity is not stored yet, a batch a transaction; return how many."""
     # With no subject of this kind stored, the generator's own uniqueness is enough.
     check = session.scalar(select(Subject.id).where(Subject.kind == kind).limit(1)) is not None
-    inserted = 0
+    inserted = drawn = 0
     for rows in batches:
+        drawn += len(rows)
         if check:
             hashes = [row["identity_hash"] for row in rows]
             stored = set(
@@ -204,6 +214,7 @@ def _seed_subjects(session: Session, batches: Iterable[list[dict[str, Any]]], *,
         insert_subject_rows(session, rows)
         session.commit()
         inserted += len(rows)
+        progress(done=drawn)
     return inserted
 
 

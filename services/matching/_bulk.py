@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from services.matching._store import (
     unpack,
 )
 from services.profiles import Snapshot, facts_needed, load_snapshot
+from services.progress import Progress, silent
 
 log = logging.getLogger(__name__)
 MERGE_BATCH = 2_000
@@ -132,8 +134,12 @@ def prepare(items: list[LiveItem], snapshot: Snapshot, today: date) -> Run:
     return Run(snapshot, {item.id: item for item in items}, today, position, entries)
 
 
-def reconcile(database: Database, kind: str, *, today: date) -> Counter:
+def reconcile(
+    database: Database, kind: str, *, today: date, progress: Progress = silent
+) -> Counter:
     """Bring every stored match of a kind in line with every live item; write only differences."""
+    label = "个人" if kind == "person" else "企业"
+    progress(f"{label}：读取画像", 0, 0)
     with database.session() as session:
         items = live_items(session, kind)
         snapshot = load_snapshot(session, kind, facts_needed(i.rules for i in items))
@@ -143,14 +149,27 @@ def reconcile(database: Database, kind: str, *, today: date) -> Counter:
             ).where(SubjectMatches.kind == kind)
         ).all()
         bound = subjects_with_readers(session)
+    progress(f"{label}：{len(snapshot)} 个主体 × {len(items)} 个事项，计算中", 0, 0)
     run = prepare(items, snapshot, today)
     old_digest, has_row, old_seq = _stored(snapshot, stored)
     differ = run.digest_of_all() != old_digest
     counts = Counter(pairs=len(run.position), subjects=len(snapshot), differ=int(differ.sum()))
     inserts = run.group_of(np.flatnonzero(differ & ~has_row))
-    counts.update(_insert(database, run, inserts[inserts >= 0], bound))
+    inserts = inserts[inserts >= 0]
+    merges = np.flatnonzero(differ & has_row)
+    total = len(inserts) + len(merges)
+    step = partial(progress, f"{label}：写入有变化的主体", total=total)
+    counts.update(_insert(database, run, inserts, bound, step))
     counts.update(
-        _merge(database, run, np.flatnonzero(differ & has_row), set(run.items), old_seq, bound)
+        _merge(
+            database,
+            run,
+            merges,
+            set(run.items),
+            old_seq,
+            bound,
+            lambda done, _: progress(f"{label}：写入有变化的主体", len(inserts) + done, total),
+        )
     )
     _stamp(database, items)
     return counts
@@ -220,7 +239,13 @@ def _rows_of(database: Database, snapshot: Snapshot, positions: np.ndarray) -> l
     return rows
 
 
-def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -> Counter:
+def _insert(
+    database: Database,
+    run: Run,
+    groups: np.ndarray,
+    bound: set[int],
+    progress: Callable[..., None] | None = None,
+) -> Counter:
     """Insert rows for subjects that have none: no read needed, every eligible pair is new."""
     counts: Counter = Counter()
     entries, kind, now = run.entries, run.snapshot.kind, run.now
@@ -257,6 +282,8 @@ def _insert(database: Database, run: Run, groups: np.ndarray, bound: set[int]) -
             )
             session.commit()
         counts["inserted"] += len(rows)
+        if progress is not None:
+            progress(done=start + len(chunk))
     return counts
 
 
@@ -267,6 +294,7 @@ def _merge(
     scope: set[int],
     old_seq: np.ndarray,
     bound: set[int],
+    progress: Callable[[int, int], None] | None = None,
 ) -> Counter:
     """Read, merge and rewrite the rows of subjects whose stored entries may differ.
 
@@ -336,6 +364,8 @@ def _merge(
             )
             session.commit()
         counts["merged"] += len(rows)
+        if progress is not None:
+            progress(start + len(chunk), len(positions))
     if stale:
         with database.session() as session:
             counts.update(match_subjects(session, stale, today=run.today))

@@ -22,6 +22,7 @@ from services import operations
 from services.matching._effects import NewPairs, subjects_with_readers, write_effects
 from services.matching._live_items import LiveItem, live_items
 from services.matching._store import ENDED, Standing, digest, merge, pack, unpack
+from services.progress import Progress, silent
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +102,15 @@ def match_subjects(session: Session, subject_ids: Iterable[int], *, today: date)
 
 
 def process_changes(
-    database: Database, *, limit: int = 500, today: date | None = None, wait: float = 0
+    database: Database,
+    *,
+    limit: int = 500,
+    today: date | None = None,
+    wait: float = 0,
+    progress: Progress = silent,
 ) -> dict[str, int]:
-    """Consume pending change events in order, under the matching lease; safe to run anywhere."""
+    """Consume pending change events in order, under the matching lease; safe to run anywhere.
+    A whole-kind pass (a `full` event) reports its stages to `progress`."""
     day = today or today_local()
     counts: Counter = Counter()
     with operations.held(database, LEASE, ttl=LEASE_SECONDS, wait=wait) as holder:
@@ -120,19 +127,21 @@ def process_changes(
                 batch = [(e.id, e.scope, e.subject_id, e.item_id) for e in events]
             if not batch:
                 break
-            _process(database, batch, day, counts)
+            _process(database, batch, day, counts, progress)
             operations.renew(database, LEASE, holder, LEASE_SECONDS)
     return dict(counts)
 
 
-def _process(database: Database, batch: list[tuple], day: date, counts: Counter) -> None:
+def _process(
+    database: Database, batch: list[tuple], day: date, counts: Counter, progress: Progress
+) -> None:
     """Process one batch of events: whole-kind runs first, then items, then subjects."""
     from services.matching import _bulk as matching_bulk
 
     scopes = {scope for _, scope, _, _ in batch}
     if ChangeScope.FULL in scopes:
         for kind in ("person", "enterprise"):
-            counts.update(matching_bulk.reconcile(database, kind, today=day))
+            counts.update(matching_bulk.reconcile(database, kind, today=day, progress=progress))
         _done(database, [event_id for event_id, *_ in batch])
         counts["events"] += len(batch)
         return
