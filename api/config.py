@@ -123,9 +123,28 @@ VARIABLES: list[tuple[str, str, str]] = [
         "120/minute",
         "requests per resident (by user id) across all mini-program endpoints",
     ),
-    ("KX_HOST", "127.0.0.1", "address `kuaixiang run` listens on"),
-    ("KX_PORT", "5000", "port `kuaixiang run` listens on"),
+    ("KX_HOST", "127.0.0.1", "address `kuaixiang run` and `kuaixiang serve` listen on"),
+    ("KX_PORT", "5000", "port `kuaixiang run` and `kuaixiang serve` listen on"),
     ("KX_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    (
+        "KX_LOG_FORMAT",
+        "text",
+        "`text`, or `json`: one JSON object a line (time, level, logger, rid, message)",
+    ),
+    (
+        "KX_PROXY_COUNT",
+        "0",
+        "reverse proxies in front that set X-Forwarded-For (nginx: 1); limits, audit entries and "
+        "logs then name the client (docs/operations.md)",
+    ),
+    (
+        "KX_METRICS_ALLOW",
+        "127.0.0.1/32,::1/128",
+        "addresses or networks that may read /metrics, comma-separated",
+    ),
+    ("KX_METRICS_TOKEN", "(unset)", "a bearer token that may read /metrics from anywhere"),
+    ("KX_WEB_WORKERS", "(the CPU count)", "`kuaixiang serve`: gunicorn workers"),
+    ("KX_WEB_THREADS", "4", "`kuaixiang serve`: threads a worker"),
     (
         "KX_FAST_PATHS",
         "1 (on)",
