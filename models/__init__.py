@@ -1,5 +1,6 @@
 """Tables and the session; no business decisions live here."""
 
+from models.ask import AskQuestion, AskSynonym
 from models.base import Base
 from models.claim import (
     ActorKind,
@@ -54,6 +55,8 @@ from models.wechat import (
 )
 
 __all__ = [
+    "AskQuestion",
+    "AskSynonym",
     "CATEGORIES",
     "CHUNK_SIZE",
     "ActorKind",

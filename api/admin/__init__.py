@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 def register(api: Api) -> None:
     """Register every admin blueprint."""
     from api.admin import (
+        ask,
         audit,
         auth,
         claims,
@@ -40,6 +41,6 @@ def register(api: Api) -> None:
         dashboard.blp,
         pushes.blp,
     )
-    blueprints += (claims.blp, supplements.blp, grants.blp)
+    blueprints += (claims.blp, supplements.blp, grants.blp, ask.blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1/admin{blueprint.url_prefix or ''}")

@@ -8,6 +8,7 @@ from flask_smorest import Api
 def register(api: Api) -> None:
     """Register every resident blueprint."""
     from api.resident import (
+        ask,
         calculator,
         catalog,
         claims,
@@ -33,6 +34,7 @@ def register(api: Api) -> None:
         claims,
         grants,
         inbox,
+        ask,
     ):
         blueprint = module.blp
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
