@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from models import AskQuestion, Subject, SubjectBinding
 from services.ask._answer import compose, yuan
-from services.ask._index import Entry, Index, best_clause, coverage, current_index, forget
+from services.ask._index import (
+    Entry,
+    Index,
+    best_clause,
+    core_of,
+    coverage,
+    current_index,
+    forget,
+)
 from services.ask._lexicon import builtin, current_lexicon
 from services.ask._manage import list_questions, list_synonyms, put_synonym
 from services.ask._understand import INTENTS, facts_in, intent_of
@@ -88,7 +96,7 @@ def ask(
     stated = facts_in(text)
     words = index.query(text)
     topics = index.topics(text)
-    hits = _reranked(session, index.search(words, k=5), stated, today)
+    hits = _reranked(session, _named(index, index.search(words, k=5), text), stated, today)
     answered, share = False, 0.0
     if hits:
         share, rarest = coverage(index, hits[0][0], topics)
@@ -139,6 +147,22 @@ def ask(
     return answer
 
 
+NAMED = 1.5  # an item the question names outright (长寿补贴, 技能提升补贴) goes up this much
+
+
+def _named(
+    index: Index, hits: list[tuple[Entry, float]], question: str
+) -> list[tuple[Entry, float]]:
+    """Items the question names go up: their name, its core (without 补贴/奖励 …), or a word
+    only their name has (长寿 of 百岁老人长寿补贴)."""
+    scored = []
+    for entry, score in hits:
+        said = entry.name in question or core_of(entry.name) in question
+        said = said or any(word in question for word in index.name_words.get(entry.id, ()))
+        scored.append((entry, score * NAMED if said else score))
+    return sorted(scored, key=lambda pair: -pair[1])
+
+
 def _reranked(
     session: Session, hits: list[tuple[Entry, float]], stated: dict[str, Any], today: date
 ) -> list[tuple[Entry, float]]:
@@ -149,7 +173,9 @@ def _reranked(
     scored = []
     for entry, score in hits:
         result = _stated(session, entry, stated, today)
-        if result is not None and result["verdict"] == "ineligible":
+        # ruled out by what the question says (not by what it leaves unsaid: a missing fact
+        # some conditions read as false)
+        if result is not None and set(result["failing_facts"]) & set(stated):
             score *= 0.5
         scored.append((entry, score))
     return sorted(scored, key=lambda pair: -pair[1])
@@ -221,6 +247,7 @@ def _evaluated(rules: Any, facts: dict[str, Any], today: date) -> dict[str, Any]
             for name in evaluation.missing
         ],
         "reasons": [f.text for f in failing],
+        "failing_facts": sorted({f.fact for f in failing if getattr(f, "fact", None)}),
     }
 
 
@@ -244,7 +271,13 @@ def _stated(
     facts = {k: v for k, v in stated.items() if k in rules.facts}
     if not facts or not (set(facts) & (rules.facts_named() | rules.facts_used())):
         return None
-    return _evaluated(rules, facts, today)
+    result = _evaluated(rules, facts, today)
+    if result["verdict"] == "ineligible" and not set(result["failing_facts"]) & set(facts):
+        # failed only on what the question does not say: not known, not refused
+        result["verdict"] = "unknown"
+        result["missing"] = [{"fact": "", "label": text} for text in result["reasons"]]
+        result["reasons"] = []
+    return result
 
 
 def _personal(

@@ -100,6 +100,7 @@ class Index:
     document_frequency: dict[str, int]
     signature: tuple
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its document's text
+    name_words: dict[int, tuple[str, ...]] = field(default_factory=dict)  # words only its name has
     built_at: float = field(default_factory=time.monotonic)
 
     def tokens(self, text: str) -> list[str]:
@@ -112,12 +113,13 @@ class Index:
         return found
 
     def topics(self, question: str) -> list[list[str]]:
-        """What the question is about: each topic word (a noun, an abbreviation …) with its
-        search words; the lexicon's phrases count as topics of the policy words they mean."""
+        """What the question is about: each topic as the words that say it, the first being
+        the whole (a noun, an abbreviation …) and the rest its parts; a lexicon phrase is a
+        topic said by any of the policy words it means."""
         found: list[list[str]] = []
         taken = question
-        for phrase, expansion in self.lexicon.found_in(question):
-            found.append([w for word in expansion for w in self.tokens(word)])
+        for phrase, expansion in self.phrases(question):
+            found.append(["|".join(word.lower() for word in expansion)])
             taken = taken.replace(phrase, " ")
         content = []
         for pair in self.tagger.cut(taken):
@@ -126,15 +128,39 @@ class Index:
             if not words or word.isdigit() or word in TOPIC_STOP:
                 continue
             content.append([word, *[w for w in words if w != word]])
+            # a noun, or an action no item speaks of (注销, 补办): what the question is about
+            unknown_action = flag.startswith("v") and not self.document_frequency.get(word)
             if flag.startswith(TOPIC_FLAGS):
                 found.append(content[-1])
+            elif unknown_action and len(word) >= 2:
+                found.append(["~" + word, *content[-1][1:]])  # counts half: verbs vary more
         # a question of verbs alone (特困供养每月发多少): its content words are its topics
         return found or content
+
+    def phrases(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The lexicon's phrases the question says, except inside a longer word (社保 in
+        交社保 counts, in 社保卡 not)."""
+        spans, at = [], 0
+        for word in self.tokenizer.cut(question):
+            spans.append((at, at + len(word)))
+            at += len(word)
+
+        def inside_a_word(start: int, end: int) -> bool:
+            return any(a <= start and end <= b and b - a > end - start for a, b in spans)
+
+        return [
+            (phrase, words)
+            for phrase, words in self.lexicon.found_in(question)
+            if any(
+                not inside_a_word(start, start + len(phrase))
+                for start in _occurrences(question, phrase)
+            )
+        ]
 
     def query(self, question: str) -> list[str]:
         """The question's words, grown by the lexicon (the policy words count twice)."""
         words = self.tokens(question)
-        for phrase, expansion in self.lexicon.found_in(question):
+        for phrase, expansion in self.phrases(question):
             words.extend(self.tokens(phrase))
             for word in expansion:
                 words.extend(self.tokens(word) * 2)
@@ -158,6 +184,14 @@ class Index:
             total[documents[0]] += weight * scores[0]
         best = np.argsort(-total, kind="stable")[:k]
         return [(self.entries[int(i)], float(total[i])) for i in best if total[i] > 0]
+
+
+def _occurrences(text: str, phrase: str) -> list[int]:
+    found, start = [], text.find(phrase)
+    while start >= 0:
+        found.append(start)
+        start = text.find(phrase, start + 1)
+    return found
 
 
 _lock = threading.Lock()
@@ -228,14 +262,18 @@ def _labels(node: Any) -> Iterable[str]:
 GENERIC_ENDS = ("补贴", "补助", "奖励", "津贴", "资助", "救助")
 
 
-def _clauses(policy: Policy, name: str) -> tuple[str, ...]:
-    """The paragraphs of the policy text and 解读 that name the item, or its core (the name
-    without its generic end: 长寿补贴 → 长寿 … only when four characters or more are left)."""
-    core = name
+def core_of(name: str) -> str:
+    """A name without its generic end (…创业扶持补贴 → …创业扶持), when four characters or more
+    are left; else the name."""
     for end in GENERIC_ENDS:
         if name.endswith(end) and len(name) - len(end) >= 4:
-            core = name[: -len(end)]
-            break
+            return name[: -len(end)]
+    return name
+
+
+def _clauses(policy: Policy, name: str) -> tuple[str, ...]:
+    """The paragraphs of the policy text and 解读 that name the item, or its core."""
+    core = core_of(name)
     found = []
     for text in (policy.body or "", policy.interpretation or ""):
         for part in CLAUSE.split(text):
@@ -317,6 +355,17 @@ def build(session: Session, signature: tuple) -> Index:
         retriever.index(corpus, show_progress=False)
         names.index([index.tokens(e.name) or ["_"] for e in entries], show_progress=False)
     index.retriever, index.names = retriever, names
+    in_names: dict[str, int] = {}
+    named = {e.id: set(index.tokens(e.name)) for e in entries}
+    for words in named.values():
+        for word in words:
+            in_names[word] = in_names.get(word, 0) + 1
+    # a word the lexicon leads to (低保 → 最低生活保障) names no one item
+    common = lexicon.policy_words()
+    index.name_words = {
+        item: tuple(w for w in words if in_names[w] == 1 and len(w) >= 2 and w not in common)
+        for item, words in named.items()
+    }
     index.document_frequency = frequency
     return index
 
@@ -347,12 +396,15 @@ def coverage(index: Index, entry: Entry, topics: list[list[str]]) -> tuple[float
     text = index.texts.get(entry.id, "")
     total = matched = rarest = 0.0
     for words in topics:
-        weight = max(index.idf(w) for w in words)
+        half = words[0].startswith("~")
+        wholes = words[0].lstrip("~").split("|")  # a lexicon topic: any of its policy words
+        weight = max(index.idf(w) for w in [*wholes, *words[1:]]) * (0.5 if half else 1.0)
         total += weight
-        whole, parts = words[0], [w for w in words[1:] if w in text]
+        found = [w for w in wholes if w in text]
+        parts = [w for w in words[1:] if w in text]
         # found: the word itself in the item's text, or parts that spell all of it (高龄 + 津贴;
         # 社保 alone is not 社保卡)
-        if whole in text or sum(len(w) for w in parts) >= len(whole):
+        if found or (len(wholes) == 1 and sum(len(w) for w in parts) >= len(wholes[0])):
             matched += weight
-            rarest = max(rarest, max(index.idf(w) for w in [whole, *parts] if w in text))
+            rarest = max(rarest, max(index.idf(w) for w in [*found, *parts]))
     return (matched / total if total else 0.0), rarest
