@@ -13,6 +13,7 @@ BENCHMARKS = [
     ["bench.search"],
     ["bench.api"],
     ["bench.dashboard"],
+    ["bench.ask"],
 ]
 
 

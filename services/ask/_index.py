@@ -357,8 +357,8 @@ def build(session: Session, signature: tuple) -> Index:
     index.retriever, index.names = retriever, names
     in_names: dict[str, int] = {}
     named = {e.id: set(index.tokens(e.name)) for e in entries}
-    for words in named.values():
-        for word in words:
+    for name_set in named.values():
+        for word in name_set:
             in_names[word] = in_names.get(word, 0) + 1
     # a word the lexicon leads to (低保 → 最低生活保障) names no one item
     common = lexicon.policy_words()
