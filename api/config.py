@@ -146,6 +146,15 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("KX_WEB_WORKERS", "(the CPU count)", "`kuaixiang serve`: gunicorn workers"),
     ("KX_WEB_THREADS", "4", "`kuaixiang serve`: threads a worker"),
     (
+        "KX_LLM_URL",
+        "(unset: off)",
+        "智能咨询's optional language model, an OpenAI-compatible base URL (…/v1); it only "
+        "rephrases answers built from the items (docs/ask.md)",
+    ),
+    ("KX_LLM_MODEL", "(empty)", "the model's name at KX_LLM_URL"),
+    ("KX_LLM_KEY", "(unset)", "bearer key for KX_LLM_URL"),
+    ("KX_LLM_TIMEOUT", "5", "seconds to wait for the model before showing the built answer"),
+    (
         "KX_FAST_PATHS",
         "1 (on)",
         "the storage fast paths (prepared /me/matches read, LOAD DATA, temporary-table updates); "
@@ -226,6 +235,11 @@ class Settings:
     # who may read /metrics: these networks, or a request bearing the token
     metrics_allow: tuple[Any, ...] = field(default=DEFAULT_METRICS_ALLOW)
     metrics_token: str = field(default="", repr=False)
+    # 智能咨询's optional language model (OpenAI-compatible chat completions): off when unset
+    llm_url: str | None = None
+    llm_model: str = ""
+    llm_key: str = field(default="", repr=False)
+    llm_timeout: float = 5.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -320,6 +334,12 @@ class Settings:
             proxy_count=_count("KX_PROXY_COUNT", env.get("KX_PROXY_COUNT", "0"), most=5),
             metrics_allow=_networks("KX_METRICS_ALLOW", env.get("KX_METRICS_ALLOW")),
             metrics_token=env.get("KX_METRICS_TOKEN") or "",
+            llm_url=(
+                _check_http_url("KX_LLM_URL", env["KX_LLM_URL"]) if env.get("KX_LLM_URL") else None
+            ),
+            llm_model=env.get("KX_LLM_MODEL") or "",
+            llm_key=env.get("KX_LLM_KEY") or "",
+            llm_timeout=_positive_float("KX_LLM_TIMEOUT", env.get("KX_LLM_TIMEOUT", "5")),
         )
         problems = production_problems(settings, env)
         if problems:

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from api.admin.fields import Boolean, Integer, List, Nested, Number, Schema, String, length
 from api.blueprint import Blueprint
-from api.extensions import db, limiter
+from api.extensions import db, limiter, settings_of
 from api.resident_auth import _resident_from_request
 from models.clock import to_local, utcnow
 from services import ask
@@ -82,6 +82,13 @@ class AnswerSchema(Schema):
         EvaluationSchema, allow_none=True, metadata={"description": "登录后：按您的档案"}
     )
     hotline = String(metadata={"example": "12345"})
+    built_answer = String(
+        metadata={"description": "启用语言模型时：由事项生成的原答复（answer 为润色后的）"}
+    )
+    model_refused = String(
+        allow_none=True,
+        metadata={"description": "启用语言模型时：未采用其改写的原因；null 表示已采用"},
+    )
 
 
 class FeedbackSchema(Schema):
@@ -108,11 +115,23 @@ class Ask(MethodView):
         user_id = None
         if request.headers.get("Authorization"):
             user_id = _resident_from_request().user_id
+        settings = settings_of()
+        model = (
+            ask.ModelConfig(
+                url=settings.llm_url,
+                model=settings.llm_model,
+                key=settings.llm_key,
+                timeout=settings.llm_timeout,
+            )
+            if settings.llm_url
+            else None
+        )
         return ask.ask(
             session=db.session,
             question=data["question"],
             today=to_local(utcnow()).date(),
             wechat_user_id=user_id,
+            model=model,
         )
 
 

@@ -29,6 +29,7 @@ from services.ask._index import (
 )
 from services.ask._lexicon import builtin, current_lexicon
 from services.ask._manage import list_questions, list_synonyms, put_synonym
+from services.ask._model import ModelConfig, rephrase
 from services.ask._understand import INTENTS, facts_in, intent_of
 from services.errors import InvalidInput, NotFound
 
@@ -53,6 +54,7 @@ CUES: dict[str, tuple[str, ...]] = {
 
 __all__ = [
     "INTENTS",
+    "ModelConfig",
     "MAX_QUESTION",
     "ask",
     "builtin",
@@ -88,8 +90,10 @@ def ask(
     today: date,
     wechat_user_id: int | None = None,
     record: bool = True,
+    model: ModelConfig | None = None,
 ) -> dict[str, Any]:
-    """Answer one question (see the module); keep it for staff unless `record` is false."""
+    """Answer one question (see the module); keep it for staff unless `record` is false. With
+    a language model configured, the built answer may be rephrased (services/ask/_model.py)."""
     text = _checked(question)
     index = current_index(session)
     intent = intent_of(text)
@@ -130,6 +134,11 @@ def ask(
             evaluation=evaluation,
             personal=personal,
         )
+        if model is not None:
+            answer["built_answer"] = answer["answer"]
+            answer["answer"], answer["model_refused"] = rephrase(
+                model, answer["answer"], answer["items"], stated
+            )
     elif hits:  # not sure enough to answer; the nearest department may still help
         answer["hotline"] = f"{HOTLINE}；或 {hits[0][0].contact}" if hits[0][0].contact else HOTLINE
     if record:
