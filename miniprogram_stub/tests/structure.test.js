@@ -19,8 +19,8 @@ function sources(dir) {
   })
 }
 
-test('app.json lists the twelve pages, each with .js .json .wxml .wxss', () => {
-  expect(app.pages).toHaveLength(12)
+test('app.json lists the thirteen pages, each with .js .json .wxml .wxss', () => {
+  expect(app.pages).toHaveLength(13)
   app.pages.forEach((page) => {
     ;['js', 'json', 'wxml', 'wxss'].forEach((ext) => {
       expect(fs.existsSync(path.join(ROOT, `${page}.${ext}`))).toBe(true)

@@ -45,6 +45,8 @@ module.exports = {
     paginated: true,
   },
   item: { method: 'GET', path: '/items/{item_id}' },
+  ask: { method: 'POST', path: '/ask', body: ['question'] },
+  askFeedback: { method: 'POST', path: '/ask/{question_id}/feedback', body: ['useful', 'comment'], auth: false },
   calculate: { method: 'POST', path: '/calculator', body: ['subject_type', 'facts', 'subject_id', 'overrides'] },
 
   submitClaim: {

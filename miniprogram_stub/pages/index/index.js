@@ -123,6 +123,9 @@ Component({
     goClaims() {
       nav.go('/pages/claims/claims')
     },
+    goAsk() {
+      nav.go('/pages/ask/ask')
+    },
     goCalculator() {
       nav.go('/pages/calculator/calculator')
     },
