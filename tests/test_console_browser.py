@@ -504,3 +504,25 @@ def test_a_reviewer_approves_a_declared_fact_and_the_item_is_decided(  # type: i
     expect(page.locator("[data-test=supplement]")).to_contain_text("已通过")
     standing = client.get(f"/api/v1/items/{world.items['B']}", headers=head).json["mine"][0]
     assert standing["verdict"] == "eligible" and standing["supplements"][0]["status"] == "approved"
+
+
+@needs_build
+def test_a_publisher_turns_an_unanswered_question_into_an_answer(  # type: ignore[no-untyped-def]
+    page, live_server: str, session: Session, client
+) -> None:
+    """智能咨询: 老寿星 is not understood; the publisher reads it among the unanswered questions,
+    adds 老寿星 → 长寿补贴 in the lexicon, and the same question is answered with the item."""
+    seed_demo(session=session, persons=0, enterprises=0)
+    question = {"question": "老寿星每月多少钱"}
+    assert client.post("/api/v1/ask", json=question).json["answered"] is False
+    factories.staff(session, "pub-ask", "publisher:LC-MZ")
+    log_in(page, live_server, "pub-ask")
+    page.get_by_role("menuitem", name="智能咨询").click()
+    expect(page.locator("[data-test=questions]")).to_contain_text("老寿星每月多少钱")
+    page.get_by_role("tab", name="同义词").click()
+    page.fill("input[name=phrase]", "老寿星")
+    page.fill("input[name=words]", "长寿补贴、100周岁")
+    page.click("[data-test=save-synonym]")
+    expect(page.locator("[data-test=synonyms]")).to_contain_text("长寿补贴、100周岁")
+    answer = client.post("/api/v1/ask", json=question).json
+    assert answer["answered"] and answer["items"][0]["name"] == "百岁老人长寿补贴"

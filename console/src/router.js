@@ -7,6 +7,7 @@ import Login from './pages/Login.vue'
 
 // The other pages load when first opened: the 驾驶舱's ECharts and the builders stay out of the
 // login's download.
+const Ask = () => import('./pages/Ask.vue')
 const Audit = () => import('./pages/Audit.vue')
 const Claim = () => import('./pages/Claim.vue')
 const Claims = () => import('./pages/Claims.vue')
@@ -34,6 +35,7 @@ export const router = createRouter({
     { path: '/grants', component: Grants },
     { path: '/profiles', component: Profiles },
     { path: '/pushes', component: Pushes },
+    { path: '/ask', component: Ask },
     { path: '/audit', component: Audit },
   ],
 })

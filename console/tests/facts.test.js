@@ -54,7 +54,7 @@ describe('roles and errors', () => {
 
   test('the menu follows the roles', () => {
     expect(menuFor(reviewer).map((page) => page.path)).toEqual(['/', '/dashboard', '/facts', '/claims', '/supplements', '/grants'])
-    expect(menuFor({ roles: [{ role: 'publisher', department_id: 3 }] }).map((page) => page.path)).toEqual(['/', '/dashboard', '/policies', '/facts'])
+    expect(menuFor({ roles: [{ role: 'publisher', department_id: 3 }] }).map((page) => page.path)).toEqual(['/', '/dashboard', '/policies', '/facts', '/ask'])
     expect(menuFor({ roles: [{ role: 'catalog' }] }).map((page) => page.path)).toEqual(['/', '/facts', '/profiles'])
     expect(menuFor(nobody).map((page) => page.path)).toEqual(['/'])
     expect(can(reviewer, 'catalog')).toBe(false)

@@ -16,6 +16,7 @@ export const PAGES = [
   { path: '/supplements', title: '补充信息审核', roles: ['admin', 'reviewer'] },
   { path: '/grants', title: '免申即享', roles: ['admin', 'reviewer'] },
   { path: '/profiles', title: '画像数据', roles: ['admin', 'catalog'] },
+  { path: '/ask', title: '智能咨询', roles: ['admin', 'publisher'] },
   { path: '/pushes', title: '消息推送', roles: ['admin'] },
   { path: '/audit', title: '审计日志', roles: ['admin'] },
 ]
