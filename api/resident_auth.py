@@ -146,6 +146,14 @@ def forget_ended_sessions() -> None:
     current_app.extensions.pop("kx.ended_sessions", None)
 
 
+def optional_resident() -> Resident | None:
+    """The resident of this request when it carries a token (refused when the token is not
+    valid), or None for an anonymous request."""
+    if not request.headers.get("Authorization"):
+        return None
+    return _resident_from_request()
+
+
 def current_resident() -> Resident:
     """Return the resident of this request (set by resident_required)."""
     return g.resident

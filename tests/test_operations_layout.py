@@ -194,13 +194,17 @@ def test_each_role_in_its_own_process_publish_to_push_and_a_clean_stop(  # type:
         (pushed,) = _wait(wx.messages, 60, all_logs)
         assert pushed["touser"] == "o-layout"
         assert "高龄津贴" in json.dumps(pushed["data"], ensure_ascii=False)
-        time.sleep(2)  # both dispatchers keep polling: still exactly one push
+
+        def settled() -> str | None:  # the delivery recorded as sent: no dispatcher takes it again
+            text = requests.get(f"{base[:-7]}/metrics", timeout=10).text
+            done = 'kx_deliveries{status="sent"} 1.0' in text and "kx_outbox_due 0.0" in text
+            return text if done else None
+
+        metrics = _wait(settled, 30, all_logs)
+        assert "kx_matcher_pending_changes 0.0" in metrics
         assert len(wx.messages()) == 1
         cards = requests.get(f"{base}/me/matches", headers=me, timeout=10).json()
         assert [c["item"]["name"] for c in cards] == ["高龄津贴"]
-        metrics = requests.get(f"{base[:-7]}/metrics", timeout=10).text
-        assert 'kx_deliveries{status="sent"} 1.0' in metrics
-        assert "kx_matcher_pending_changes 0.0" in metrics
     finally:
         for process in processes.values():
             if process.poll() is None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 
 from api.admin.fields import Boolean, Integer, List, Nested, Number, Schema, String, length
 from api.blueprint import Blueprint
 from api.extensions import db, limiter, settings_of
-from api.resident_auth import _resident_from_request
+from api.resident_auth import optional_resident
 from models.clock import to_local, utcnow
 from services import ask
 
@@ -112,9 +111,7 @@ class Ask(MethodView):
     def post(self, data: dict):
         """Answer a question (anonymous, or logged in: the cited item is then evaluated on my
         own subject). Never an amount or a condition the items do not give."""
-        user_id = None
-        if request.headers.get("Authorization"):
-            user_id = _resident_from_request().user_id
+        resident = optional_resident()
         settings = settings_of()
         model = (
             ask.ModelConfig(
@@ -130,7 +127,7 @@ class Ask(MethodView):
             session=db.session,
             question=data["question"],
             today=to_local(utcnow()).date(),
-            wechat_user_id=user_id,
+            wechat_user_id=resident.user_id if resident else None,
             model=model,
         )
 

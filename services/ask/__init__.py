@@ -261,12 +261,9 @@ def _evaluated(rules: Any, facts: dict[str, Any], today: date) -> dict[str, Any]
 
 
 def _rules_of(session: Session, entry: Entry) -> Any:
-    from services.matching import live_items
+    from services.matching import compiled_versions
 
-    return next(
-        (item.rules for item in live_items(session, entry.subject_type) if item.id == entry.id),
-        None,
-    )
+    return compiled_versions(session, {entry.version_id: entry.subject_type}).get(entry.version_id)
 
 
 def _stated(

@@ -68,6 +68,7 @@ class Entry:
     """One item as answers need it."""
 
     id: int
+    version_id: int  # the current version when the index was built (it is rebuilt on change)
     code: str
     name: str
     subject_type: str
@@ -303,6 +304,7 @@ def build(session: Session, signature: tuple) -> Index:
         categories = " ".join(c.category for c in policy.categories)
         entry = Entry(
             id=item.id,
+            version_id=version.id,
             code=item.code,
             name=item.name,
             subject_type=item.subject_type,

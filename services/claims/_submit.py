@@ -11,6 +11,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,7 +47,7 @@ class ClaimView:
         """Return the claim's events, oldest first."""
         return list(self.claim.events)
 
-    @property
+    @cached_property
     def rating(self) -> ClaimRating | None:
         """Return the resident's rating of the service (好差评), once given."""
         session = object_session(self.claim)

@@ -40,11 +40,11 @@ def shared_figures(session: Session, now: datetime | None = None) -> dict[str, A
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).all()
     )
-    due = select(MessageDelivery.next_attempt_at).where(
-        MessageDelivery.status.in_(DUE), MessageDelivery.next_attempt_at <= now
-    )
-    due_count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
-    oldest_due = session.scalar(select(func.min(due.subquery().c.next_attempt_at)))
+    due_count, oldest_due = session.execute(
+        select(func.count(), func.min(MessageDelivery.next_attempt_at)).where(
+            MessageDelivery.status.in_(DUE), MessageDelivery.next_attempt_at <= now
+        )
+    ).one()
     errors = session.execute(
         select(MessageDelivery.status, MessageDelivery.last_errcode, func.count())
         .where(MessageDelivery.last_errcode.is_not(None), MessageDelivery.last_errcode != 0)
@@ -71,9 +71,11 @@ def shared_figures(session: Session, now: datetime | None = None) -> dict[str, A
             .group_by(JobRun.job)
         ).all()
     )
-    pending = select(ChangeEvent.created_at).where(ChangeEvent.processed_at.is_(None))
-    pending_changes = session.scalar(select(func.count()).select_from(pending.subquery())) or 0
-    oldest_change = session.scalar(select(func.min(pending.subquery().c.created_at)))
+    pending_changes, oldest_change = session.execute(
+        select(func.count(), func.min(ChangeEvent.created_at)).where(
+            ChangeEvent.processed_at.is_(None)
+        )
+    ).one()
     imports = session.execute(
         select(
             func.coalesce(func.sum(ImportBatch.inserted), 0),

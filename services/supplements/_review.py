@@ -73,6 +73,9 @@ def list_supplements(
     rows = session.scalars(
         query.order_by(FactSupplement.created_at, FactSupplement.id).offset(offset).limit(page_size)
     ).all()
+    # into the session's identity map at once: _for_staff's session.get then reads no row
+    session.scalars(select(Subject).where(Subject.id.in_({r.subject_id for r in rows}))).all()
+    session.scalars(select(PolicyItem).where(PolicyItem.id.in_({r.item_id for r in rows}))).all()
     return [_for_staff(session, row, materials=False) for row in rows], total
 
 
