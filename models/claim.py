@@ -62,7 +62,10 @@ class Claim(IdMixin, Base):
     approved_fen: Mapped[int | None] = mapped_column(BigInteger)
     paid_fen: Mapped[int | None] = mapped_column(BigInteger)
     payment_ref: Mapped[str | None] = mapped_column(String(64))
+    # the answers as staff and the resident read them; a 联系电话 among them is kept masked there
+    # and sealed here (services/claims/_contact.py)
     form: Mapped[dict] = mapped_column(default=dict)
+    contact_phone_enc: Mapped[bytes | None] = mapped_column(Sealed)
     reason: Mapped[str | None] = mapped_column(String(500))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the item's promised working days (承诺时限) when the claim was last completely submitted,

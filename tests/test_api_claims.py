@@ -86,7 +86,7 @@ def test_a_double_tap_with_the_same_key_makes_one_claim(
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json["id"] == again.json["id"]
-    assert again.json["form"]["answers"] == {"联系电话": "13800001234"}
+    assert again.json["form"]["answers"] == {"联系电话": "138****1234"}  # sealed, shown masked
     assert _claims(session) == 1
 
     changed = submit(client, head, {**body, "form": {"联系电话": "13900001234"}}, "double-tap-0001")

@@ -131,12 +131,19 @@ def test_a_reviewer_previews_approves_and_pays_a_claim(  # type: ignore[no-untyp
     materials = (("营业执照", PDF, "执照.pdf"), ("经营场所照片", PHOTO, "门头.png"))
     materials += (("本人银行卡或社会保障卡", PHOTO, "银行卡.png"),)
     body = {"item_id": world.item_id, "subject_id": world.subjects[0]}
+    body["form"] = {"phone": "13800001234", "note": "白天都方便"}
     claim = submit(client, head, {**body, "material_ids": upload_all(client, head, materials)})
     assert claim.status_code == 201, claim.json
     factories.staff(session, "rev", f"reviewer:{DEPARTMENT}")
     log_in(page, live_server, "rev")
     page.get_by_role("menuitem", name="申请审核").click()
     page.get_by_role("link", name=claim.json["claim_no"]).click()
+    # the applicant's answers: the phone masked until the reviewer asks for it (audited)
+    answers = page.locator("[data-test=answers]")
+    expect(answers).to_contain_text("138****1234")
+    expect(answers).to_contain_text("白天都方便")
+    page.click("[data-test=reveal-phone]")
+    expect(page.locator("[data-test=phone]")).to_have_attribute("href", "tel:13800001234")
     photo = page.locator("[data-test=material-image]").first
     photo.wait_for()
     assert page.evaluate("(img) => img.complete && img.naturalWidth", photo.element_handle()) == 1

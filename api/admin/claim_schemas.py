@@ -129,6 +129,13 @@ class AdminClaimSchema(AdminClaimSummarySchema):
     timeline = List(Nested(AdminClaimEventSchema))
 
 
+class ClaimContactSchema(Schema):
+    """An applicant's 联系电话 in full (read for a call; audited)."""
+
+    claim_id = Integer(metadata={"example": 88})
+    phone = String(metadata={"example": "13800001234"})
+
+
 class ClaimApproveSchema(Schema):
     """The amount approved (default: the amount the rule computed at submission)."""
 

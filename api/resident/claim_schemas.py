@@ -27,7 +27,10 @@ ANSWERS = Dict(
     keys=String(validate=length(minimum=1, maximum=50)),
     values=String(validate=length(maximum=500)),
     validate=length(maximum=30),
-    metadata={"example": {"联系电话": "13800001234", "备注": "营业执照地址已变更"}},
+    metadata={
+        "description": "申请人填写的内容；联系电话（phone）须为手机号，加密保存，回显为脱敏号码",
+        "example": {"phone": "13800001234", "note": "营业执照地址已变更"},
+    },
 )
 MATERIAL_IDS = List(
     Integer(validate=at_least(1)),
@@ -183,7 +186,14 @@ class ClaimFormSchema(Schema):
 
     applicant = Nested(ClaimApplicantSchema)
     facts = List(Nested(ClaimFormFactSchema))
-    answers = Dict(keys=String(), values=String())
+    answers = Dict(
+        keys=String(),
+        values=String(),
+        metadata={
+            "description": "我填写的内容；联系电话脱敏显示",
+            "example": {"phone": "138****1234", "note": "营业执照地址已变更"},
+        },
+    )
 
 
 class ResidentClaimSummarySchema(Schema):

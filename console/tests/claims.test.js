@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 
-import { actionsFor, claimQuery, previewKind } from '../src/lib/claims.js'
+import { actionsFor, answerRows, claimQuery, previewKind } from '../src/lib/claims.js'
 import { toFen, toYuanText, yuan } from '../src/lib/money.js'
 
 test('money is typed in 元 and sent in fen, exactly', () => {
@@ -47,4 +47,13 @@ test('the 驾驶舱 charts hold the API figures, money in 元', async () => {
   expect(funnel([{ label: '符合条件', count: 9 }]).series[0].data).toEqual([{ name: '符合条件', value: 9 }])
   expect(grantsPie({ paid: 2 }).series[0].data).toEqual([{ name: '已兑现', value: 2 }])
   expect(paidByMonth([{ month: '2026-11', paid_fen: 10050 }]).series[0].data).toEqual([101])
+})
+
+test("the applicant's answers show the masked phone first, labelled, empty ones left out", () => {
+  expect(answerRows({ note: '白天方便', phone: '138****1234', extra: '' })).toEqual([
+    { key: 'phone', label: '联系电话', value: '138****1234', phone: true },
+    { key: 'note', label: '补充说明', value: '白天方便', phone: false },
+  ])
+  expect(answerRows({ 联系电话: '139****5678', 开户行: '农业银行' }).map((row) => row.label)).toEqual(['联系电话', '开户行'])
+  expect(answerRows(undefined)).toEqual([])
 })

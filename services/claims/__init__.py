@@ -9,6 +9,7 @@ message); _checks holds what a claim must satisfy; _deadlines counts working day
 
 from __future__ import annotations
 
+from services.claims._contact import contact_phone, seal_clear_phones
 from services.claims._deadlines import refresh_due_dates, warn_about_calendar
 from services.claims._grants import (
     confirm_grant,
@@ -48,6 +49,8 @@ from services.claims._submit import (
 )
 
 __all__ = [
+    "contact_phone",
+    "seal_clear_phones",
     "ACTIONS",
     "ACTIVE",
     "MAX_BYTES",

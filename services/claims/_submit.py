@@ -6,8 +6,6 @@ claim is NotFound. A subject holds at most one active claim (not withdrawn or re
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +20,8 @@ from models import ActorKind, Claim, ClaimMaterial, ClaimRating, ClaimStatus, Po
 from models.clock import to_local, utcnow, workday_deadline
 from services.claims import _materials as materials
 from services.claims._checks import claimable_item, prefill, require_eligible
+from services.claims._contact import fingerprint as fingerprint_of
+from services.claims._contact import seal_answers
 from services.claims._steps import ACTIVE, begin_fresh, check_move, first_step, move
 from services.errors import Conflict, InvalidInput, NotFound
 from services.matching import today_local
@@ -82,7 +82,7 @@ def submit_claim(
             message = "尚未授权手机号，请先点「使用微信手机号」"
             raise InvalidInput(message, errors={"use_account_phone": [message]})
         form = {**(form or {}), "phone": phone}
-    fingerprint = _fingerprint(item_id, subject_id, form or {}, material_ids or [])
+    fingerprint = _fingerprint(session, item_id, subject_id, form or {}, material_ids or [])
     require_bound(session, wechat_user_id, subject_id)
     begin_fresh(session)
     try:
@@ -147,17 +147,17 @@ def _create(
         applicant_id=wechat_user_id,
         idempotency_key=idempotency_key,
         expected_fen=None if evaluation.amount is None else evaluation.amount.fen,
-        form={
-            **prefill(subject, rules, today_local()),
-            "answers": form,
-            "fingerprint": fingerprint,
-        },
         submitted_at=now,
         promised_days=item.promised_days,
         due_at=due_at(item.promised_days, now),
         created_at=now,
         updated_at=now,
     )
+    claim.form = {
+        **prefill(subject, rules, today_local()),
+        "answers": seal_answers(session, claim, form),
+        "fingerprint": fingerprint,
+    }
     session.add(claim)
     session.flush()
     claim.claim_no = claim_number(claim.id, now)
@@ -280,7 +280,7 @@ def resubmit_claim(
             material.claim_id = claim.id
         now = utcnow()
         if form is not None:
-            claim.form = {**claim.form, "answers": form}
+            claim.form = {**claim.form, "answers": seal_answers(session, claim, form)}
         claim.submitted_at = now  # the promised days count from the complete submission
         item = session.get(PolicyItem, claim.item_id)
         assert item is not None  # a claim's item is never deleted (foreign key)
@@ -365,12 +365,13 @@ def _require_no_active(session: Session, subject_id: int, item_id: int) -> None:
         )
 
 
-def _fingerprint(item_id: int, subject_id: int, form: dict, material_ids: list[int]) -> str:
+def _fingerprint(
+    session: Session, item_id: int, subject_id: int, form: dict, material_ids: list[int]
+) -> str:
     document = {
         "item_id": item_id,
         "subject_id": subject_id,
         "form": form,
         "material_ids": sorted(set(material_ids)),
     }
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return fingerprint_of(session, document)

@@ -3,9 +3,10 @@
 What goes: the WeChat identity (openid and unionid replaced, so a later login is a new account),
 the phone number, the WeChat session key, every binding to a subject, every login (access tokens
 are refused at once), every subscription right and every push not yet sent, the bank card of a
-grant not yet paid. What stays, because the law keeps records of public money: claims and grants
-with their events and payouts, which point at an account that now names nobody. The subjects
-(一人一档) are the data platform's and stay. The audit log records the deletion.
+grant not yet paid, the 联系电话 sealed on their claims (the masked one stays). What stays,
+because the law keeps records of public money: claims and grants with their events and payouts,
+which point at an account that now names nobody. The subjects (一人一档) are the data platform's
+and stay. The audit log records the deletion.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from models import (
+    Claim,
     Grant,
     GrantStatus,
     MessageDelivery,
@@ -68,6 +70,11 @@ def delete_account(*, session: Session, actor: Actor, wechat_user_id: int) -> No
             Grant.payout_account_enc.is_not(None),
         )
         .values(payout_account_enc=None)
+    )
+    session.execute(
+        update(Claim)
+        .where(Claim.applicant_id == user.id, Claim.contact_phone_enc.is_not(None))
+        .values(contact_phone_enc=None)
     )
     forget_consents(session, user.id)
     # the log says that the account went, not who it was (no openid, no phone)

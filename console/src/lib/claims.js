@@ -52,3 +52,15 @@ export function previewKind(contentType) {
   if (contentType === 'application/pdf') return 'pdf'
   return 'file'
 }
+
+// What the applicant filled in, as rows to show: the 联系电话 (masked by the API; the full number
+// is read on demand, audited) first, then the rest by label.
+const ANSWER_LABELS = { phone: '联系电话', 联系电话: '联系电话', note: '补充说明', 备注: '补充说明' }
+const PHONE_KEYS = ['phone', '联系电话']
+
+export function answerRows(answers) {
+  const rows = Object.entries(answers || {})
+    .filter(([, value]) => String(value ?? '').trim() !== '')
+    .map(([key, value]) => ({ key, label: ANSWER_LABELS[key] || key, value: String(value), phone: PHONE_KEYS.includes(key) }))
+  return rows.sort((a, b) => Number(b.phone) - Number(a.phone))
+}
