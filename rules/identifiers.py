@@ -43,6 +43,9 @@ COMPOUND_SURNAMES = frozenset(
 
 _ID_SHAPE = re.compile(r"\d{17}[\dX]")
 _PHONE = re.compile(r"1[3-9]\d{9}")
+# a fixed line with its area code (0635 8888888, 010-62345678): 区号 010 and 02x have three
+# digits, every other four; the local number 7 or 8 digits, never starting 0 or 1
+_LANDLINE = re.compile(r"(?:010|02\d|0[3-9]\d\d)[2-9]\d{6,7}")
 _SEPARATORS = re.compile(r"[\s\-]")
 
 
@@ -133,6 +136,17 @@ def check_phone(text: str) -> str:
     if not _PHONE.fullmatch(number):
         raise ValueError("手机号码号段不正确")
     return number
+
+
+def check_contact_phone(text: str) -> str:
+    """Return a number to call back: a mobile as 11 digits, or a fixed line with its area code
+    as digits (many elderly residents have only that); or raise ValueError."""
+    number = _SEPARATORS.sub("", text)
+    if number.startswith("0") and number.isascii() and number.isdigit():
+        if len(number) in (10, 11, 12) and _LANDLINE.fullmatch(number):
+            return number
+        raise ValueError("固定电话应带区号，如 0635-8888888")
+    return check_phone(text)
 
 
 def mask_id_number(id_number: str) -> str:

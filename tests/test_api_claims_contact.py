@@ -81,19 +81,30 @@ def test_the_phone_is_sealed_masked_to_everyone_and_read_in_full_only_by_its_rev
     assert client.get(f"{ADMIN}/{claim_id}/contact", headers=world.headers()).status_code == 401
 
 
-def test_a_phone_that_is_no_mobile_number_is_refused_by_field_and_nothing_is_written(
+def test_a_phone_that_cannot_be_called_back_is_refused_by_field_and_nothing_is_written(
     app: Flask, client: FlaskClient, session: Session, database
 ) -> None:
     world = claim_world(app, session, database, residents=1)
-    refused = _claim_with(client, world, {"phone": "0635-123"})
+    refused = _claim_with(client, world, {"phone": "8888888"})
     assert refused.status_code == 422
-    assert "form.phone" in refused.json["errors"]
+    assert refused.json["errors"] == {"form.phone": ["手机号码应为11位数字"]}
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Claim)) == 0
     attached = (
         select(func.count()).select_from(ClaimMaterial).where(ClaimMaterial.claim_id.is_not(None))
     )
     assert session.scalar(attached) == 0
+
+
+def test_a_fixed_line_with_its_area_code_is_a_contact_phone_too(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    world = claim_world(app, session, database, residents=1)
+    made = _claim_with(client, world, {"phone": "0635-8888888"})
+    assert made.status_code == 201, made.json
+    assert made.json["form"]["answers"] == {"phone": "063****8888"}
+    row = _row(session, made.json["id"])
+    assert vault_of(session).decrypt(row.contact_phone_enc, context=CONTEXT) == "06358888888"
 
 
 def test_the_account_phone_is_sealed_too_and_deleting_the_account_erases_it(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rules.identifiers import (
     USCC_ALPHABET,
     birth_date_of,
+    check_contact_phone,
     check_id_number,
     check_phone,
     check_uscc,
@@ -191,6 +192,37 @@ def test_mobile_numbers_pass_and_mask_to_three_and_four(phone: str) -> None:
 def test_bad_phone_numbers_are_refused_in_chinese(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         check_phone(text)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("0635-8888888", "06358888888"),  # 聊城, 7 digits
+        ("010 62345678", "01062345678"),  # 北京, 8 digits
+        ("0635 82345678", "063582345678"),
+        ("138 0000 1234", "13800001234"),
+    ],
+)
+def test_a_contact_phone_is_a_mobile_or_a_fixed_line_with_its_area_code(
+    text: str, number: str
+) -> None:
+    assert check_contact_phone(text) == number
+    assert mask_phone(number) == number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("8888888", "手机号码应为11位数字"),  # no area code
+        ("0635-123", "固定电话应带区号，如 0635-8888888"),
+        ("0635-0888888", "固定电话应带区号，如 0635-8888888"),  # a local number never starts 0
+        ("12812345678", "手机号码号段不正确"),
+    ],
+)
+def test_a_contact_phone_that_cannot_be_called_back_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        check_contact_phone(text)
     assert str(caught.value) == message
 
 

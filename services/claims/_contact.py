@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Claim, vault_of
-from rules.identifiers import check_phone, mask_phone
+from rules.identifiers import check_contact_phone, mask_phone
 from services import audit
 from services.audit import Actor
 from services.errors import InvalidInput, NotFound
@@ -28,8 +28,8 @@ FINGERPRINT_CONTEXT = "claim.fingerprint"
 
 def seal_answers(session: Session, claim: Claim, answers: dict[str, str]) -> dict[str, str]:
     """Return the answers to keep, the phone masked; seal the phone into the claim (or clear
-    the sealed one when the answers hold none). A phone that is not a mobile number is refused
-    with its field named (form.phone)."""
+    the sealed one when the answers hold none). A number that is neither a mobile nor a fixed
+    line with its area code is refused with its field named (form.phone)."""
     kept = dict(answers)
     sealed = None
     for key in PHONE_KEYS:
@@ -38,7 +38,7 @@ def seal_answers(session: Session, claim: Claim, answers: dict[str, str]) -> dic
             kept.pop(key, None)
             continue
         try:
-            number = check_phone(text)
+            number = check_contact_phone(text)
         except ValueError as error:
             raise InvalidInput(
                 f"联系电话有误：{error}", errors={f"form.{key}": [str(error)]}

@@ -13,7 +13,7 @@ const { fieldErrors } = require('../../utils/errors')
 const SCENE = 'after_claim'
 // What the resident answers on top of the profile (form: {name: text}).
 const ANSWERS = [
-  { name: 'phone', label: '联系电话', required: true, type: 'number', placeholder: '审核中如需联系您' },
+  { name: 'phone', label: '联系电话', required: true, type: 'number', placeholder: '手机号或带区号的座机' },
   { name: 'note', label: '补充说明', required: false, type: 'text', placeholder: '选填' },
 ]
 
