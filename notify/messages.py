@@ -231,7 +231,8 @@ def _claim_status(contents: Sequence[Content], now: datetime) -> dict[str, Any]:
     return {
         "claim_no": data.get("claim_no"),
         "item": data.get("item_name") or contents[-1].title,
-        "status": CLAIM_STATUS_WORDS.get(status, status),
+        # a claim's status in words, or the words its message brings (补充信息: 已通过, 未通过)
+        "status": data.get("status_text") or CLAIM_STATUS_WORDS.get(status, status),
         "note": data.get("reason") or contents[-1].body or "点击查看办理进度",
     }
 

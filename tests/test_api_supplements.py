@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, ChangeEvent, FactSupplement, Subject
+from models import AuditEntry, ChangeEvent, FactSupplement, OutboxMessage, Subject
 from models.clock import frozen
+from notify.messages import Content, build
+from notify.templates import DEFAULT_KEYS
 from services.residents import CONSENT_TEXTS
 from tests import factories, resident_world
 from tests.claim_factories import JPEG, PDF, upload
@@ -74,8 +76,16 @@ def test_a_declared_fact_reviewed_and_approved_decides_the_item_at_once(
         # the item's page says it is waiting for review, and the profile has nothing yet
         waiting = _standing(client, head, world.items["B"])
         assert waiting["verdict"] == "unknown"
+        reference = f"BC{declared.json['id']:08d}"
+        assert declared.json["reference"] == reference
         assert waiting["supplements"] == [
-            {"id": declared.json["id"], "fact": "veteran", "status": "pending", "reason": None}
+            {
+                "id": declared.json["id"],
+                "reference": reference,
+                "fact": "veteran",
+                "status": "pending",
+                "reason": None,
+            }
         ]
 
         queue = client.get(ADMIN, query_string={"status": "pending"}, headers=mz)
@@ -112,9 +122,29 @@ def test_a_declared_fact_reviewed_and_approved_decides_the_item_at_once(
         assert action in actions
     assert client.post(f"{ADMIN}/{shown['id']}/approve", headers=mz).status_code == 409
 
+    # the residents of the subject are told, as an 办事进度通知 opening the item
+    pushed = _pushed(session, shown["id"])
+    assert pushed["claim_no"] == {"value": reference}
+    assert pushed["status"] == {"value": "已通过"}
+    assert pushed["item"] == {"value": "退役军人高龄慰问金"}
+
+
+def _pushed(session, supplement_id: int) -> dict:  # type: ignore[no-untyped-def]
+    """The push the decision's outbox message makes, by field name (notify.messages.build)."""
+    session.rollback()
+    (row,) = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"supplement:{supplement_id}:%"))
+    ).all()
+    assert row.topic == "claim_status" and row.page == f"pages/item/item?id={row.item_id}&from=push"
+    assert row.subject_id is not None and row.wechat_user_id is None  # every bound resident
+    content = Content(topic=row.topic, title=row.title, body=row.body, data=row.data, page=row.page)
+    built = build([content], template_ids={}, now=NOW)
+    keys = DEFAULT_KEYS["claim_status"]
+    return {name: built.data[key] for name, key in keys.items()}
+
 
 def test_a_refused_declaration_says_why_and_another_may_follow(
-    app, client, world, reviewers
+    app, client, session, world, reviewers
 ) -> None:
     mz, rs = reviewers
     head = headers(app, world.user)
@@ -139,6 +169,9 @@ def test_a_refused_declaration_says_why_and_another_may_follow(
         mine = client.get(API, headers=head).json
         assert mine[0]["status"] == "rejected" and mine[0]["reason"] == "退役证照片不清晰"
         assert _standing(client, head, world.items["B"])["verdict"] == "unknown"
+        pushed = _pushed(session, first["id"])
+        assert pushed["status"] == {"value": "未通过"}
+        assert pushed["note"] == {"value": "退役证照片不清晰"}
         retried = client.post(
             API, json={**body, "value": True, "material_ids": [_photo(client, head)]}, headers=head
         )

@@ -49,6 +49,9 @@ class AdminSupplementSummarySchema(Schema):
     profile's value now."""
 
     id = Integer(metadata={"example": 7})
+    reference = String(
+        metadata={"description": "编号（居民收到的通知中的申请编号）", "example": "BC00000007"}
+    )
     subject_id = Integer(metadata={"example": 1042})
     subject_kind = String(metadata={"example": "person"})
     subject_name = String(metadata={"example": "张*"})

@@ -110,6 +110,9 @@ class StandingSupplementSchema(Schema):
     """My declaration of a missing fact for this item (补充信息)."""
 
     id = Integer(metadata={"example": 7})
+    reference = String(
+        metadata={"description": "编号（审核结果通知中的申请编号）", "example": "BC00000007"}
+    )
     fact = String(metadata={"example": "disability_level"})
     status = String(metadata={"enum": ["pending", "approved", "rejected"], "example": "pending"})
     reason = String(allow_none=True, metadata={"description": "退回原因"})

@@ -32,7 +32,9 @@ class SceneQuerySchema(Schema):
         load_default="home",
         validate=one_of(SCENES),
         metadata={
-            "description": "home 首页；after_claim 提交申请后；grants 免申即享页",
+            "description": (
+                "home 首页；after_claim 提交申请后；grants 免申即享页；supplement 补充信息后"
+            ),
             "example": "after_claim",
         },
     )

@@ -47,6 +47,9 @@ class SupplementSchema(Schema):
     """A declaration and what became of it."""
 
     id = Integer(metadata={"example": 7})
+    reference = String(
+        metadata={"description": "编号（审核结果通知中的申请编号）", "example": "BC00000007"}
+    )
     subject_id = Integer(metadata={"example": 1042})
     item_id = Integer(metadata={"example": 27})
     item_name = String(metadata={"example": "残疾人两项补贴"})

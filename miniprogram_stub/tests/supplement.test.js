@@ -2,7 +2,12 @@
 // terms (是/否, a choice, 元), takes a photo as proof, and sends one declaration for review.
 const { install, reply } = require('./helpers/fake-wx')
 const { open, text, tap, find, settle } = require('./helpers/page')
+const subscribe = require('../utils/subscribe')
 const f = require('./fixtures')
+
+beforeEach(() => subscribe.reset())
+
+const TEMPLATES = { scene: 'supplement', groups: [[f.template('tpl-claim'), f.template('tpl-new')]] }
 
 const FACTS = [
   { key: 'veteran', subject_type: 'person', label: '退役军人', type: 'boolean', unit: '', choices: [], codes: [] },
@@ -17,6 +22,8 @@ function routes(missing, supplements = [], extra = {}) {
     'GET /facts': reply(200, FACTS),
     'UPLOAD /claims/materials': reply(201, { id: 77, name: '证明材料', filename: '照片.jpg' }),
     'POST /me/supplements': (request) => reply(201, { id: 9, status: 'pending', ...request.data }),
+    'GET /me/subscriptions/templates': reply(200, TEMPLATES),
+    'POST /me/subscriptions': reply(200, { templates: [] }),
     ...extra,
   }
 }
@@ -42,6 +49,14 @@ test('a yes/no fact is answered with 是, proved with a photo, and sent for revi
   const sent = fake.calls.request.filter((r) => r.method === 'POST' && r.path === '/me/supplements')
   expect(sent.map((r) => r.data)).toEqual([{ subject_id: 3, item_id: 18, fact: 'veteran', value: true, material_ids: [77], note: '1968年退役' }])
   expect(fake.calls.toast).toContain('已提交审核')
+
+  // the decision comes as an 办事进度通知: one tap asks for it (the supplement scene's templates)
+  const asked = fake.calls.request.filter((r) => r.path === '/me/subscriptions/templates')
+  expect(asked.map((r) => r.query.scene)).toEqual(['supplement'])
+  await tap(page, '#subscribe')
+  await settle()
+  expect(fake.calls.subscribe).toEqual([['tpl-claim', 'tpl-new']])
+  expect(text(find(page, '#subscribe-note'))).toBe('已订阅，审核结果将通过微信通知您')
 })
 
 test('money is typed in 元 and sent in fen; a choice is picked by its Chinese name', async () => {

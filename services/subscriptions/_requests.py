@@ -34,6 +34,9 @@ SCENES: dict[str, tuple[str, ...]] = {
     "home": (NEW_MATCHES, GRANT_MADE, DEADLINE_NEAR, CLAIM_STATUS, PAYOUT_DONE),
     "after_claim": (CLAIM_STATUS, PAYOUT_DONE, DEADLINE_NEAR, NEW_MATCHES, GRANT_MADE),
     "grants": (GRANT_MADE, PAYOUT_DONE, NEW_MATCHES, DEADLINE_NEAR, CLAIM_STATUS),
+    # 补充信息: the department's decision comes as an 办事进度通知, and an approval may make new
+    # items eligible
+    "supplement": (CLAIM_STATUS, NEW_MATCHES, GRANT_MADE, DEADLINE_NEAR, PAYOUT_DONE),
 }
 
 

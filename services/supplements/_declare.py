@@ -156,9 +156,20 @@ def pending_for(session: Session, subject_ids: list[int], item_id: int) -> dict[
         .order_by(FactSupplement.id)
     ):
         found.setdefault(row.subject_id, []).append(
-            {"id": row.id, "fact": row.fact, "status": row.status, "reason": row.reason}
+            {
+                "id": row.id,
+                "reference": reference(row),
+                "fact": row.fact,
+                "status": row.status,
+                "reason": row.reason,
+            }
         )
     return found
+
+
+def reference(supplement: FactSupplement) -> str:
+    """Return the number a declaration is quoted by (in its push, on the phone): BC and the id."""
+    return f"BC{supplement.id:08d}"
 
 
 def described(
@@ -171,6 +182,7 @@ def described(
         definition = current_catalog(session).of(kind).get(supplement.fact)
     return {
         "id": supplement.id,
+        "reference": reference(supplement),
         "subject_id": supplement.subject_id,
         "item_id": supplement.item_id,
         "item_name": item.name if item is not None else "",

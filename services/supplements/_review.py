@@ -21,13 +21,16 @@ from models import (
     SupplementStatus,
 )
 from models.clock import utcnow
+from notify import outbox, pages
+from notify.messages import CLAIM_STATUS
+from notify.outbox import Message
 from rules.identifiers import mask_name
 from services import audit, matching, profiles
 from services.audit import Actor
 from services.errors import Conflict, InvalidInput, NotFound
 from services.facts import current as current_catalog
 from services.storage import Storage
-from services.supplements._declare import described
+from services.supplements._declare import described, reference
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "补充信息不存在"
@@ -160,7 +163,8 @@ def _decide(
     supplement.status = status
     supplement.reason = reason
     supplement.reviewer_id = actor.id
-    supplement.reviewed_at = utcnow()
+    now = utcnow()
+    supplement.reviewed_at = now
     audit.record(
         session,
         actor,
@@ -168,6 +172,37 @@ def _decide(
         supplement,
         before=before,
         after={"status": status, "fact": supplement.fact, "reason": reason},
+    )
+    outbox.add(session, _message(session, supplement), now=now)
+
+
+def _message(session: Session, supplement: FactSupplement) -> Message:
+    """The decision told to the subject's residents: an 办事进度通知 (the claim_status template)
+    opening the item, where an approved fact shows as decided and a returned one says why."""
+    item = session.get(PolicyItem, supplement.item_id)
+    item_name = item.name if item is not None else ""
+    label = described(session, supplement)["label"]
+    approved = supplement.status == SupplementStatus.APPROVED
+    body = (
+        f"您补充的「{label}」已审核通过，已记入档案，请查看「{item_name}」"
+        if approved
+        else f"您补充的「{label}」未通过：{supplement.reason}"
+    )
+    return Message(
+        topic=CLAIM_STATUS,
+        dedupe_key=f"supplement:{supplement.id}:{supplement.status}",
+        subject_id=supplement.subject_id,
+        item_id=supplement.item_id,
+        title="补充信息已通过" if approved else "补充信息未通过",
+        body=body,
+        data={
+            "claim_no": reference(supplement),
+            "item_name": item_name,
+            "status": supplement.status,
+            "status_text": "已通过" if approved else "未通过",
+            "reason": None if approved else supplement.reason,
+        },
+        page=pages.item(supplement.item_id),
     )
 
 

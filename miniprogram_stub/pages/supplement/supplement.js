@@ -6,7 +6,11 @@ const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const media = require('../../utils/media')
 const fmt = require('../../utils/format')
+const subscribe = require('../../utils/subscribe')
 const { fieldErrors } = require('../../utils/errors')
+
+// the department's decision comes as an 办事进度通知 (and an approval may bring new items)
+const SCENE = 'supplement'
 
 const INPUTS = { integer: 'number', year: 'number', decimal: 'digit', percent: 'digit', money: 'digit' }
 const STATUS_WORDS = { pending: '已提交，等待部门审核', approved: '已通过，已记入档案', rejected: '未通过' }
@@ -60,11 +64,14 @@ Component({
     submitError: '',
     submitting: false,
     declared: [],
+    justDeclared: false,
+    subscribeNote: '',
   },
   methods: {
     onLoad(query) {
       this.itemId = Number(query.item_id)
       this.subjectId = Number(query.subject_id)
+      subscribe.prepare(SCENE).catch(() => null)
       return this.load()
     },
     load() {
@@ -83,7 +90,7 @@ Component({
               department: (detail.department && detail.department.name) || '办理部门',
               facts,
               current: 0,
-              declared: (standing.supplements || []).map((s) => ({ id: s.id, label: (standing.missing.find((m) => m.fact === s.fact) || {}).label || s.fact, status: STATUS_WORDS[s.status] || s.status, reason: s.reason || '' })),
+              declared: (standing.supplements || []).map((s) => ({ id: s.id, reference: s.reference || '', label: (standing.missing.find((m) => m.fact === s.fact) || {}).label || s.fact, status: STATUS_WORDS[s.status] || s.status, reason: s.reason || '' })),
             })
           })
         })
@@ -133,11 +140,18 @@ Component({
       return api
         .call('declareFact', { body })
         .then(() => {
-          this.setData({ submitting: false, form: Object.assign({}, EMPTY), material: null })
+          this.setData({ submitting: false, form: Object.assign({}, EMPTY), material: null, justDeclared: true, subscribeNote: '' })
           wx.showToast({ title: '已提交审核', icon: 'success' })
           return this.load()
         })
         .catch((error) => this.setData({ submitting: false, submitError: error.message, errors: fieldErrors(error) }))
+    },
+    askSubscribe() {
+      return subscribe.ask(SCENE).then((outcome) => {
+        if (outcome.notReady) return
+        const accepted = Object.keys(outcome.results || {}).filter((id) => outcome.results[id].indexOf('accept') === 0)
+        this.setData({ subscribeNote: accepted.length ? '已订阅，审核结果将通过微信通知您' : '未订阅，可回到本页查看审核结果' })
+      })
     },
     back() {
       wx.navigateBack()
