@@ -49,7 +49,9 @@ def _housekeeping(database: Database) -> dict[str, int]:
     with database.session() as session:
         counts = operations.purge_job_runs(session=session)
     with database.session() as session:
-        return counts | operations.purge_resident_sessions(session=session)
+        counts |= operations.purge_resident_sessions(session=session)
+    with database.session() as session:
+        return counts | operations.purge_ask_questions(session=session)
 
 
 def _claim_due_dates(database: Database) -> dict[str, int]:
@@ -188,7 +190,7 @@ def all_jobs(dispatcher: Callable[[], Any] | None = None) -> list[Job]:
             "housekeeping",
             _housekeeping,
             CronTrigger(hour=3, minute=30, timezone=SHANGHAI),
-            "删除 90 天前的任务运行记录和已过期的小程序登录会话",
+            "删除 90 天前的任务运行记录、已过期的小程序登录会话和半年前的智能咨询提问",
         ),
     ]
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from jobs.registry import all_jobs
+from jobs.registry import all_jobs, job_named
 from jobs.runner import run_job
 from jobs.scheduler import build_scheduler
-from models import JobRun, JobStatus
+from models import AskQuestion, JobRun, JobStatus
 from models.clock import frozen
 from services import operations
 
@@ -42,6 +42,24 @@ def test_housekeeping_deletes_only_old_runs(database) -> None:
         assert operations.purge_job_runs(session=session, keep_days=90) == {"job_runs_deleted": 1}
         names = session.scalars(select(JobRun.job)).all()
     assert names == ["new"]
+
+
+def test_housekeeping_forgets_questions_older_than_half_a_year(database) -> None:
+    with frozen(datetime(2026, 1, 1, tzinfo=UTC)), database.session() as session:
+        session.add_all(
+            [
+                AskQuestion(question="老人钱怎么领", intent="general", answered=a)
+                for a in (True, False)
+            ]
+        )
+        session.commit()
+    with database.session() as session:
+        session.add(AskQuestion(question="残疾补贴要带什么", intent="materials", answered=False))
+        session.commit()
+    result = run_job(database, "housekeeping", job_named("housekeeping").work, trigger="manual")
+    assert result.status == JobStatus.SUCCEEDED and result.counts["ask_questions_deleted"] == 2
+    with database.session() as session:
+        assert session.scalars(select(AskQuestion.question)).all() == ["残疾补贴要带什么"]
 
 
 def test_scheduler_has_every_job_once_and_never_overlaps(database) -> None:

@@ -8,7 +8,11 @@ housekeeping job), status_counts / failed / retry (`kuaixiang outbox`).
 from __future__ import annotations
 
 from services.operations._deliveries import failed, retry, status_counts, subscription_counts
-from services.operations._housekeeping import purge_job_runs, purge_resident_sessions
+from services.operations._housekeeping import (
+    purge_ask_questions,
+    purge_job_runs,
+    purge_resident_sessions,
+)
 from services.operations._leases import (
     Heartbeat,
     acquire,
@@ -30,6 +34,7 @@ __all__ = [
     "holder_name",
     "holder_of",
     "kept_alive",
+    "purge_ask_questions",
     "purge_job_runs",
     "purge_resident_sessions",
     "release",

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models import JobRun, ResidentSession
+from models import AskQuestion, JobRun, ResidentSession
 from models.clock import utcnow
 from models.db import cursor_result
 
@@ -42,5 +42,30 @@ def purge_resident_sessions(*, session: Session, grace_days: int = 1) -> dict[st
         if not ids:
             return {"resident_sessions_deleted": deleted}
         session.execute(delete(ResidentSession).where(ResidentSession.id.in_(ids)))
+        session.commit()
+        deleted += len(ids)
+
+
+ASK_KEEP_DAYS = 180
+
+
+def purge_ask_questions(*, session: Session, keep_days: int = ASK_KEEP_DAYS) -> dict[str, int]:
+    """Delete residents' questions to 智能咨询 older than `keep_days` (half a year: long enough
+    for staff to work the unanswered and disliked ones, not a record of what people asked).
+
+    In batches, each its own transaction; `answered IN (true, false)` lets both databases walk
+    the (answered, created_at) index instead of the table.
+    """
+    cutoff = utcnow() - timedelta(days=keep_days)
+    deleted = 0
+    while True:
+        ids = session.scalars(
+            select(AskQuestion.id)
+            .where(AskQuestion.answered.in_([True, False]), AskQuestion.created_at < cutoff)
+            .limit(PURGE_BATCH)
+        ).all()
+        if not ids:
+            return {"ask_questions_deleted": deleted}
+        session.execute(delete(AskQuestion).where(AskQuestion.id.in_(ids)))
         session.commit()
         deleted += len(ids)
