@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 import yaml
+from sqlalchemy.orm import Session
 
 from bench.common import emit, scratch_database
+from bench.search import copy_demo
 from models import PolicyItem
 from models.clock import to_local, utcnow
 from services import ask
@@ -31,6 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("mysql", "sqlite"), default="sqlite")
     parser.add_argument("--verbose", action="store_true", help="print every question's outcome")
+    parser.add_argument(
+        "--copies", type=int, default=20, help="the demo catalog copied N times for the large index"
+    )
     args = parser.parse_args()
     questions = yaml.safe_load(QUESTIONS.read_text())["questions"]
     today = to_local(utcnow()).date()
@@ -78,6 +83,28 @@ def main() -> None:
         emit("p50_ms", times[len(times) // 2])
         emit("p95_ms", times[int(len(times) * 0.95) - 1])
         emit("baseline_keyword_top1_accuracy", baseline_top1 / len(answerable))
+        # the index rebuilt after a publish: on the demo, then on the demo copied --copies times
+        emit("index_items", len(_rebuilt(session)[0].entries))
+        emit("index_build_ms", _rebuilt(session)[1])
+        copy_demo(session, args.copies)
+        index, took = _rebuilt(session)
+        emit("index_items_large", len(index.entries))
+        emit("index_build_large_ms", took)
+        large = []
+        for entry in questions:
+            started = time.perf_counter()
+            ask.ask(session=session, question=entry["q"], today=today, record=False)
+            large.append((time.perf_counter() - started) * 1000)
+        large.sort()
+        emit("p95_large_ms", large[int(len(large) * 0.95) - 1])
+
+
+def _rebuilt(session: Session) -> tuple[ask.Index, float]:
+    """Drop this process's index and build it again; return it and the milliseconds taken."""
+    ask.forget()
+    started = time.perf_counter()
+    index = ask.current_index(session)
+    return index, (time.perf_counter() - started) * 1000
 
 
 if __name__ == "__main__":

@@ -54,10 +54,12 @@ CUES: dict[str, tuple[str, ...]] = {
 
 __all__ = [
     "INTENTS",
+    "Index",
     "ModelConfig",
     "MAX_QUESTION",
     "ask",
     "builtin",
+    "current_index",
     "current_lexicon",
     "feedback",
     "forget",
