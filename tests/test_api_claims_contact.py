@@ -28,15 +28,17 @@ def _row(session: Session, claim_id: int) -> Claim:
     return claim
 
 
-def _claim_with(client: FlaskClient, world, form: dict, key: str = "contact-0001"):  # type: ignore[no-untyped-def]
+def _claim_with(client: FlaskClient, world, form: dict | None, **more):  # type: ignore[no-untyped-def]
+    """Submit a claim for the first subject with these answers (and other body fields)."""
     head = world.headers()
     body = {
         "item_id": world.item_id,
         "subject_id": world.subjects[0],
         "material_ids": upload_all(client, head),
-        "form": form,
+        **({"form": form} if form is not None else {}),
+        **more,
     }
-    return submit(client, head, body, key)
+    return submit(client, head, body, "contact-0001")
 
 
 def test_the_phone_is_sealed_masked_to_everyone_and_read_in_full_only_by_its_reviewer(
@@ -116,13 +118,7 @@ def test_the_account_phone_is_sealed_too_and_deleting_the_account_erases_it(
     user.phone_enc = vault_of(session).encrypt("13912345678", context=PHONE_CONTEXT)
     session.commit()
     head = world.headers()
-    body = {
-        "item_id": world.item_id,
-        "subject_id": world.subjects[0],
-        "material_ids": upload_all(client, head),
-        "use_account_phone": True,
-    }
-    made = submit(client, head, body, "contact-account-1")
+    made = _claim_with(client, world, None, use_account_phone=True)
     assert made.status_code == 201, made.json
     assert made.json["form"]["answers"] == {"phone": "139****5678"}
     claim_id = made.json["id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -31,19 +32,8 @@ def purge_resident_sessions(*, session: Session, grace_days: int = 1) -> dict[st
     transaction, so a city's worth never holds a long lock.
     """
     cutoff = utcnow() - timedelta(days=grace_days)
-    deleted = 0
-    while True:
-        ids = session.scalars(
-            select(ResidentSession.id)
-            .where(ResidentSession.expires_at < cutoff)
-            .order_by(ResidentSession.id)
-            .limit(PURGE_BATCH)
-        ).all()
-        if not ids:
-            return {"resident_sessions_deleted": deleted}
-        session.execute(delete(ResidentSession).where(ResidentSession.id.in_(ids)))
-        session.commit()
-        deleted += len(ids)
+    deleted = _in_batches(session, ResidentSession, ResidentSession.expires_at < cutoff)
+    return {"resident_sessions_deleted": deleted}
 
 
 ASK_KEEP_DAYS = 180
@@ -57,15 +47,18 @@ def purge_ask_questions(*, session: Session, keep_days: int = ASK_KEEP_DAYS) -> 
     the (answered, created_at) index instead of the table.
     """
     cutoff = utcnow() - timedelta(days=keep_days)
+    old = (AskQuestion.answered.in_([True, False]), AskQuestion.created_at < cutoff)
+    return {"ask_questions_deleted": _in_batches(session, AskQuestion, *old)}
+
+
+def _in_batches(session: Session, model: Any, *where: Any) -> int:
+    """Delete the rows of `model` that match, PURGE_BATCH at a time, each batch its own
+    transaction (a city's worth never holds a long lock); return how many went."""
     deleted = 0
     while True:
-        ids = session.scalars(
-            select(AskQuestion.id)
-            .where(AskQuestion.answered.in_([True, False]), AskQuestion.created_at < cutoff)
-            .limit(PURGE_BATCH)
-        ).all()
+        ids = session.scalars(select(model.id).where(*where).limit(PURGE_BATCH)).all()
         if not ids:
-            return {"ask_questions_deleted": deleted}
-        session.execute(delete(AskQuestion).where(AskQuestion.id.in_(ids)))
+            return deleted
+        session.execute(delete(model).where(model.id.in_(ids)))
         session.commit()
         deleted += len(ids)
