@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,15 +18,10 @@ import requests
 
 from notify.wechat import WeChatGateway
 from services.demo._showcase import load_showcase
+from tests.processes import free_port
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
 PROJECT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,7 @@ from models.pii import Vault
 from services import matching, supplements
 from services.profiles import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
+from tests.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "miniprogram_stub"
@@ -217,12 +216,6 @@ PNG = bytes.fromhex(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Start `kuaixiang run` (SQLite, demo data, emulator, scheduler) in an empty folder."""
@@ -243,7 +236,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         )
     base = f"http://127.0.0.1:{api_port}"
     try:
-        _wait_until(lambda: _healthy(base), 120, lambda: f"not serving:\n{log.read_text()}")
+        wait_until(lambda: _healthy(base), 120, lambda: f"not serving:\n{log.read_text()}")
         yield {"base": base, "wx": f"http://127.0.0.1:{wx_port}", "env": env, "log": log}
     finally:
         if process.poll() is None:
@@ -259,16 +252,6 @@ def _healthy(base: str) -> bool:
         return requests.get(f"{base}/healthz", timeout=1).status_code == 200
     except requests.ConnectionError:
         return False
-
-
-def _wait_until(check: Callable[[], Any], seconds: float, why: Callable[[], str]) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    pytest.fail(why())
 
 
 # values tried for a missing fact, by type: one of them must make the person eligible
@@ -346,7 +329,7 @@ def test_a_resident_journey_through_the_mini_program_code(
     """login → consent → bind → 补充信息 → reviewed → matched → claim with a photo → paid →
     rating → delete account, with the mini-program's own request code (a refresh on the way)
     and the department acting in between through the admin API."""
-    candidate = _wait_until(
+    candidate = wait_until(
         lambda: _declarable(served),
         180,
         lambda: "no demo person is undecided for an open one_tap item for want of one fact",

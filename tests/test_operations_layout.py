@@ -10,14 +10,11 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -26,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from notify.emulator import EmulatorServer
 from tests import backends
+from tests.processes import free_port, wait_until
 from tests.test_api_admin_publishing import item_body, policy_body
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
@@ -34,22 +32,6 @@ PERSON = {
     "name": "赵老汉",
     "facts": {"hukou_district": "371502", "birth_date": "1944-05-01"},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait(check: Callable[[], Any], seconds: float, why: Callable[[], str]) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.3)
-    pytest.fail(why())
 
 
 @pytest.fixture
@@ -74,7 +56,7 @@ def layout_env(tmp_path: Path, wx: EmulatorServer) -> Iterator[dict[str, str]]:
         "KX_SECRET_KEY": "layout-secret-key",
         "KX_WECHAT_API_BASE": wx.url,
         "KX_INSTANCE_DIR": str(tmp_path / "instance"),
-        "KX_PORT": str(_free_port()),
+        "KX_PORT": str(free_port()),
         "KX_LOG_LEVEL": "INFO",
         "KX_QUIET_HOURS": "00:00-00:00",  # never quiet: the test runs at any hour
     }
@@ -135,7 +117,7 @@ def test_each_role_in_its_own_process_publish_to_push_and_a_clean_stop(  # type:
             except requests.RequestException:
                 return False
 
-        _wait(healthy, 60, all_logs)
+        wait_until(healthy, 60, all_logs)
         # the resident: logs in, agrees, binds, and allows one 新政策 reminder
         login = requests.post(
             f"{base}/auth/wechat", json={"code": wx.mint_login_code("o-layout")}, timeout=10
@@ -191,7 +173,7 @@ def test_each_role_in_its_own_process_publish_to_push_and_a_clean_stop(  # type:
         assert published.status_code == 200, published.text
 
         # the matcher matches it, a dispatcher pushes it, WeChat receives it
-        (pushed,) = _wait(wx.messages, 60, all_logs)
+        (pushed,) = wait_until(wx.messages, 60, all_logs)
         assert pushed["touser"] == "o-layout"
         assert "高龄津贴" in json.dumps(pushed["data"], ensure_ascii=False)
 
@@ -200,7 +182,7 @@ def test_each_role_in_its_own_process_publish_to_push_and_a_clean_stop(  # type:
             done = 'kx_deliveries{status="sent"} 1.0' in text and "kx_outbox_due 0.0" in text
             return text if done else None
 
-        metrics = _wait(settled, 30, all_logs)
+        metrics = wait_until(settled, 30, all_logs)
         assert "kx_matcher_pending_changes 0.0" in metrics
         assert len(wx.messages()) == 1
         cards = requests.get(f"{base}/me/matches", headers=me, timeout=10).json()

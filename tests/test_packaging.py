@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import requests
 
 from api.config import Settings
 from api.console import built
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
@@ -71,12 +71,6 @@ def _run(home: Path, cwd: Path, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_wheel_holds_the_service_and_nothing_of_the_checkout(installed: Path) -> None:
     python = str(installed / "bin" / "python")
     where = subprocess.run(
@@ -109,7 +103,7 @@ def test_installed_it_migrates_seeds_and_serves_from_any_folder(  # type: ignore
 ) -> None:
     work = tmp_path / "srv"
     work.mkdir()
-    port = _free_port()
+    port = free_port()
     env = _env(installed, KX_PORT=str(port))
     if storage.name == "mariadb":  # the run's database and Redis (emptied after the test)
         env |= {
