@@ -58,6 +58,20 @@ def current_revision(engine: Engine) -> str | None:
         chatty.setLevel(level)
 
 
+def applied_between(before: str | None, after: str | None, revision: str) -> bool:
+    """Tell whether upgrading from `before` to `after` applied `revision` (it is among `after`'s
+    ancestors, itself included, and not among `before`'s); a database never migrated before
+    had nothing a data step could move, so that is False."""
+    if before is None or after is None:
+        return False
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+    def lineage(head: str) -> set[str]:
+        return {rev.revision for rev in script.iterate_revisions(head, "base")}
+
+    return revision in lineage(after) and revision not in lineage(before)
+
+
 def head_revision() -> str:
     """Return the newest revision in the migrations folder."""
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

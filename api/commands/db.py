@@ -14,6 +14,9 @@ from api.extensions import db, settings_of
 from models import migrate
 from services import claims
 
+# the migration that gave claims a sealed 联系电话 (services/claims/_contact.py)
+SEALED_CONTACT_PHONES = "1ab0b5073902"
+
 
 @click.group("db", cls=AppGroup)
 def db_group() -> None:
@@ -26,13 +29,16 @@ def db_upgrade(revision: str) -> None:
     """Bring the database up to REVISION (default: the newest)."""
     settings = settings_of(current_app)
     check_dependencies(settings)
+    engine = current_app.extensions["kx.db"].engine
+    before = migrate.current_revision(engine)
     migrate.upgrade(settings.database_url, revision)
     click.echo(f"database at revision {revision}: {_shown(settings.database_url)}")
-    if revision == "head":
-        # data the schema alone cannot move: claims' 联系电话 kept in clear before they were sealed
+    after = migrate.current_revision(engine)
+    # data the schema alone cannot move, once, when its migration is applied (they need the data
+    # key, which migrations do not hold): claims' 联系电话 kept in clear before they were sealed
+    if migrate.applied_between(before, after, SEALED_CONTACT_PHONES):
         sealed = claims.seal_clear_phones(db.session)
-        if sealed:
-            click.echo(f"sealed the 联系电话 of {sealed} claims")
+        click.echo(f"sealed the 联系电话 of {sealed} claims")
 
 
 @db_group.command("downgrade")
