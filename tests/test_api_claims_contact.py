@@ -161,3 +161,32 @@ def test_phones_kept_in_clear_before_are_sealed_by_the_upgrade_that_adds_the_col
     assert vault_of(session).decrypt(row.contact_phone_enc, context=CONTEXT) == PHONE
 
     assert claims.seal_clear_phones(session) == 0  # done once
+
+
+def test_a_resubmission_keeps_the_phone_unless_it_gives_another(
+    app: Flask, client: FlaskClient, session: Session, database
+) -> None:
+    world = claim_world(app, session, database, residents=1)
+    made = _claim_with(client, world, {"phone": PHONE, "note": "白天都方便"})
+    claim_id = made.json["id"]
+    factories.staff(session, "reviewer-again", f"reviewer:{DEPARTMENT}")
+    staff = factories.login(client, "reviewer-again")
+    path = f"/api/v1/claims/{claim_id}/resubmit"
+
+    def returned() -> None:
+        answer = client.post(f"{ADMIN}/{claim_id}/return", json={"reason": "请补充"}, headers=staff)
+        assert answer.status_code == 200, answer.json
+
+    # the form again without the phone (given through WeChat, not typed): the phone stays
+    returned()
+    kept = client.post(path, json={"form": {"note": "已补充"}}, headers=world.headers())
+    assert kept.status_code == 200, kept.json
+    assert kept.json["form"]["answers"] == {"note": "已补充", "phone": "138****1234"}
+    assert client.get(f"{ADMIN}/{claim_id}/contact", headers=staff).json["phone"] == PHONE
+
+    # another number: sealed in its place
+    returned()
+    changed = client.post(path, json={"form": {"phone": "13912345678"}}, headers=world.headers())
+    assert changed.status_code == 200, changed.json
+    assert changed.json["form"]["answers"] == {"phone": "139****5678"}
+    assert client.get(f"{ADMIN}/{claim_id}/contact", headers=staff).json["phone"] == "13912345678"

@@ -26,11 +26,18 @@ CONTEXT = "claim.contact_phone"
 FINGERPRINT_CONTEXT = "claim.fingerprint"
 
 
-def seal_answers(session: Session, claim: Claim, answers: dict[str, str]) -> dict[str, str]:
-    """Return the answers to keep, the phone masked; seal the phone into the claim (or clear
-    the sealed one when the answers hold none). A number that is neither a mobile nor a fixed
+def seal_answers(
+    session: Session, claim: Claim, answers: dict[str, str], *, keep_phone: bool = False
+) -> dict[str, str]:
+    """Return the answers to keep, the phone masked; seal the phone into the claim. Answers
+    without a phone clear the sealed one, unless `keep_phone` (a resubmission that does not
+    send the phone again keeps the one given). A number that is neither a mobile nor a fixed
     line with its area code is refused with its field named (form.phone)."""
     kept = dict(answers)
+    if keep_phone and not any((kept.get(key) or "").strip() for key in PHONE_KEYS):
+        before = (claim.form or {}).get("answers") or {}
+        kept.update({key: before[key] for key in PHONE_KEYS if before.get(key)})
+        return kept
     sealed = None
     for key in PHONE_KEYS:
         text = (kept.get(key) or "").strip()

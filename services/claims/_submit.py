@@ -280,7 +280,8 @@ def resubmit_claim(
             material.claim_id = claim.id
         now = utcnow()
         if form is not None:
-            claim.form = {**claim.form, "answers": seal_answers(session, claim, form)}
+            answers = seal_answers(session, claim, form, keep_phone=True)
+            claim.form = {**claim.form, "answers": answers}
         claim.submitted_at = now  # the promised days count from the complete submission
         item = session.get(PolicyItem, claim.item_id)
         assert item is not None  # a claim's item is never deleted (foreign key)
