@@ -105,7 +105,8 @@ describe('申请确认', () => {
   })
 
   test('field errors from the API show under the field', async () => {
-    install({ ...routes(), 'POST /claims': apiError(422, '输入内容有误，请检查后重试', { json: { form: { phone: ['手机号格式不正确'] } } }) })
+    // as services/claims/_contact.py refuses a number nobody can call back
+    install({ ...routes(), 'POST /claims': apiError(422, '联系电话有误：手机号码应为11位数字', { 'form.phone': ['手机号格式不正确'] }) })
     const page = await open('pages/claim-form/claim-form', { item_id: '18', subject_id: '3' })
     await tap(page, '.upload')
     await settle()
