@@ -101,7 +101,7 @@ def main() -> None:
 
 def _rebuilt(session: Session) -> tuple[ask.Index, float]:
     """Drop this process's index and build it again; return it and the milliseconds taken."""
-    ask.forget()
+    ask.forget(session)
     started = time.perf_counter()
     index = ask.current_index(session)
     return index, (time.perf_counter() - started) * 1000

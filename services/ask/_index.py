@@ -196,40 +196,41 @@ def _occurrences(text: str, phrase: str) -> list[int]:
 
 
 _lock = threading.Lock()
-_held: dict[str, Index] = {}
-_checked: dict[str, float] = {}
+_KEY = "ask_index"
 
 
 def current_index(session: Session) -> Index:
     """Return this process's index of the session's database, rebuilt when items or the
-    lexicon changed."""
-    key = str(session.get_bind().engine.url)
+    lexicon changed. Kept with the database's other caches (the sessions' shared `info`, as
+    the facts catalog is), so another Database, as each test's app has, starts without it."""
+    cache = session.info.setdefault("cache", {})
     now = time.monotonic()
-    index = _held.get(key)
-    if index is not None and now - _checked.get(key, 0) < CHECK_SECONDS:
-        return index
+    held: tuple[Index, float] | None = cache.get(_KEY)
+    if held is not None and now - held[1] < CHECK_SECONDS:
+        return held[0]
     signature = _signature(session)
-    _checked[key] = now
-    if index is not None and index.signature == signature:
-        return index
+    if held is not None and held[0].signature == signature:
+        cache[_KEY] = (held[0], now)
+        return held[0]
     with _lock:
-        index = _held.get(key)
-        if index is None or index.signature != signature:
-            started = time.perf_counter()
-            index = build(session, signature)
-            _held[key] = index
-            log.info(
-                "ask index built: %d items in %.0f ms",
-                len(index.entries),
-                (time.perf_counter() - started) * 1000,
-            )
+        held = cache.get(_KEY)
+        if held is not None and held[0].signature == signature:
+            return held[0]
+        started = time.perf_counter()
+        index = build(session, signature)
+        cache[_KEY] = (index, now)
+        log.info(
+            "ask index built: %d items in %.0f ms",
+            len(index.entries),
+            (time.perf_counter() - started) * 1000,
+        )
     return index
 
 
-def forget() -> None:
-    """Drop this process's index (a change made here is seen at once)."""
-    _held.clear()
-    _checked.clear()
+def forget(session: Session) -> None:
+    """Drop this process's index of the session's database (a change made here is seen at
+    once)."""
+    session.info.setdefault("cache", {}).pop(_KEY, None)
 
 
 def _signature(session: Session) -> tuple:

@@ -66,7 +66,7 @@ def put_synonym(
         after={"phrase": phrase, "words": words, "enabled": enabled},
     )
     session.commit()
-    forget()
+    forget(session)
     return {"phrase": phrase, "words": words, "enabled": enabled, "source": "staff"}
 
 
