@@ -107,6 +107,35 @@ def test_a_resident_gets_the_item_evaluated_on_their_own_profile(  # type: ignor
     assert client.post(API, json={"question": "高龄津贴"}, headers=spoiled).status_code == 401
 
 
+def test_a_resident_with_a_parent_bound_hears_of_the_one_it_is_for(  # type: ignore[no-untyped-def]
+    app, client, session: Session, demo
+) -> None:
+    """我 (40) and 我爸 (92) bound to one resident: 高龄津贴 is answered on the father's profile,
+    named; a question that states the age is answered on what it says, not on either profile."""
+    people = [
+        Subject(
+            kind="person",
+            identity_hash=name.encode().ljust(32, b"\0"),
+            name=name,
+            facts={"hukou_district": "371502", "birth_date": born},
+        )
+        for name, born in (("王小明", "1986-05-01"), ("王大爷", "1934-03-01"))
+    ]
+    session.add_all(people)
+    session.commit()
+    user = wechat_user(session, "o-ask-family")
+    for person in people:  # himself first
+        bind(session, user, person.id)
+    head = headers(app, user)
+    body = client.post(API, json={"question": "高龄津贴每月多少"}, headers=head).json
+    assert body["personal"]["verdict"] == "eligible" and body["personal"]["subject_name"] == "王**"
+    assert "按王**的档案：符合，每月200元" in body["answer"]
+
+    told = client.post(API, json={"question": "我爸今年九十一了每个月能拿多少"}, headers=head).json
+    assert told["personal"] is None  # what the question says, not a profile
+    assert told["evaluation"]["amount"]["fen"] == 20000 and "您说的情况" in told["answer"]
+
+
 def test_the_lexicon_changes_answers_without_a_restart(client, session: Session, demo) -> None:  # type: ignore[no-untyped-def]
     question = {"question": "老寿星每月多少钱"}
     before = client.post(API, json=question).json

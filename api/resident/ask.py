@@ -63,6 +63,12 @@ class EvaluationSchema(Schema):
     amount = ma.fields.Dict(allow_none=True)
     missing = List(ma.fields.Dict())
     reasons = List(String())
+    subject_name = String(
+        metadata={
+            "description": "按档案评估时：哪位的档案（个人姓名脱敏）；绑定多位时取最符合的一位",
+            "example": "王**",
+        }
+    )
 
 
 class AnswerSchema(Schema):

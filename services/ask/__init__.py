@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AskQuestion, Subject, SubjectBinding
+from rules.identifiers import mask_name
 from services.ask._answer import compose, yuan
 from services.ask._index import (
     Entry,
@@ -36,6 +37,8 @@ from services.errors import InvalidInput, NotFound
 MAX_QUESTION = 200
 SHARE = 0.45  # the best item must cover this share of the question's rarity …
 RARE = 1.2  # … and one word at least this rare (idf), or the question is declined
+MAX_PROFILES = 10  # the bound subjects of a kind an answer evaluates the cited item on
+VERDICT_ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2}
 CITED_SHARE = 0.5  # other items cited when their score is at least this share of the best's
 HOTLINE = "12345"
 NO_ANSWER = (
@@ -123,9 +126,15 @@ def ask(
         best_score = hits[0][1]
         cited = [(entry, score) for entry, score in hits if score >= CITED_SHARE * best_score][:3]
         top = cited[0][0]
-        personal = _personal(session, wechat_user_id, top, today)
-        evaluation = None if personal else _stated(session, top, stated, today)
-        said = "您的档案" if personal else "您说的情况" + _stated_words(stated)
+        # what the question says the item reads comes first (我爸今年九十一: not the asker's own
+        # profile); otherwise, logged in, the profiles bound to the asker
+        evaluation = _stated(session, top, stated, today)
+        personal = None if evaluation else _personal(session, wechat_user_id, top, today)
+        if personal:
+            whose = personal["subject_name"]
+            said = f"{whose}的档案" if personal.pop("several") else "您的档案"
+        else:
+            said = "您说的情况" + _stated_words(stated)
         cues = CUES.get(intent, ())
         fen = ((personal or evaluation or {}).get("amount") or {}).get("fen")
         if fen is not None:
@@ -291,10 +300,12 @@ def _stated(
 def _personal(
     session: Session, wechat_user_id: int | None, entry: Entry, today: date
 ) -> dict[str, Any] | None:
-    """The cited item on the profile of the resident's first bound subject of its kind."""
+    """The cited item on the profiles of the resident's bound subjects of its kind: the one that
+    fares best (eligible, then undecided, then not; the first bound on a tie), with whose
+    profile it is (a person's name masked) and whether there were several to choose from."""
     if wechat_user_id is None:
         return None
-    subject = session.scalars(
+    subjects = session.scalars(
         select(Subject)
         .join(SubjectBinding, SubjectBinding.subject_id == Subject.id)
         .where(
@@ -303,9 +314,15 @@ def _personal(
             Subject.kind == entry.subject_type,
         )
         .order_by(SubjectBinding.id)
-        .limit(1)
-    ).first()
-    rules = _rules_of(session, entry) if subject is not None else None
-    if subject is None or rules is None:
+        .limit(MAX_PROFILES)
+    ).all()
+    rules = _rules_of(session, entry) if subjects else None
+    if rules is None:
         return None
-    return _evaluated(rules, subject.facts or {}, today)
+    ranked = []
+    for position, subject in enumerate(subjects):
+        result = _evaluated(rules, subject.facts or {}, today)
+        ranked.append((VERDICT_ORDER.get(result["verdict"], 3), position, result, subject))
+    _, _, best, subject = min(ranked, key=lambda found: found[:2])
+    name = mask_name(subject.name) if subject.kind == "person" else subject.name
+    return {**best, "subject_name": name, "several": len(subjects) > 1}
