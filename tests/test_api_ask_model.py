@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.config import Settings
+from models import Subject
 from services.demo import seed_demo
 from tests.identity_server import serving
 from tests.llm_server import ChatModel
@@ -84,3 +85,23 @@ def test_a_model_down_or_slow_leaves_the_built_answer(asking, model, trouble: di
 def test_a_declined_question_never_reaches_the_model(asking, model) -> None:  # type: ignore[no-untyped-def]
     body = asking.post("/api/v1/ask", json={"question": "护照怎么办理"}).json
     assert body["answered"] is False and model[0].received == []
+
+
+def test_an_answer_built_from_a_profile_is_never_sent(asking, model, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from tests.resident_factories import bind, headers, wechat_user
+
+    grandpa = Subject(
+        kind="person",
+        identity_hash=b"ask-model-profile".ljust(32, b"\0"),
+        name="王大爷",
+        facts={"hukou_district": "371502", "birth_date": "1934-03-01"},
+    )
+    session.add(grandpa)
+    session.commit()
+    user = wechat_user(session, "o-ask-model")
+    bind(session, user, grandpa.id)
+    auth = headers(asking.application, user)
+    body = asking.post("/api/v1/ask", json={"question": "高龄津贴每月多少"}, headers=auth).json
+    assert body["personal"]["verdict"] == "eligible" and "按您的档案" in body["answer"]
+    assert body["answer"] == body["built_answer"] and body["model_refused"].startswith("personal")
+    assert model[0].received == []  # nothing of it left the service

@@ -37,6 +37,7 @@ from services.errors import InvalidInput, NotFound
 MAX_QUESTION = 200
 SHARE = 0.45  # the best item must cover this share of the question's rarity …
 RARE = 1.2  # … and one word at least this rare (idf), or the question is declined
+PERSONAL_REFUSAL = "personal: an answer built from a profile is not sent to the model"
 MAX_PROFILES = 10  # the bound subjects of a kind an answer evaluates the cited item on
 VERDICT_ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2}
 CITED_SHARE = 0.5  # other items cited when their score is at least this share of the best's
@@ -145,7 +146,10 @@ def ask(
             evaluation=evaluation,
             personal=personal,
         )
-        if model is not None:
+        if model is not None and personal:
+            # built from a profile (ages, incomes, whose it is): never sent to a model
+            answer["built_answer"], answer["model_refused"] = answer["answer"], PERSONAL_REFUSAL
+        elif model is not None:
             answer["built_answer"] = answer["answer"]
             answer["answer"], answer["model_refused"] = rephrase(
                 model, answer["answer"], answer["items"], stated
