@@ -130,9 +130,15 @@ def test_a_resident_with_a_parent_bound_hears_of_the_one_it_is_for(  # type: ign
     body = client.post(API, json={"question": "高龄津贴每月多少"}, headers=head).json
     assert body["personal"]["verdict"] == "eligible" and body["personal"]["subject_name"] == "王**"
     assert "按王**的档案：符合，每月200元" in body["answer"]
+    assert body["items"][0]["mine"]["amount"]["fen"] == 20000
+    # every cited item on the profiles, not the first alone: 92 is not 100
+    several = client.post(API, json={"question": "老人补贴有哪些"}, headers=head).json
+    mine = {item["name"]: item["mine"]["verdict"] for item in several["items"]}
+    assert mine == {"高龄津贴": "eligible", "百岁老人长寿补贴": "ineligible"}
 
     told = client.post(API, json={"question": "我爸今年九十一了每个月能拿多少"}, headers=head).json
     assert told["personal"] is None  # what the question says, not a profile
+    assert all(item["mine"] is None for item in told["items"])
     assert told["evaluation"]["amount"]["fen"] == 20000 and "您说的情况" in told["answer"]
 
 

@@ -32,29 +32,6 @@ class AskSchema(Schema):
     )
 
 
-class CitedItemSchema(Schema):
-    """An item the answer rests on, with the clause quoted."""
-
-    id = Integer(metadata={"example": 1})
-    code = String(metadata={"example": "LC-MZ-2025-01-01"})
-    name = String(metadata={"example": "高龄津贴"})
-    benefit = String()
-    mode = String(metadata={"enum": ["auto_grant", "one_tap", "guide"]})
-    department = String(metadata={"example": "聊城市民政局"})
-    policy_title = String(metadata={"example": "聊城市高龄津贴发放管理办法"})
-    doc_number = String(metadata={"example": "聊民发〔2025〕8号"})
-    clause = String(metadata={"description": "政策原文中最相关的条款"})
-    page = String(metadata={"example": "/pages/item/item?id=1", "description": "小程序页面"})
-
-
-class StatedFactSchema(Schema):
-    """A fact the question states."""
-
-    fact = String(metadata={"example": "age"})
-    label = String(metadata={"example": "年龄"})
-    value = ma.fields.Raw(metadata={"example": 91})
-
-
 class EvaluationSchema(Schema):
     """The best item evaluated on the question's facts, or on my own profile."""
 
@@ -69,6 +46,34 @@ class EvaluationSchema(Schema):
             "example": "王**",
         }
     )
+
+
+class CitedItemSchema(Schema):
+    """An item the answer rests on, with the clause quoted."""
+
+    id = Integer(metadata={"example": 1})
+    code = String(metadata={"example": "LC-MZ-2025-01-01"})
+    name = String(metadata={"example": "高龄津贴"})
+    benefit = String()
+    mode = String(metadata={"enum": ["auto_grant", "one_tap", "guide"]})
+    department = String(metadata={"example": "聊城市民政局"})
+    policy_title = String(metadata={"example": "聊城市高龄津贴发放管理办法"})
+    doc_number = String(metadata={"example": "聊民发〔2025〕8号"})
+    clause = String(metadata={"description": "政策原文中最相关的条款"})
+    page = String(metadata={"example": "/pages/item/item?id=1", "description": "小程序页面"})
+    mine = Nested(
+        EvaluationSchema,
+        allow_none=True,
+        metadata={"description": "登录且按档案答复时：该事项按我的档案（最符合的一位）"},
+    )
+
+
+class StatedFactSchema(Schema):
+    """A fact the question states."""
+
+    fact = String(metadata={"example": "age"})
+    label = String(metadata={"example": "年龄"})
+    value = ma.fields.Raw(metadata={"example": 91})
 
 
 class AnswerSchema(Schema):

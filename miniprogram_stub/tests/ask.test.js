@@ -52,6 +52,26 @@ test('a suggested question is asked, the answer cites its item, and feedback is 
   expect(text(find(page, '#rated'))).toBe('已记录，我们会改进答复')
 })
 
+test('logged in, each cited item says how it stands on my profiles', async () => {
+  const mine = (verdict, fen, name) => ({ verdict, summary: '', amount: fen === null ? null : { fen, period: 'monthly' }, missing: [], reasons: [], subject_name: name })
+  const personal = {
+    ...ANSWER,
+    answer: '【高龄津贴】按王**的档案：符合，每月200元。',
+    facts: [],
+    items: [
+      { ...ANSWER.items[0], mine: mine('eligible', 20000, '王**') },
+      { ...ANSWER.items[0], id: 2, name: '百岁老人长寿补贴', page: '/pages/item/item?id=2', mine: mine('ineligible', null, '王**') },
+    ],
+  }
+  install({ 'POST /ask': reply(200, personal) })
+  const page = await open('pages/ask/ask')
+  await tap(page, '.suggestion')
+  await settle()
+  const cards = page.querySelectorAll('.cited').map((card) => text(card))
+  expect(cards[0]).toContain('按王**的档案：符合，每月200元')
+  expect(cards[1]).toContain('按王**的档案：暂不符合')
+})
+
 test('typing nothing says so; an unanswered question offers the hotline and leaving it', async () => {
   const fake = install({ 'POST /ask': reply(200, DECLINED), 'POST /ask/8/feedback': reply(204, '') })
   const page = await open('pages/ask/ask')

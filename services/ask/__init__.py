@@ -133,16 +133,23 @@ def ask(
         personal = None if evaluation else _personal(session, wechat_user_id, top, today)
         if personal:
             whose = personal["subject_name"]
-            said = f"{whose}的档案" if personal.pop("several") else "您的档案"
+            said = f"{whose}的档案" if personal["several"] else "您的档案"
         else:
             said = "您说的情况" + _stated_words(stated)
         cues = CUES.get(intent, ())
         fen = ((personal or evaluation or {}).get("amount") or {}).get("fen")
         if fen is not None:
             cues = (yuan(fen), *cues)
+        items = [_cited(index, entry, words, cues) for entry, _ in cited]
+        if personal:  # every cited item on my profiles, as the first one
+            for item, (entry, _) in zip(items, cited, strict=True):
+                mine = (
+                    personal if entry is top else _personal(session, wechat_user_id, entry, today)
+                )
+                item["mine"] = mine and {k: v for k, v in mine.items() if k != "several"}
         answer.update(
             answer=compose(top, intent, personal or evaluation, said, today),
-            items=[_cited(index, entry, words, cues) for entry, _ in cited],
+            items=items,
             evaluation=evaluation,
             personal=personal,
         )
@@ -231,6 +238,7 @@ def _cited(index: Index, entry: Entry, words: list[str], cues: tuple[str, ...]) 
         "doc_number": entry.doc_number,
         "clause": best_clause(index, entry, words, cues),
         "page": f"/pages/item/item?id={entry.id}",
+        "mine": None,
     }
 
 

@@ -5,6 +5,7 @@
 const careBehavior = require('../../behaviors/care')
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
+const fmt = require('../../utils/format')
 
 const SUGGESTED = [
   '我爸今年九十一了每个月能拿多少',
@@ -14,6 +15,17 @@ const SUGGESTED = [
   '本科毕业来聊城上班有生活补贴吗',
 ]
 const MODE_WORDS = { auto_grant: '免申即享', one_tap: '一键办理', guide: '办理指引' }
+const VERDICT_WORDS = { eligible: '符合', unknown: '还需确认', ineligible: '暂不符合' }
+const PERIOD_WORDS = { monthly: '每月', yearly: '每年', once: '一次性' }
+
+// An item on my profile (item.mine, logged in): "按王**的档案：符合，每月200元".
+function mineText(mine) {
+  if (!mine) return ''
+  const amount = mine.amount && mine.amount.fen !== null && mine.amount.fen !== undefined
+    ? `，${PERIOD_WORDS[mine.amount.period] || ''}${fmt.yuan(mine.amount.fen)}`
+    : ''
+  return `按${mine.subject_name || '您'}的档案：${VERDICT_WORDS[mine.verdict] || mine.verdict}${mine.verdict === 'ineligible' ? '' : amount}`
+}
 
 // Field access for POST /ask's answer.
 function answerView(answer) {
@@ -29,6 +41,7 @@ function answerView(answer) {
       department: item.department || '',
       source: `${item.policy_title || ''}${item.doc_number ? ` ${item.doc_number}` : ''}`,
       clause: item.clause || '',
+      mine: mineText(item.mine),
     })),
     facts: (answer.facts || []).map((fact) => `${fact.label}：${fact.value}`),
   }
