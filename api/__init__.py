@@ -29,10 +29,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         resident_auth,
         wechat_callback,
     )
+    from models.clock import set_holiday_schedules
     from models.context import configure_logging
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
+    set_holiday_schedules(settings.holiday_schedules)  # claims' promised working days
     if settings.is_sqlite:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_dir))

@@ -13,6 +13,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -155,6 +156,12 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("KX_LLM_KEY", "(unset)", "bearer key for KX_LLM_URL"),
     ("KX_LLM_TIMEOUT", "5", "seconds to wait for the model before showing the built answer"),
     (
+        "KX_HOLIDAYS_FILE",
+        "instance/holidays.toml (when there)",
+        "the State Council's holiday schedule for years chinesecalendar does not know yet (or to "
+        "correct it): claims' promised working days count by it (docs/claims.md)",
+    ),
+    (
         "KX_FAST_PATHS",
         "1 (on)",
         "the storage fast paths (prepared /me/matches read, LOAD DATA, temporary-table updates); "
@@ -240,6 +247,10 @@ class Settings:
     llm_model: str = ""
     llm_key: str = field(default="", repr=False)
     llm_timeout: float = 5.0
+    # year -> (holidays, make-up working days) from KX_HOLIDAYS_FILE (models.clock)
+    holiday_schedules: dict[int, tuple[frozenset[date], frozenset[date]]] = field(
+        default_factory=dict
+    )
 
     @property
     def is_sqlite(self) -> bool:
@@ -340,6 +351,7 @@ class Settings:
             llm_model=env.get("KX_LLM_MODEL") or "",
             llm_key=env.get("KX_LLM_KEY") or "",
             llm_timeout=_positive_float("KX_LLM_TIMEOUT", env.get("KX_LLM_TIMEOUT", "5")),
+            holiday_schedules=_holiday_schedules(env, instance_dir),
         )
         problems = production_problems(settings, env)
         if problems:
@@ -399,6 +411,24 @@ def production_problems(settings: Settings, env: Mapping[str, str]) -> list[tupl
                 )
             )
     return lines
+
+
+def _holiday_schedules(
+    env: Mapping[str, str], instance_dir: Path
+) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    """Read KX_HOLIDAYS_FILE, or instance/holidays.toml when it is there; none otherwise."""
+    from models.clock import HolidayFileError, parse_holiday_schedules
+
+    named = env.get("KX_HOLIDAYS_FILE")
+    path = Path(named) if named else instance_dir / "holidays.toml"
+    if not path.is_file():
+        if named:
+            raise ConfigError("KX_HOLIDAYS_FILE", f"{path} does not exist")
+        return {}
+    try:
+        return parse_holiday_schedules(path.read_text(encoding="utf-8"))
+    except (HolidayFileError, UnicodeDecodeError) as exc:
+        raise ConfigError("KX_HOLIDAYS_FILE", f"{path}: {exc}") from None
 
 
 def _template_config(env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:

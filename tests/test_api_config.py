@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import chinese_calendar
 import pytest
 
+from api import create_app
 from api.config import VARIABLES, ConfigError, Settings, new_data_key
-from models.clock import frozen
+from models.clock import frozen, is_workday, set_holiday_schedules
 from services.claims import warn_about_calendar
 
 KEY = new_data_key()
@@ -111,3 +112,25 @@ def _knows_until(last_year: int):  # type: ignore[no-untyped-def]
         return day.weekday() < 5
 
     return is_workday
+
+
+def test_the_holiday_schedule_comes_from_the_instance_folder_or_the_named_file(
+    tmp_path: Path,
+) -> None:
+    assert settings_from(tmp_path).holiday_schedules == {}
+    (tmp_path / "holidays.toml").write_text('[2031]\nholidays = ["2031-01-27"]\n', "utf-8")
+    holidays, workdays = settings_from(tmp_path).holiday_schedules[2031]
+    assert holidays == {date(2031, 1, 27)} and workdays == frozenset()
+    app = create_app(settings_from(tmp_path))  # the process counts by it from now on
+    try:
+        assert not is_workday(date(2031, 1, 27)) and is_workday(date(2031, 1, 28))
+    finally:
+        app.extensions["kx.db"].dispose()
+        set_holiday_schedules({})
+
+    with pytest.raises(ConfigError, match="KX_HOLIDAYS_FILE: .*does not exist"):
+        settings_from(tmp_path, KX_HOLIDAYS_FILE=str(tmp_path / "missing.toml"))
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[2031]\nholidays = ["2031-13-01"]\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"KX_HOLIDAYS_FILE: .*broken.toml: .*is no day"):
+        settings_from(tmp_path, KX_HOLIDAYS_FILE=str(broken))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import chinese_calendar
 import pytest
 
-from models.clock import SHANGHAI, is_workday, unknown_workday_years, workday_deadline
+from models.clock import (
+    SHANGHAI,
+    HolidayFileError,
+    is_workday,
+    parse_holiday_schedules,
+    set_holiday_schedules,
+    unknown_workday_years,
+    workday_deadline,
+)
 
 
 def _local(*parts: int) -> datetime:
@@ -64,3 +73,44 @@ def test_years_the_calendar_does_not_know_are_named(monkeypatch: pytest.MonkeyPa
     _calendar_ends_with(monkeypatch, 2026)
     assert unknown_workday_years(date(2026, 1, 1), date(2026, 12, 31)) == []
     assert unknown_workday_years(date(2026, 11, 27), date(2028, 5, 1)) == [2027, 2028]
+
+
+# 2031: a year chinese_calendar will not know for years; the schedule as a notice would give it
+SCHEDULE_2031 = """
+[2031]
+holidays = ["2031-01-01", "2031-01-22..2031-01-28"]  # 元旦; 春节 (Wednesday to Tuesday)
+workdays = ["2031-01-19", "2031-02-08"]  # 调休: a Sunday and a Saturday
+"""
+
+
+@pytest.fixture
+def schedule_2031() -> Iterator[None]:
+    set_holiday_schedules(parse_holiday_schedules(SCHEDULE_2031))
+    yield
+    set_holiday_schedules({})
+
+
+def test_an_operators_schedule_decides_a_year_the_package_does_not_know(schedule_2031) -> None:  # type: ignore[no-untyped-def]
+    assert not is_workday(date(2031, 1, 1)) and not is_workday(date(2031, 1, 27))  # a Monday off
+    assert is_workday(date(2031, 1, 19)) and is_workday(date(2031, 2, 8))  # make-up weekend days
+    assert is_workday(date(2031, 1, 29)) and not is_workday(date(2031, 2, 1))  # as usual
+    assert unknown_workday_years(date(2030, 12, 1), date(2031, 6, 1)) == [2030]
+    # 3 working days from Tuesday 2031-01-21: past the Spring Festival, to 1/29, 1/30, 1/31
+    assert workday_deadline(_local(2031, 1, 21, 10, 0), 3) == _local(2031, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[2031]\nholidays = ["2031-02-30"]', "'2031-02-30' is no day"),
+        ('[2031]\nholidays = ["2030-12-31..2031-01-02"]', "not a span of days in 2031"),
+        ('[2031]\nholidays = ["2031-01-01"]\nworkdays = ["2031-01-01"]', "both a holiday"),
+        ("[2031]\nrestdays = []", "only holidays and workdays"),
+        ("[next]\nholidays = []", "a table per year"),
+        ("[2031\n", "not TOML"),
+    ],
+)
+def test_a_schedule_that_cannot_be_read_says_where(text: str, said: str) -> None:
+    with pytest.raises(HolidayFileError) as caught:
+        parse_holiday_schedules(text)
+    assert said in str(caught.value)
