@@ -66,7 +66,9 @@ def warn_about_calendar(until: date | None = None) -> list[int]:
     if unknown:
         log.warning(
             "the working-day calendar (chinesecalendar) does not know %s yet: promised time "
-            "limits count Monday to Friday there; upgrade chinesecalendar",
+            "limits count Monday to Friday there; give the year's holidays in "
+            "instance/holidays.toml (KX_HOLIDAYS_FILE, docs/operations.md) or upgrade "
+            "chinesecalendar",
             ", ".join(map(str, unknown)),
         )
     return unknown
