@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -47,13 +46,22 @@ class ClaimView:
         """Return the claim's events, oldest first."""
         return list(self.claim.events)
 
-    @cached_property
+    @property
     def rating(self) -> ClaimRating | None:
-        """Return the resident's rating of the service (好差评), once given."""
-        session = object_session(self.claim)
-        if session is None:
-            return None
-        return session.scalar(select(ClaimRating).where(ClaimRating.claim_id == self.claim.id))
+        """Return the resident's rating of the service (好差评), once given; read once a view.
+
+        Not functools.cached_property: on Python 3.11 its lock is one for every instance of the
+        class, so a thread waiting here for SQLite's write lock held up every other claim's
+        answer, including the thread holding that lock (a 30 s deadlock under twenty taps)."""
+        if "_rating" not in self.__dict__:
+            session = object_session(self.claim)
+            found = None
+            if session is not None:
+                found = session.scalar(
+                    select(ClaimRating).where(ClaimRating.claim_id == self.claim.id)
+                )
+            self.__dict__["_rating"] = found  # a frozen dataclass: its __dict__ still takes it
+        return self.__dict__["_rating"]
 
     @property
     def can_rate(self) -> bool:
