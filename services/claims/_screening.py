@@ -39,16 +39,23 @@ def screen_texts(
     fields. Nothing is written either way."""
     from notify.wechat import WeChatError
 
+    checked = {
+        field: content
+        for field, text in texts.items()
+        if (content := str(text or "").strip())
+        and not content.replace(" ", "").replace("-", "").replace("+", "").isdigit()
+    }
+    if not checked:  # nothing to check: no read (on SQLite a transaction takes the write lock)
+        return
     user = session.get(WeChatUser, wechat_user_id)
     if user is None:
         return
+    openid = user.openid
+    session.commit()  # hold no transaction (nor SQLite's write lock) while WeChat answers
     risky: dict[str, list[str]] = {}
-    for field, text in texts.items():
-        content = str(text or "").strip()
-        if not content or content.replace(" ", "").replace("-", "").replace("+", "").isdigit():
-            continue
+    for field, content in checked.items():
         try:
-            verdict = checker.msg_sec_check(openid=user.openid, content=content, scene=SCENE)
+            verdict = checker.msg_sec_check(openid=openid, content=content, scene=SCENE)
         except WeChatError as exc:
             log.warning(
                 "msg_sec_check could not check %s (errcode=%s): let through", field, exc.errcode
