@@ -104,6 +104,12 @@ class SharedFigures:
         yield CounterMetricFamily(
             "kx_import_batches", "Profile import batches", value=f["import_batches"]
         )
+        yield _labelled(
+            "kx_ask_questions_24h",
+            "智能咨询 questions in the last 24 hours: answered, declined, answered but disliked",
+            "outcome",
+            f["ask_24h"],
+        )
 
 
 def _labelled(name: str, documentation: str, label: str, values: dict) -> GaugeMetricFamily:

@@ -60,6 +60,8 @@ def test_after_a_push_and_an_import_the_figures_agree_with_the_database(  # type
         (("method", "GET"), ("route", "/healthz"), ("status", "200")),
     )
     before = scrape(client).get(healthz, 0)
+    declined = client.post("/api/v1/ask", json={"question": "护照过期了怎么换"})
+    assert declined.status_code == 200 and declined.json["answered"] is False
     for _ in range(3):
         assert client.get("/healthz").status_code == 200
 
@@ -77,6 +79,8 @@ def test_after_a_push_and_an_import_the_figures_agree_with_the_database(  # type
     )
     assert seen[("kx_matcher_pending_changes", ())] == pending > 0  # the import's, not matched yet
     assert seen[("kx_matcher_lag_seconds", ())] >= 0
+    assert seen[("kx_ask_questions_24h", (("outcome", "declined"),))] == 1  # asked above
+    assert seen[("kx_ask_questions_24h", (("outcome", "answered"),))] == 0
     assert seen[healthz] - before == 3
     latency = ("kx_http_request_duration_seconds_count", (("method", "GET"), ("route", "/healthz")))
     assert seen[latency] >= 3

@@ -1,5 +1,6 @@
 """What /metrics reports from the database: the figures every process shares (the outbox, the
-deliveries and WeChat's errors on them, the jobs, the matcher's lag, the imports), read at scrape
+deliveries and WeChat's errors on them, the jobs, the matcher's lag, the imports, 智能咨询's last
+day), read at scrape
 time so that any web worker answers the same. Per-process figures (requests, latency) are the
 API's own (api/metrics.py)."""
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import (
+    AskQuestion,
     ChangeEvent,
     ImportBatch,
     JobRun,
@@ -85,7 +87,27 @@ def shared_figures(session: Session, now: datetime | None = None) -> dict[str, A
             func.count(),
         )
     ).one()
+    # 智能咨询 over the last day: answered, declined (no item answers), and answers disliked
+    asked = dict(
+        session.execute(
+            select(AskQuestion.answered, func.count())
+            .where(AskQuestion.answered.in_([True, False]), AskQuestion.created_at >= now - DAY)
+            .group_by(AskQuestion.answered)
+        ).all()
+    )
+    disliked = session.scalar(
+        select(func.count()).where(
+            AskQuestion.answered.is_(True),
+            AskQuestion.created_at >= now - DAY,
+            AskQuestion.feedback == "useless",
+        )
+    )
     return {
+        "ask_24h": {
+            "answered": int(asked.get(True, 0)),
+            "declined": int(asked.get(False, 0)),
+            "useless": int(disliked or 0),
+        },
         "deliveries": {str(k): int(v) for k, v in deliveries.items()},
         "outbox": {str(k): int(v) for k, v in outbox.items()},
         "due": int(due_count),
