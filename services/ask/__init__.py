@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AskQuestion, Subject, SubjectBinding
-from rules.identifiers import mask_name
 from services.ask._answer import compose, yuan
 from services.ask._index import (
     Entry,
@@ -33,12 +32,13 @@ from services.ask._manage import list_questions, list_synonyms, put_synonym
 from services.ask._model import ModelConfig, rephrase
 from services.ask._understand import INTENTS, facts_in, intent_of
 from services.errors import InvalidInput, NotFound
+from services.residents import shown_name
 
 MAX_QUESTION = 200
 SHARE = 0.45  # the best item must cover this share of the question's rarity …
 RARE = 1.2  # … and one word at least this rare (idf), or the question is declined
 PERSONAL_REFUSAL = "personal: an answer built from a profile is not sent to the model"
-MAX_PROFILES = 10  # the bound subjects of a kind an answer evaluates the cited item on
+MAX_PROFILES = 20  # the bound subjects an answer evaluates the cited items on
 VERDICT_ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2}
 CITED_SHARE = 0.5  # other items cited when their score is at least this share of the best's
 HOTLINE = "12345"
@@ -130,10 +130,11 @@ def ask(
         # what the question says the item reads comes first (我爸今年九十一: not the asker's own
         # profile); otherwise, logged in, the profiles bound to the asker
         evaluation = _stated(session, top, stated, today)
-        personal = None if evaluation else _personal(session, wechat_user_id, top, today)
+        profiles = [] if evaluation else _profiles(session, wechat_user_id)
+        personal = _personal(session, profiles, top, today)
         if personal:
-            whose = personal["subject_name"]
-            said = f"{whose}的档案" if personal["several"] else "您的档案"
+            several = sum(subject.kind == top.subject_type for subject in profiles) > 1
+            said = f"{personal['subject_name']}的档案" if several else "您的档案"
         else:
             said = "您说的情况" + _stated_words(stated)
         cues = CUES.get(intent, ())
@@ -143,10 +144,9 @@ def ask(
         items = [_cited(index, entry, words, cues) for entry, _ in cited]
         if personal:  # every cited item on my profiles, as the first one
             for item, (entry, _) in zip(items, cited, strict=True):
-                mine = (
-                    personal if entry is top else _personal(session, wechat_user_id, entry, today)
+                item["mine"] = (
+                    personal if entry is top else _personal(session, profiles, entry, today)
                 )
-                item["mine"] = mine and {k: v for k, v in mine.items() if k != "several"}
         answer.update(
             answer=compose(top, intent, personal or evaluation, said, today),
             items=items,
@@ -309,25 +309,31 @@ def _stated(
     return result
 
 
-def _personal(
-    session: Session, wechat_user_id: int | None, entry: Entry, today: date
-) -> dict[str, Any] | None:
-    """The cited item on the profiles of the resident's bound subjects of its kind: the one that
-    fares best (eligible, then undecided, then not; the first bound on a tie), with whose
-    profile it is (a person's name masked) and whether there were several to choose from."""
+def _profiles(session: Session, wechat_user_id: int | None) -> list[Subject]:
+    """The subjects bound to the resident (every kind), in binding order; none when anonymous."""
     if wechat_user_id is None:
-        return None
-    subjects = session.scalars(
-        select(Subject)
-        .join(SubjectBinding, SubjectBinding.subject_id == Subject.id)
-        .where(
-            SubjectBinding.wechat_user_id == wechat_user_id,
-            SubjectBinding.status == "active",
-            Subject.kind == entry.subject_type,
+        return []
+    return list(
+        session.scalars(
+            select(Subject)
+            .join(SubjectBinding, SubjectBinding.subject_id == Subject.id)
+            .where(
+                SubjectBinding.wechat_user_id == wechat_user_id,
+                SubjectBinding.status == "active",
+            )
+            .order_by(SubjectBinding.id)
+            .limit(MAX_PROFILES)
         )
-        .order_by(SubjectBinding.id)
-        .limit(MAX_PROFILES)
-    ).all()
+    )
+
+
+def _personal(
+    session: Session, profiles: list[Subject], entry: Entry, today: date
+) -> dict[str, Any] | None:
+    """The cited item on the resident's bound subjects of its kind: the one that fares best
+    (eligible, then undecided, then not; the first bound on a tie), with whose profile it is
+    (a person's name masked)."""
+    subjects = [subject for subject in profiles if subject.kind == entry.subject_type]
     rules = _rules_of(session, entry) if subjects else None
     if rules is None:
         return None
@@ -336,5 +342,4 @@ def _personal(
         result = _evaluated(rules, subject.facts or {}, today)
         ranked.append((VERDICT_ORDER.get(result["verdict"], 3), position, result, subject))
     _, _, best, subject = min(ranked, key=lambda found: found[:2])
-    name = mask_name(subject.name) if subject.kind == "person" else subject.name
-    return {**best, "subject_name": name, "several": len(subjects) > 1}
+    return {**best, "subject_name": shown_name(subject.kind, subject.name)}
