@@ -19,6 +19,7 @@ from models import Claim, vault_of
 from rules.identifiers import check_contact_phone, mask_phone
 from services import audit
 from services.audit import Actor
+from services.claims._review import visible_claim
 from services.errors import InvalidInput, NotFound
 
 PHONE_KEYS = ("phone", "联系电话")
@@ -65,8 +66,6 @@ def fingerprint(session: Session, document: dict[str, Any]) -> str:
 
 def contact_phone(*, session: Session, actor: Actor, claim_id: int) -> dict[str, Any]:
     """Return a claim's 联系电话 in clear for its reviewer (audited: who read whose number)."""
-    from services.claims._review import visible_claim
-
     claim = visible_claim(session, actor, claim_id)
     if claim.contact_phone_enc is None:
         raise NotFound("申请人未留联系电话")

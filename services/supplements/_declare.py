@@ -139,11 +139,13 @@ def my_supplements(
         .order_by(FactSupplement.id.desc())
         .limit(200)
     ).all()
+    # the items into the session's identity map at once: described()'s session.get reads none
+    session.scalars(select(PolicyItem).where(PolicyItem.id.in_({r.item_id for r in rows}))).all()
     return [described(session, row) for row in rows]
 
 
 def pending_for(session: Session, subject_ids: list[int], item_id: int) -> dict[int, list[dict]]:
-    """Return, per subject, the declarations for this item not yet approved or refused."""
+    """Return, per subject, its declarations for this item (waiting, approved or returned)."""
     found: dict[int, list[dict]] = {}
     if not subject_ids:
         return found
