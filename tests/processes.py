@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
 
 def free_port() -> int:
@@ -29,3 +30,11 @@ def wait_until(
             return found
         time.sleep(step)
     pytest.fail(why())
+
+
+def healthy(base: str) -> bool:
+    """Tell whether the service at `base` answers /healthz (not yet listening: no)."""
+    try:
+        return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False

@@ -18,7 +18,7 @@ import requests
 
 from notify.wechat import WeChatGateway
 from services.demo._showcase import load_showcase
-from tests.processes import free_port
+from tests.processes import free_port, healthy, wait_until
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
 PROJECT = Path(__file__).resolve().parent.parent
@@ -41,16 +41,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             [KUAIXIANG, "run"], env=env, stdout=output, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{api_port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"`kuaixiang run` did not serve:\n{log.read_text()}")
+    try:
+        wait_until(
+            lambda: process.poll() is not None or healthy(base),
+            120,
+            lambda: f"`kuaixiang run` did not serve:\n{log.read_text()}",
+        )
+    finally:
+        if not healthy(base):
+            process.kill()
+    if process.poll() is not None:
+        pytest.fail(f"`kuaixiang run` stopped:\n{log.read_text()}")
     yield {
         "env": env,
         "base": base,

@@ -37,7 +37,7 @@ from models.pii import Vault
 from services import matching, supplements
 from services.profiles import ID_NUMBER_CONTEXT
 from tests.conftest import TEST_DATA_KEY
-from tests.processes import free_port, wait_until
+from tests.processes import free_port, healthy, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "miniprogram_stub"
@@ -236,7 +236,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         )
     base = f"http://127.0.0.1:{api_port}"
     try:
-        wait_until(lambda: _healthy(base), 120, lambda: f"not serving:\n{log.read_text()}")
+        wait_until(lambda: healthy(base), 120, lambda: f"not serving:\n{log.read_text()}")
         yield {"base": base, "wx": f"http://127.0.0.1:{wx_port}", "env": env, "log": log}
     finally:
         if process.poll() is None:
@@ -245,13 +245,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 # values tried for a missing fact, by type: one of them must make the person eligible

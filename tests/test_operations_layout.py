@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from notify.emulator import EmulatorServer
 from tests import backends
-from tests.processes import free_port, wait_until
+from tests.processes import free_port, healthy, wait_until
 from tests.test_api_admin_publishing import item_body, policy_body
 
 KUAIXIANG = str(Path(sys.executable).parent / "kuaixiang")
@@ -110,14 +110,7 @@ def test_each_role_in_its_own_process_publish_to_push_and_a_clean_stop(  # type:
 
     base = f"http://127.0.0.1:{env['KX_PORT']}/api/v1"
     try:
-
-        def healthy() -> bool:
-            try:
-                return requests.get(f"{base[:-7]}/healthz", timeout=5).status_code == 200
-            except requests.RequestException:
-                return False
-
-        wait_until(healthy, 60, all_logs)
+        wait_until(lambda: healthy(base[:-7]), 60, all_logs)
         # the resident: logs in, agrees, binds, and allows one 新政策 reminder
         login = requests.post(
             f"{base}/auth/wechat", json={"code": wx.mint_login_code("o-layout")}, timeout=10

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import requests
 
 from api.config import Settings
 from api.console import built
-from tests.processes import free_port
+from tests.processes import free_port, healthy, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
@@ -131,15 +130,7 @@ def test_installed_it_migrates_seeds_and_serves_from_any_folder(  # type: ignore
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or a worker still booting
-                time.sleep(0.3)
-        else:
-            pytest.fail((work / "serve.log").read_text()[-3000:])
+        wait_until(lambda: healthy(base), 60, lambda: (work / "serve.log").read_text()[-3000:])
         items = requests.get(f"{base}/api/v1/items", params={"q": "高龄津贴"}, timeout=10)
         assert items.status_code == 200 and "高龄津贴" in [i["name"] for i in items.json()]
         assert requests.get(f"{base}/docs", timeout=10).status_code in (200, 308)
